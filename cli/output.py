@@ -1,0 +1,49 @@
+"""Printing for the CLI: Rich tables for people, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def setup_logging(level: str = "WARNING") -> None:
+    logging.basicConfig(level=level.upper(), format="%(message)s", datefmt="[%X]",
+                        handlers=[RichHandler(console=err_console, show_path=False)], force=True)
+
+
+def print_json(data: Any) -> None:
+    # Plain print: Rich would wrap long lines and break the JSON for scripts.
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], *, title: str | None = None) -> None:
+    table = Table(title=title, show_lines=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*[_cell(row.get(c)) for c in columns])
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def fail(message: str, code: int = 1) -> None:
+    import typer
+
+    err_console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(code)

@@ -1,0 +1,1 @@
+"""The Scrapy project of newsmon: settings, items, middlewares and the extraction package."""

@@ -1,0 +1,91 @@
+"""Extraction: bytes of an article page in, an `Extracted` record out (charset, field rules, body cleaning)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from crawler.extraction.clean import clean_body
+from crawler.extraction.dates import ParsedDate, check_plausible
+from crawler.extraction.page import Page
+from crawler.extraction.record import ExtractionError, Extracted, NotAnArticle
+from crawler.extraction.rules import (
+    GENERIC_AUTHORS,
+    GENERIC_EDITORS,
+    GENERIC_PUBLISHED_AT,
+    GENERIC_SOURCE,
+    GENERIC_TITLE,
+    Rule,
+    generic_body_container,
+)
+from crawler.extraction.sites import rules_for
+
+__all__ = ["ExtractionError", "Extracted", "NotAnArticle", "extract", "extract_fields"]
+
+# Fields an article cannot be stored without: analysts' trend lines need all three.
+REQUIRED = ("title", "published_at", "body")
+
+
+def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) -> tuple[Any, str | None]:
+    for prefix, rules in ((site, own), ("generic", generic)):
+        for rule in rules:
+            value = rule(page)
+            if value:
+                return value, f"{prefix}:{rule.name}"
+    return None, None
+
+
+def extract_fields(url: str, body: bytes, content_type: str | None = None,
+                   *, now: datetime | None = None) -> Extracted:
+    """Read every field off one page; fields that no rule finds stay empty (see `extract` for validation)."""
+    page = Page(url, body, content_type)
+    rules = rules_for(url)
+    record = Extracted(url=url, site=rules.site, charset=page.decoded.charset)
+    if page.decoded.mismatch:
+        record.warnings.append(f"charset declared {page.decoded.declared} but bytes are {page.decoded.charset}")
+    if page.decoded.lossy:
+        record.warnings.append(f"charset {page.decoded.charset}: undecodable bytes replaced")
+
+    for name, own, generic in (("title", rules.title, GENERIC_TITLE),
+                               ("source", rules.source, GENERIC_SOURCE),
+                               ("authors", rules.authors, GENERIC_AUTHORS),
+                               ("editors", rules.editors, GENERIC_EDITORS)):
+        value, rule = _first(page, rules.site, own, generic)
+        if rule:
+            setattr(record, name, value)
+            record.rules[name] = rule
+
+    parsed, rule = _first(page, rules.site, rules.published_at, GENERIC_PUBLISHED_AT)
+    if isinstance(parsed, ParsedDate) and rule:
+        record.published_at, record.published_precision = parsed.value, parsed.precision
+        record.rules["published_at"] = rule
+        record.warnings.extend(check_plausible(parsed.value, url=url, now=now))
+
+    container = page.first_html(*rules.body_containers) if rules.body_containers else None
+    if container:
+        selector, html = container
+        record.rules["body"] = f"{rules.site}:css:{selector}"
+    else:
+        html = generic_body_container(page) or ""
+        record.rules["body"] = "generic:text-density"
+    paragraphs = clean_body(html, drop=rules.body_drop) if html else []
+    if paragraphs:
+        record.body = "\n".join(paragraphs)
+    else:
+        del record.rules["body"]
+    if rules.next_pages:
+        record.next_pages = rules.next_pages(page)
+    return record
+
+
+def extract(url: str, body: bytes, content_type: str | None = None, *, now: datetime | None = None) -> Extracted:
+    """Extract an article and insist on the fields it cannot be stored without.
+
+    Raises ExtractionError naming every missing field.
+    """
+    record = extract_fields(url, body, content_type, now=now)
+    missing = [name for name in REQUIRED if not getattr(record, name)]
+    if missing:
+        raise ExtractionError("missing " + ", ".join(missing))
+    return record

@@ -1,0 +1,162 @@
+"""Extraction evaluation on a gold corpus laid out as ../shared/corpus (pages/ + gold/), scored by its README."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from crawler.extraction import extract_fields
+from crawler.extraction.dates import SHANGHAI, DateParseError, parse_date
+from crawler.extraction.text import nfkc_key
+
+# Fields scored, in report order, and how each is scored.
+SCORED_FIELDS = ("title", "published_at", "source", "authors", "editors", "body")
+
+
+@dataclass(frozen=True)
+class GoldPage:
+    id: str
+    url: str
+    html: Path
+    gold: dict[str, Any]
+
+
+def load_corpus(corpus: Path) -> list[GoldPage]:
+    """Every page that has a gold record, in id order."""
+    pages = []
+    for gold_path in sorted((corpus / "gold").glob("*.json")):
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        html = corpus / "pages" / f"{gold_path.stem}.html"
+        if html.exists():
+            pages.append(GoldPage(gold_path.stem, gold["url"], html, gold))
+    return pages
+
+
+# ---- scoring (../shared/corpus/README.md, "Scoring") ---------------------------------------------------------
+
+def _bigrams(text: str) -> Counter[str]:
+    key = nfkc_key(text)
+    return Counter(key[i:i + 2] for i in range(len(key) - 1))
+
+
+def body_f1(predicted: str | None, gold: str | None) -> float:
+    """F1 over the multisets of character bigrams after NFKC and deleting whitespace."""
+    if not gold:
+        return 1.0 if not predicted else 0.0
+    if not predicted:
+        return 0.0
+    p, g = _bigrams(predicted), _bigrams(gold)
+    overlap = sum((p & g).values())
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / sum(p.values()), overlap / sum(g.values())
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact(predicted: str | None, gold: str | None) -> float:
+    if gold is None:
+        return 1.0 if not predicted else 0.0
+    return 1.0 if predicted is not None and nfkc_key(predicted) == nfkc_key(gold) else 0.0
+
+
+def set_f1(predicted: Iterable[str] | None, gold: Iterable[str] | None) -> float:
+    p = {unicodedata.normalize("NFKC", x).strip() for x in predicted or []}
+    g = {unicodedata.normalize("NFKC", x).strip() for x in gold or []}
+    if not p and not g:
+        return 1.0
+    if not p or not g:
+        return 0.0
+    overlap = len(p & g)
+    if overlap == 0:
+        return 0.0
+    precision, recall = overlap / len(p), overlap / len(g)
+    return 2 * precision * recall / (precision + recall)
+
+
+def same_time(predicted: datetime | None, gold: str | None) -> float:
+    """Equal at the gold's precision: the same Shanghai calendar day, or the same minute."""
+    if gold is None:
+        return 1.0 if predicted is None else 0.0
+    if predicted is None:
+        return 0.0
+    try:
+        expected = parse_date(gold)
+    except DateParseError:
+        return 0.0
+    local = predicted.astimezone(SHANGHAI)
+    if expected.precision == "day":
+        return 1.0 if local.date() == expected.value.date() else 0.0
+    return 1.0 if local.replace(second=0, microsecond=0) == expected.value.replace(second=0, microsecond=0) else 0.0
+
+
+SCORERS: dict[str, Callable[[Any, Any], float]] = {
+    "title": exact, "source": exact, "published_at": same_time, "authors": set_f1, "editors": set_f1,
+    "body": body_f1,
+}
+
+
+@dataclass
+class PageScore:
+    id: str
+    url: str
+    scores: dict[str, float]
+    predicted: dict[str, Any]
+    expected: dict[str, Any]
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    pages: list[PageScore]
+    seconds: float
+
+    def field_summary(self) -> dict[str, dict[str, Any]]:
+        summary = {}
+        for name in SCORED_FIELDS:
+            values = [(p.scores[name], p.id) for p in self.pages]
+            worst = min(values) if values else (0.0, None)
+            summary[name] = {"mean": sum(v for v, _ in values) / len(values) if values else 0.0,
+                             "worst": worst[0], "worst_page": worst[1],
+                             "missing": sum(1 for p in self.pages if name in p.missing)}
+        return summary
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pages": len(self.pages), "seconds": round(self.seconds, 4),
+                "pages_per_second": round(len(self.pages) / self.seconds, 1) if self.seconds else None,
+                "fields": self.field_summary(),
+                "failures": [{"id": p.id, "url": p.url,
+                              "fields": {n: {"score": round(s, 4), "predicted": _short(p.predicted[n]),
+                                             "expected": _short(p.expected.get(n))}
+                                         for n, s in p.scores.items() if s < 1.0}}
+                             for p in self.pages if any(s < 1.0 for s in p.scores.values())]}
+
+
+def _short(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and len(value) > 120:
+        return value[:60] + " … " + value[-40:]
+    return value
+
+
+def evaluate(corpus: Path, *, now: datetime | None = None) -> Report:
+    """Run the extractor over every gold page; the time measured is extraction alone (files read first)."""
+    pages = load_corpus(corpus)
+    payloads = [(p, p.html.read_bytes()) for p in pages]
+    results = []
+    started = time.perf_counter()
+    records = [extract_fields(p.url, body, now=now or datetime.now(SHANGHAI)) for p, body in payloads]
+    seconds = time.perf_counter() - started
+    for page, record in zip(pages, records, strict=True):
+        predicted = {name: getattr(record, name) for name in SCORED_FIELDS}
+        scores = {name: SCORERS[name](predicted[name], page.gold.get(name)) for name in SCORED_FIELDS}
+        missing = [n for n in SCORED_FIELDS if n not in record.rules]
+        results.append(PageScore(page.id, page.url, scores, predicted, page.gold, missing))
+    return Report(results, seconds)

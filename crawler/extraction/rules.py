@@ -1,0 +1,195 @@
+"""Field rules: small named functions over a Page, tried in order; generic rules any site falls back to."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.extraction.dates import ParsedDate, find_date, parse_date
+from crawler.extraction.page import Page
+from crawler.extraction.text import clean_line, has_cjk, split_names
+
+RuleFn = Callable[[Page], Any]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named way to get one field; returns None (or empty) when it does not apply to the page."""
+
+    name: str
+    fn: RuleFn
+
+    def __call__(self, page: Page) -> Any:
+        return self.fn(page)
+
+
+@dataclass(frozen=True)
+class SiteRules:
+    """Everything site-specific about reading a site's article pages: data plus small functions."""
+
+    site: str                                  # registrable domain, e.g. people.com.cn
+    name: str                                  # the publisher's Chinese name, e.g. 人民网
+    title: Sequence[Rule] = ()
+    published_at: Sequence[Rule] = ()
+    source: Sequence[Rule] = ()
+    authors: Sequence[Rule] = ()
+    editors: Sequence[Rule] = ()
+    body_containers: Sequence[str] = ()        # CSS selectors of the body container, tried in order
+    body_drop: Sequence[str] = ()              # CSS selectors of furniture inside the container
+    next_pages: Callable[[Page], list[str]] | None = None
+    title_suffixes: Sequence[str] = field(default_factory=tuple)
+
+
+# ---- value shaping -----------------------------------------------------------------------------------------
+
+_SOURCE_PREFIX = re.compile(r"^\s*(?:信息来源|文章来源|稿件来源|来源)\s*[:：]\s*")
+_SOURCE_TAIL = re.compile(r"\s*(?:[|｜].*|\s(?:作者|编辑|责任编辑|发布时间|时间|浏览|字号|【).*)$")
+_REPORTER_PREFIX = re.compile(r"^(?:本报|本网|人民网|新华社|新华网|央视网|中新网)?\s*(?:特约|实习|见习)?(?:记者|通讯员|作者|评论员)\s*[:：]?\s*")
+
+
+def shape_source(text: str | None) -> str | None:
+    """"来源：人民网－人民日报 | 作者…" → "人民网－人民日报"."""
+    if not text:
+        return None
+    value = _SOURCE_TAIL.sub("", _SOURCE_PREFIX.sub("", clean_line(text))).strip()
+    return value or None
+
+
+def shape_people(text: str | None) -> list[str]:
+    """"本报记者  王乐文  方  敏" → ["王乐文", "方敏"]; roles and 本报 prefixes dropped."""
+    if not text:
+        return []
+    names: list[str] = []
+    for chunk in re.split(r"[；;]", text):
+        chunk = _REPORTER_PREFIX.sub("", chunk.strip(" ()（）【】[]"))
+        chunk = re.sub(r"(?:\s*(?:报道|摄影?|整理|综合报道))+$", "", chunk)
+        names.extend(n for n in split_names(chunk) if has_cjk(n) and 2 <= len(n) <= 4)
+    return names
+
+
+# ---- rule constructors -------------------------------------------------------------------------------------
+
+def meta_text(*names: str, shape: Callable[[str], Any] = clean_line) -> Rule:
+    return Rule("meta:" + "|".join(names), lambda page: _maybe(shape, page.meta(*names)))
+
+
+def meta_date(*names: str) -> Rule:
+    return Rule("meta:" + "|".join(names), lambda page: _date(page.meta(*names)))
+
+
+def css_text(*selectors: str, shape: Callable[[str], Any] = clean_line) -> Rule:
+    return Rule("css:" + ", ".join(selectors), lambda page: _maybe(shape, page.first_text(*selectors)))
+
+
+def css_date(*selectors: str) -> Rule:
+    return Rule("css:" + ", ".join(selectors), lambda page: _found_date(page.first_text(*selectors)))
+
+
+def text_pattern(name: str, pattern: str, shape: Callable[[str], Any] = clean_line) -> Rule:
+    """A regex over the page's visible text; group 1 is the value."""
+    compiled = re.compile(pattern)
+
+    def run(page: Page) -> Any:
+        match = compiled.search(visible_text(page))
+        return _maybe(shape, match.group(1)) if match else None
+
+    return Rule("text:" + name, run)
+
+
+def _maybe(shape: Callable[[str], Any], value: str | None) -> Any:
+    return shape(value) if value else None
+
+
+def _date(value: str | None) -> ParsedDate | None:
+    if not value:
+        return None
+    try:
+        return parse_date(value)
+    except ValueError:
+        return _found_date(value)
+
+
+def _found_date(value: str | None) -> ParsedDate | None:
+    return find_date(value) if value else None
+
+
+def visible_text(page: Page) -> str:
+    """The page's text outside scripts and styles, one line per text node (cached on the page)."""
+    cached = page.__dict__.get("_visible_text")
+    if cached is None:
+        nodes = page.sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
+        cached = "\n".join(t for t in (clean_line(n) for n in nodes) if t)
+        page.__dict__["_visible_text"] = cached
+    return str(cached)
+
+
+# ---- generic rules (any site; used after a site's own) ------------------------------------------------------
+
+def _title_from_html_title(page: Page) -> str | None:
+    title = page.html_title
+    if not title:
+        return None
+    # "headline--时政--人民网", "headline_新华网", "headline-中国政府网": keep the part before the first site suffix.
+    head = re.split(r"\s*(?:--|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
+    return head or None
+
+
+def _h1(page: Page) -> str | None:
+    text = page.first_text("h1")
+    return text if text and len(text) >= 4 else None
+
+
+GENERIC_TITLE = (
+    meta_text("ArticleTitle"),
+    meta_text("og:title"),
+    Rule("css:h1", _h1),
+    Rule("html-title", _title_from_html_title),
+)
+
+GENERIC_PUBLISHED_AT = (
+    meta_date("PubDate", "article:published_time", "firstpublishedtime", "publishdate", "pubdate"),
+    text_pattern("发布时间", r"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
+                 shape=lambda s: find_date(s)),
+    Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000])),
+)
+
+GENERIC_SOURCE = (
+    meta_text("ContentSource", shape=shape_source),
+    text_pattern("来源", r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\n]{2,40})", shape=shape_source),
+    meta_text("source", shape=shape_source),
+)
+
+# "（记者 燕帅 宋心蕊）" in a dateline; "（评论员 罗博 萧海川）" as a sign-off.
+AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论员|通讯员)[^（）()\n]{2,40})[）)]")
+# "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
+EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
+
+GENERIC_AUTHORS = (
+    Rule("text:（记者…）", lambda page: _search_shape(AUTHOR_IN_TEXT, page, shape_people)),
+    text_pattern("作者：", r"(?:^|\n)\s*作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),
+)
+
+GENERIC_EDITORS = (
+    Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),
+)
+
+
+def _search_shape(pattern: re.Pattern[str], page: Page, shape: Callable[[str], Any]) -> Any:
+    match = pattern.search(visible_text(page))
+    return shape(match.group(1)) if match else None
+
+
+def generic_body_container(page: Page) -> str | None:
+    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites."""
+    best_html, best_score = None, 0
+    for node in page.sel.xpath("//div|//article|//td|//section"):
+        paragraphs = node.xpath("./p")
+        if not paragraphs:
+            continue
+        text = "".join(paragraphs.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+        score = len(re.findall(r"[\u4e00-\u9fff]", text))
+        if score > best_score:
+            best_html, best_score = node.get(), score
+    return best_html if best_score >= 30 else None

@@ -1,0 +1,66 @@
+"""The one text normaliser: whitespace, full-width forms and name lists as Chinese pages write them."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Whitespace a Chinese page uses inside and around text: ASCII, NBSP, ideographic space (U+3000), zero-width.
+_SPACE = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
+_ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
+# Separators between names in 责编：A、B / 记者 A B / 作者：A，B
+_NAME_SPLIT = re.compile(r"[、，,；;/／|｜\s\u3000]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def squash(text: str) -> str:
+    """Collapse every run of whitespace (including U+3000 and NBSP) to one ASCII space and strip the ends."""
+    return _SPACE.sub(" ", text).strip()
+
+
+def clean_line(text: str) -> str:
+    """A display line: zero-width characters removed, whitespace squashed, full-width punctuation kept as is."""
+    return squash(_ZERO_WIDTH.sub("", text))
+
+
+def clean_paragraph(text: str) -> str:
+    """A body paragraph: the leading 　　 indent and outer whitespace dropped, runs of ASCII/NBSP whitespace
+    squashed to one space; inner ideographic spaces (U+3000) and full-width punctuation are kept as written."""
+    text = _ZERO_WIDTH.sub("", text)
+    text = re.sub(r"[ \t\r\n\f\v\u00a0]+", " ", text)
+    return text.strip(" \u3000")
+
+
+def nfkc_key(text: str) -> str:
+    """Comparison key used by scoring and matching: NFKC with all whitespace deleted."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def has_cjk(text: str) -> bool:
+    """True when the text holds at least one CJK ideograph."""
+    return bool(_CJK.search(text))
+
+
+def split_names(text: str) -> list[str]:
+    """Split a name list such as "胡永秋、杨光宇" or "燕帅 宋心蕊" into names.
+
+    Two-character names padded with a space ("方  敏") are rejoined: a lone CJK character next to another
+    lone one is one name, since Chinese personal names are at least two characters.
+    """
+    parts = [p for p in _NAME_SPLIT.split(text.strip()) if p]
+    names: list[str] = []
+    pending = ""
+    for part in parts:
+        if len(part) == 1 and has_cjk(part):
+            pending += part
+            if len(pending) >= 2:
+                names.append(pending)
+                pending = ""
+            continue
+        if pending:
+            names.append(pending)
+            pending = ""
+        names.append(part)
+    if pending:
+        names.append(pending)
+    return names

@@ -1,0 +1,73 @@
+"""The crawl-run recorder: a row in crawl_runs when a spider opens, its counts and status when it closes."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+
+from crawler.database import database_for
+from db.store import finish_run, start_run
+
+log = logging.getLogger(__name__)
+
+
+def run_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """Map Scrapy's stats onto the run record's counters (robots.txt fetches are not pages)."""
+    responses = int(stats.get("response_received_count", 0)) - int(stats.get("robotstxt/response_count", 0))
+    http_errors = sum(int(v) for k, v in stats.items()
+                      if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1][:1] in "45")
+    http_errors += int(stats.get("downloader/exception_count", 0))
+    return {
+        "pages_fetched": max(responses, 0),
+        "articles_new": int(stats.get("newsmon/articles_new", 0)),
+        "articles_changed": int(stats.get("newsmon/articles_changed", 0)),
+        "articles_unchanged": int(stats.get("newsmon/articles_unchanged", 0)),
+        "pages_failed": int(stats.get("newsmon/pages_failed", 0)),
+        "pages_skipped": int(stats.get("newsmon/pages_skipped", 0)),
+        "http_errors": http_errors,
+    }
+
+
+def run_outcome(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
+    """(status, message): failed when no page could be fetched at all, interrupted when stopped early."""
+    counts = run_counts(stats)
+    if counts["pages_fetched"] == 0:
+        errors = sorted(k.rsplit("/", 1)[1] for k in stats if k.startswith("downloader/exception_type_count/"))
+        detail = ", ".join(e.rsplit(".", 1)[-1] for e in errors) or "no response"
+        return "failed", f"site unreachable: no page could be fetched ({detail})"
+    if reason != "finished":
+        return "interrupted", f"crawl stopped early: {reason}"
+    if int(stats.get("newsmon/list_pages", 0)) == 0:
+        return "failed", "no list page of the site's columns could be read"
+    return "finished", None
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        site = getattr(spider, "site", spider.name)
+        with database_for(self.crawler).session() as session:
+            spider.run_id = start_run(session, site, spider.name, site_name=getattr(spider, "site_name", None),
+                                      trigger=self.crawler.settings.get("NEWSMON_TRIGGER", "manual"))
+        log.info("crawl run %d started for %s", spider.run_id, site)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        status, message = run_outcome(stats, reason)
+        counts = run_counts(stats)
+        kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
+        with database_for(self.crawler).session() as session:
+            finish_run(session, spider.run_id, status=status, counts=counts, message=message, stats=kept)
+        log.info("crawl run %d %s: %s", spider.run_id, status, counts)

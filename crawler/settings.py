@@ -1,0 +1,39 @@
+"""Scrapy settings of newsmon: polite by default (robots.txt, AutoThrottle, two requests per domain)."""
+
+BOT_NAME = "newsmon"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+# Say who we are: site operators can find the project and its purpose from the User-Agent.
+USER_AGENT = "newsmon/0.1 (+https://github.com/newsmon/newsmon; research crawler for public policy speeches)"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+EXTENSIONS = {
+    "crawler.runs.CrawlRunRecorder": 0,
+}
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.store.StorePipeline": 300,
+}
+
+# newsmon's own settings.
+NEWSMON_DATABASE_URL = None        # None: NEWSMON_DATABASE_URL from the environment, then sqlite newsmon.db
+NEWSMON_MIRROR = None              # "http://127.0.0.1:8765": fetch every URL from a local mirror (see mirror/)
+NEWSMON_TRIGGER = "manual"         # recorded on the crawl run: manual | schedule
+NEWSMON_FULL_CRAWL = False         # True: do not stop at known URLs (backfill)
+NEWSMON_MAX_LIST_PAGES = 20        # how deep a column's pagination is followed in one run

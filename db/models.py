@@ -1,0 +1,117 @@
+"""The schema: sites, articles, raw pages, crawl runs and failed pages (SQLAlchemy 2.x typed models)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from db.types import Compressed, ShanghaiDateTime
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: ShanghaiDateTime(), dict[str, Any]: JSONType, list[str]: JSONType}
+
+
+class Site(Base):
+    """A publisher newsmon reads: one row per registrable domain (people.com.cn, e-gov.org.cn …)."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(253), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    articles: Mapped[list[Article]] = relationship(back_populates="site")
+
+
+class Article(Base):
+    """One article at its canonical URL; re-crawling updates it in place (never a second row)."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # How precise published_at is as the page stated it: day, minute or second.
+    published_precision: Mapped[str | None] = mapped_column(String(8))
+    source: Mapped[str | None] = mapped_column(Text)          # 来源: whom this copy names as its origin
+    authors: Mapped[list[str]] = mapped_column(default=list)
+    editors: Mapped[list[str]] = mapped_column(default=list)
+    body: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    charset: Mapped[str | None] = mapped_column(String(32))
+    field_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)   # field -> rule that produced it
+    warnings: Mapped[list[str]] = mapped_column(default=list)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    site: Mapped[Site] = relationship(back_populates="articles")
+
+
+class CrawlRun(Base):
+    """One crawl of one site: when, why, how it ended and what it did."""
+
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    spider: Mapped[str] = mapped_column(String(100))
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")     # manual | schedule
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="running")    # running | finished | failed
+    pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
+    articles_new: Mapped[int] = mapped_column(Integer, default=0)
+    articles_changed: Mapped[int] = mapped_column(Integer, default=0)
+    articles_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    pages_failed: Mapped[int] = mapped_column(Integer, default=0)
+    pages_skipped: Mapped[int] = mapped_column(Integer, default=0)
+    http_errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    site: Mapped[Site] = relationship()
+
+
+class RawPage(Base):
+    """The bytes of a fetched article page as served, compressed; the same bytes at a URL are kept once."""
+
+    __tablename__ = "raw_pages"
+    __table_args__ = (UniqueConstraint("url", "sha256", name="uq_raw_pages_url_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    fetched_at: Mapped[datetime]
+    http_status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    charset: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    body: Mapped[bytes] = mapped_column(Compressed())
+
+
+class FailedPage(Base):
+    """A page that could not be turned into an article: why, and its bytes so nothing is lost."""
+
+    __tablename__ = "failed_pages"
+    __table_args__ = (Index("ix_failed_pages_url", "url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    reason: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None]
+    charset: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[bytes | None] = mapped_column(Compressed())
+    failed_at: Mapped[datetime]

@@ -1,0 +1,1 @@
+"""One spider per site: each discovers article URLs (columns, pagination, stop-at-known) and hands pages on."""

@@ -1,0 +1,167 @@
+"""What every newsmon spider shares: list-page walking, stop-at-known, multi-page stitching, failures."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.database import database_for
+from crawler.extraction import ExtractionError, Extracted, extract, extract_fields
+from crawler.extraction.sites import site_name
+from crawler.items import ArticleItem, FailedPageItem
+from db.store import known_urls
+
+log = logging.getLogger(__name__)
+
+
+class NewsmonSpider(scrapy.Spider):
+    """Base spider: subclasses name the site, its columns, and how to read a list page."""
+
+    site: ClassVar[str]                    # registrable domain, e.g. people.com.cn
+    columns: ClassVar[tuple[str, ...]]     # list pages where officials' speeches and activities appear
+    article_url: ClassVar[re.Pattern[str]]  # which links are article pages (first page of an article)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.known: set[str] = set()
+        self.full_crawl = False
+        self.max_list_pages = 20
+        self.run_id: int | None = None     # set by crawler.runs.CrawlRunRecorder
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
+        spider: NewsmonSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
+        spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
+        if not spider.full_crawl:
+            with database_for(crawler).session() as session:
+                spider.known = known_urls(session, cls.site)
+        return spider
+
+    @property
+    def site_name(self) -> str:
+        return site_name(self.site)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.columns:
+            yield scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": 1})
+
+    # ---- list pages --------------------------------------------------------------------------------------
+
+    def list_links(self, response: Response) -> Iterable[str]:
+        """Absolute URLs of the article links on a list page (subclasses narrow this to the list container)."""
+        for href in response.css("a::attr(href)").getall():
+            yield response.urljoin(href.strip())
+
+    def next_list_page(self, response: Response) -> str | None:
+        """The 下一页 link of a list page, if any."""
+        for link in response.css("a"):
+            if "下一页" in "".join(link.css("::text").getall()):
+                href = link.attrib.get("href")
+                if href and not href.startswith("javascript"):
+                    return response.urljoin(href)
+        return None
+
+    def parse(self, response: Response, depth: int = 1) -> Iterator[Any]:
+        """A column's list page: request new articles; go on to the next page only while nothing is known."""
+        seen_known = False
+        fresh = 0
+        for url in dict.fromkeys(self.list_links(response)):
+            if not self.article_url.search(url):
+                continue
+            if url in self.known:
+                seen_known = True
+                self.crawler.stats.inc_value("newsmon/list_known_urls")
+                continue
+            fresh += 1
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
+        self.crawler.stats.inc_value("newsmon/list_pages")
+        if fresh == 0 and not seen_known:
+            log.warning("list page %s has no article links: layout changed?", response.url)
+            self.crawler.stats.inc_value("newsmon/empty_list_pages")
+        next_page = self.next_list_page(response)
+        if next_page and seen_known and not self.full_crawl:
+            log.info("stopping at %s: it lists articles already stored", response.url)
+        elif next_page and depth < self.max_list_pages:
+            yield scrapy.Request(next_page, callback=self.parse, errback=self.list_failed,
+                                 cb_kwargs={"depth": depth + 1})
+
+    # ---- article pages -----------------------------------------------------------------------------------
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """An article's first page: extract it, then fetch and stitch its further pages if it has any."""
+        content_type = _content_type(response)
+        if not self.article_url.search(response.url):
+            # Redirected away from the article (to a home page, a login wall): nothing to store.
+            log.info("skipped %s: not an article page after redirect", response.url)
+            self.crawler.stats.inc_value("newsmon/pages_skipped")
+            return
+        try:
+            record = extract(response.url, response.body, content_type)
+        except ExtractionError as error:
+            yield FailedPageItem(url=response.url, reason=f"extraction failed: {error.reason}",
+                                 raw_body=response.body, http_status=response.status, content_type=content_type)
+            return
+        item = ArticleItem(record=record, raw_body=response.body, http_status=response.status,
+                           content_type=content_type)
+        yield from self._continue(item, list(record.next_pages))
+
+    def _continue(self, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
+        if not remaining:
+            yield item
+            return
+        yield scrapy.Request(remaining[0], callback=self.parse_continuation, errback=self.continuation_failed,
+                             cb_kwargs={"item": item, "remaining": remaining[1:]}, dont_filter=True)
+
+    def parse_continuation(self, response: Response, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
+        part = extract_fields(response.url, response.body, _content_type(response))
+        if part.body:
+            _append_body(item.record, part)
+        else:
+            item.record.warnings.append(f"page {response.url} of the article had no body text")
+        yield from self._continue(item, remaining)
+
+    def continuation_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        item: ArticleItem = request.cb_kwargs["item"]
+        item.record.warnings.append(f"page {request.url} of the article could not be fetched: {_why(failure)}")
+        yield from self._continue(item, request.cb_kwargs["remaining"])
+
+    # ---- failures ----------------------------------------------------------------------------------------
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        response = getattr(failure.value, "response", None)
+        yield FailedPageItem(url=request.url, reason=_why(failure),
+                             raw_body=response.body if response is not None else None,
+                             http_status=response.status if response is not None else None,
+                             content_type=_content_type(response) if response is not None else None)
+
+    def list_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        log.error("list page %s failed: %s", request.url, _why(failure))
+        self.crawler.stats.inc_value("newsmon/list_pages_failed")
+
+
+def _content_type(response: Response) -> str | None:
+    value = response.headers.get("Content-Type")
+    return value.decode("latin-1") if value else None
+
+
+def _why(failure: Failure) -> str:
+    response = getattr(failure.value, "response", None)
+    if response is not None:
+        return f"HTTP {response.status}"
+    return f"{failure.type.__name__ if failure.type else 'error'}: {failure.getErrorMessage()}"
+
+
+def _append_body(record: Extracted, part: Extracted) -> None:
+    assert part.body is not None
+    record.body = f"{record.body}\n{part.body}" if record.body else part.body

@@ -1,0 +1,70 @@
+"""Shared fixtures: the ../shared corpus (read in place), and databases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+MIRROR_SITE = ROOT / "mirror" / "site"
+PG_BASE = os.environ.get("NEWSMON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def need_corpus() -> Path:
+    """The gold corpus, or a skip that says why (a fresh clone outside the workplace has no ../shared)."""
+    if not (CORPUS / "gold").is_dir():
+        pytest.skip(f"{CORPUS} is absent: the saved pages of ../shared are only in the workplace and CI")
+    return CORPUS
+
+
+def _pg_reachable() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_BASE.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=3):
+            return None
+    except Exception as error:  # noqa: BLE001 - any failure means: no server to test against
+        return str(error).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def pg_available() -> None:
+    reason = _pg_reachable()
+    if reason:
+        pytest.skip(f"no PostgreSQL server at {PG_BASE}: {reason}")
+
+
+@pytest.fixture
+def pg_url(pg_available: None) -> Iterator[str]:
+    """A database URL whose search_path is a fresh schema, dropped after the test."""
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = PG_BASE.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{PG_BASE}?options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'newsmon.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every storage test runs on SQLite and on the PostgreSQL server of this machine."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'newsmon.db'}"
+    else:
+        yield request.getfixturevalue("pg_url")
