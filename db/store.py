@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.extraction.record import Extracted
+from crawler.extraction.sites import site_name as default_site_name
 from crawler.extraction.text import nfkc_key
 from db.models import Article, CrawlRun, FailedPage, RawPage, Site
 from db.types import SHANGHAI
@@ -69,7 +70,7 @@ def store_article(session: Session, record: Extracted, *, site_name: str | None 
     if not record.title or not record.body:
         raise ValueError(f"{record.url}: an article needs a title and a body")
     seen = seen_at or now_shanghai()
-    site_id = ensure_site(session, record.site, site_name)
+    site_id = ensure_site(session, record.site, site_name or default_site_name(record.site))
     digest = content_hash(record.title, record.body)
     values: dict[str, Any] = {
         "site_id": site_id, "title": record.title, "published_at": record.published_at,
