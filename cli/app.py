@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -23,9 +24,15 @@ app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True,
-    help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same).")]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="NEWSMON_DATABASE_URL",
+        show_envvar=True,
+        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same).",
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
 
@@ -35,7 +42,7 @@ def opened(db: str | None) -> Iterator[Database]:
     """Open the database at head (migrating and seeding as needed), with a clear error when it can't."""
     try:
         database = open_database(db)
-    except Exception as error:  # noqa: BLE001 - any driver error becomes one clear message
+    except Exception as error:
         fail(f"cannot open database {database_url(db)}: {error}")
         raise
     try:
@@ -91,7 +98,7 @@ def import_files(
 
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
-    results = []
+    results: list[dict[str, object]] = []
     with opened(db) as database:
         for path in files:
             data = path.read_bytes()
@@ -102,8 +109,9 @@ def import_files(
                 continue
             with database.session() as session:
                 stored = store_article(session, record, site_name=site_name(site))
-            results.append({"file": str(path), "status": stored.outcome, "id": stored.article_id,
-                            "title": record.title})
+            results.append(
+                {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
+            )
     if json_out:
         print_json(results)
     else:
@@ -116,16 +124,21 @@ def import_files(
 def crawl(
     site: Annotated[str, typer.Argument(help="Spider name or site domain, e.g. people or people.com.cn.")],
     db: DbOption = None,
-    mirror: Annotated[str | None, typer.Option(
-        envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765.")
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."
+        ),
     ] = None,
-    mirror_dir: Annotated[Path | None, typer.Option(
-        exists=True, file_okay=False, help="Serve this mirror directory on 127.0.0.1 for the crawl's duration.")
+    mirror_dir: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, file_okay=False, help="Serve this mirror directory on 127.0.0.1 for the crawl's duration."
+        ),
     ] = None,
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
-    log_level: LogOption = "WARNING",
     json_out: JsonOption = False,
 ) -> None:
     """Crawl one site's columns into the database and record the run."""
@@ -147,8 +160,17 @@ def crawl(
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
         with console.status(f"crawling {site}…", spinner="dots"):
-            run_id = run_crawl(spider, CrawlOptions(db_url=db, mirror=mirror, full=full, trigger=trigger,
-                                                    max_list_pages=max_list_pages, log_level=log_level))
+            run_id = run_crawl(
+                spider,
+                CrawlOptions(
+                    db_url=db,
+                    mirror=mirror,
+                    full=full,
+                    trigger=trigger,
+                    max_list_pages=max_list_pages,
+                    log_level=logging.getLevelName(logging.getLogger().level),
+                ),
+            )
     if run_id is None:
         fail("the crawl did not start (see the log above)")
         return
@@ -165,10 +187,12 @@ def crawl(
 
 def _print_run(run: dict[str, object]) -> None:
     colour = {"finished": "green", "failed": "red"}.get(str(run["status"]), "yellow")
-    console.print(f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
-                  f"{run['pages_fetched']} pages, {run['articles_new']} new, {run['articles_changed']} changed, "
-                  f"{run['articles_unchanged']} unchanged, {run['pages_failed']} failed, "
-                  f"{run['http_errors']} HTTP errors")
+    console.print(
+        f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
+        f"{run['pages_fetched']} pages, {run['articles_new']} new, {run['articles_changed']} changed, "
+        f"{run['articles_unchanged']} unchanged, {run['pages_failed']} failed, "
+        f"{run['http_errors']} HTTP errors"
+    )
     if run.get("message"):
         console.print(f"  {run['message']}")
 
@@ -176,10 +200,12 @@ def _print_run(run: dict[str, object]) -> None:
 @articles_app.command("list")
 def articles_list(
     site: Annotated[str | None, typer.Option(help="Site domain or name (people.com.cn, 人民网).")] = None,
-    date_from: Annotated[datetime | None, typer.Option("--from", formats=["%Y-%m-%d"],
-                                                       help="Published on or after (YYYY-MM-DD).")] = None,
-    date_to: Annotated[datetime | None, typer.Option("--to", formats=["%Y-%m-%d"],
-                                                     help="Published on or before (YYYY-MM-DD).")] = None,
+    date_from: Annotated[
+        datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD).")
+    ] = None,
+    date_to: Annotated[
+        datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD).")
+    ] = None,
     contains: Annotated[str | None, typer.Option(help="Text the title or body contains.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
@@ -190,8 +216,15 @@ def articles_list(
     from db.queries import list_articles
 
     with opened(db) as database, database.session() as session:
-        rows = list_articles(session, site=site, date_from=_day(date_from), date_to=_day(date_to),
-                             contains=contains, limit=limit, offset=offset)
+        rows = list_articles(
+            session,
+            site=site,
+            date_from=_day(date_from),
+            date_to=_day(date_to),
+            contains=contains,
+            limit=limit,
+            offset=offset,
+        )
     if json_out:
         print_json(rows)
     else:
@@ -203,8 +236,9 @@ def _day(value: datetime | None) -> date | None:
 
 
 @articles_app.command("show")
-def articles_show(article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None,
-                  json_out: JsonOption = False) -> None:
+def articles_show(
+    article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None, json_out: JsonOption = False
+) -> None:
     """Show one article with every stored field and the rule that produced it."""
     from db.queries import get_article
 
@@ -217,8 +251,17 @@ def articles_show(article_id: Annotated[int, typer.Argument(help="Article id.")]
         print_json(article)
         return
     console.print(f"[bold]{article['title']}[/]")
-    for key in ("url", "site_name", "published_at", "source", "authors", "editors", "charset", "first_seen_at",
-                "last_seen_at"):
+    for key in (
+        "url",
+        "site_name",
+        "published_at",
+        "source",
+        "authors",
+        "editors",
+        "charset",
+        "first_seen_at",
+        "last_seen_at",
+    ):
         value = article[key]
         console.print(f"[dim]{key:>14}[/] {'、'.join(value) if isinstance(value, list) else value or ''}")
     console.print(f"[dim]{'rules':>14}[/] " + ", ".join(f"{k}={v}" for k, v in article["field_rules"].items()))
@@ -229,9 +272,12 @@ def articles_show(article_id: Annotated[int, typer.Argument(help="Article id.")]
 
 
 @runs_app.command("list")
-def runs_list(site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
-              limit: Annotated[int, typer.Option(min=1)] = 20, db: DbOption = None,
-              json_out: JsonOption = False) -> None:
+def runs_list(
+    site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """List crawl runs, newest first."""
     from db.queries import list_runs
 
@@ -240,13 +286,27 @@ def runs_list(site: Annotated[str | None, typer.Option(help="Only this site's ru
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["id", "site", "status", "started_at", "pages_fetched", "articles_new",
-                           "articles_unchanged", "pages_failed", "http_errors", "message"])
+        print_table(
+            rows,
+            [
+                "id",
+                "site",
+                "status",
+                "started_at",
+                "pages_fetched",
+                "articles_new",
+                "articles_unchanged",
+                "pages_failed",
+                "http_errors",
+                "message",
+            ],
+        )
 
 
 @runs_app.command("show")
-def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")], db: DbOption = None,
-              json_out: JsonOption = False) -> None:
+def runs_show(
+    run_id: Annotated[int, typer.Argument(help="Run id.")], db: DbOption = None, json_out: JsonOption = False
+) -> None:
     """Show one crawl run with its failed pages."""
     from db.queries import get_run
 
@@ -264,22 +324,25 @@ def runs_show(run_id: Annotated[int, typer.Argument(help="Run id.")], db: DbOpti
 
 
 @app.command()
-def summary(db: DbOption = None, json_out: JsonOption = False,
-            newest: Annotated[int, typer.Option(help="How many newest articles to show.")] = 5) -> None:
+def summary(
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    newest: Annotated[int, typer.Option(help="How many newest articles to show.")] = 5,
+) -> None:
     """What the database holds: articles per site, the newest articles and the last run."""
     from db.queries import articles_per_site, list_articles, list_runs
 
     with opened(db) as database, database.session() as session:
-        data = {"database": database_url(db), "sites": articles_per_site(session),
-                "newest": list_articles(session, limit=newest), "last_run": next(iter(list_runs(session, limit=1)),
-                                                                                 None)}
+        sites = articles_per_site(session)
+        newest_rows = list_articles(session, limit=newest)
+        last_run = next(iter(list_runs(session, limit=1)), None)
     if json_out:
-        print_json(data)
+        print_json({"database": database_url(db), "sites": sites, "newest": newest_rows, "last_run": last_run})
         return
-    print_table(data["sites"], ["site", "name", "articles", "newest"], title="articles per site")
-    print_table(data["newest"], ["id", "published_at", "site_name", "title"], title="newest articles")
-    if data["last_run"]:
-        _print_run(data["last_run"])
+    print_table(sites, ["site", "name", "articles", "newest"], title="articles per site")
+    print_table(newest_rows, ["id", "published_at", "site_name", "title"], title="newest articles")
+    if last_run:
+        _print_run(last_run)
 
 
 @mirror_app.command("serve")
@@ -310,8 +373,11 @@ DEFAULT_CORPUS = Path("../shared/corpus")
 @app.command("eval")
 def eval_command(
     corpus: Annotated[Path, typer.Option(help="Gold corpus: pages/<id>.html + gold/<id>.json.")] = DEFAULT_CORPUS,
-    floors: Annotated[Path | None, typer.Option(
-        exists=True, dir_okay=False, help="JSON of minimum per-field means; exit 1 when a field falls below.")
+    floors: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, dir_okay=False, help="JSON of minimum per-field means; exit 1 when a field falls below."
+        ),
     ] = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -327,18 +393,41 @@ def eval_command(
     below = []
     if floors is not None:
         pinned = json.loads(floors.read_text(encoding="utf-8"))
-        below = [f"{name}: {data['fields'][name]['mean']:.4f} < floor {floor}"
-                 for name, floor in pinned.items() if data["fields"][name]["mean"] < floor]
+        below = [
+            f"{name}: {data['fields'][name]['mean']:.4f} < floor {floor}"
+            for name, floor in pinned.items()
+            if data["fields"][name]["mean"] < floor
+        ]
         data["below_floors"] = below
     if json_out:
         print_json(data)
     else:
-        rows = [{"field": name, "mean": f"{v['mean']:.3f}", "worst": f"{v['worst']:.3f}",
-                 "worst page": v["worst_page"], "missing": v["missing"]} for name, v in data["fields"].items()]
-        print_table(rows, ["field", "mean", "worst", "worst page", "missing"],
-                    title=f"{data['pages']} pages, {data['pages_per_second']} pages/s")
-        failures = [{"page": f["id"], "field": name, "score": f"{d['score']:.3f}", "predicted": d["predicted"],
-                     "expected": d["expected"]} for f in data["failures"] for name, d in f["fields"].items()]
+        rows = [
+            {
+                "field": name,
+                "mean": f"{v['mean']:.3f}",
+                "worst": f"{v['worst']:.3f}",
+                "worst page": v["worst_page"],
+                "missing": v["missing"],
+            }
+            for name, v in data["fields"].items()
+        ]
+        print_table(
+            rows,
+            ["field", "mean", "worst", "worst page", "missing"],
+            title=f"{data['pages']} pages, {data['pages_per_second']} pages/s",
+        )
+        failures = [
+            {
+                "page": f["id"],
+                "field": name,
+                "score": f"{d['score']:.3f}",
+                "predicted": d["predicted"],
+                "expected": d["expected"],
+            }
+            for f in data["failures"]
+            for name, d in f["fields"].items()
+        ]
         if failures:
             print_table(failures, ["page", "field", "score", "predicted", "expected"], title="failures")
         for line in below:

@@ -15,9 +15,26 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+class _NoTracebacks(logging.Filter):
+    """Outside DEBUG, a logged exception is shown as one line (its type and message), not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def setup_logging(level: str = "WARNING") -> None:
-    logging.basicConfig(level=level.upper(), format="%(message)s", datefmt="[%X]",
-                        handlers=[RichHandler(console=err_console, show_path=False)], force=True)
+    """Log to stderr through Rich; the handler's own level holds even when Scrapy lowers the root logger's."""
+    handler = RichHandler(console=err_console, show_path=False)
+    handler.setLevel(level.upper())
+    if level.upper() != "DEBUG":
+        handler.addFilter(_NoTracebacks())
+    logging.basicConfig(level=level.upper(), format="%(message)s", datefmt="[%X]", handlers=[handler], force=True)
 
 
 def print_json(data: Any) -> None:

@@ -38,12 +38,12 @@ def resolve_spider(site: str) -> str | None:
 @dataclass(frozen=True)
 class CrawlOptions:
     db_url: str | None = None
-    mirror: str | None = None          # base URL of a running mirror server
+    mirror: str | None = None  # base URL of a running mirror server
     full: bool = False
     max_list_pages: int | None = None
     trigger: str = "manual"
     log_level: str = "WARNING"
-    polite: bool | None = None         # None: polite, except against a local mirror
+    polite: bool | None = None  # None: polite, except against a local mirror
 
 
 def run_crawl(spider: str, options: CrawlOptions) -> int | None:
@@ -55,6 +55,8 @@ def run_crawl(spider: str, options: CrawlOptions) -> int | None:
         "NEWSMON_MAX_LIST_PAGES": options.max_list_pages,
         "NEWSMON_TRIGGER": options.trigger,
         "LOG_LEVEL": options.log_level.upper(),
+        # The caller owns logging (the CLI's Rich handler); LOG_LEVEL still filters Scrapy's own loggers.
+        "LOG_INSTALL_ROOT_HANDLER": False,
     }
     if options.mirror:
         handler = "crawler.middlewares.MirrorDownloadHandler"
@@ -62,7 +64,7 @@ def run_crawl(spider: str, options: CrawlOptions) -> int | None:
         if not options.polite:
             # The mirror is our own server on loopback: no need to wait between requests.
             overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
-    process = CrawlerProcess(project_settings(**overrides), install_root_handler=True)
+    process = CrawlerProcess(project_settings(**overrides))
     crawler = process.create_crawler(spider)
     process.crawl(crawler)
     process.start()

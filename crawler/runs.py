@@ -17,8 +17,11 @@ log = logging.getLogger(__name__)
 def run_counts(stats: dict[str, Any]) -> dict[str, int]:
     """Map Scrapy's stats onto the run record's counters (robots.txt fetches are not pages)."""
     responses = int(stats.get("response_received_count", 0)) - int(stats.get("robotstxt/response_count", 0))
-    http_errors = sum(int(v) for k, v in stats.items()
-                      if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1][:1] in "45")
+    http_errors = sum(
+        int(v)
+        for k, v in stats.items()
+        if k.startswith("downloader/response_status_count/") and k.rsplit("/", 1)[1][:1] in "45"
+    )
     http_errors += int(stats.get("downloader/exception_count", 0))
     return {
         "pages_fetched": max(responses, 0),
@@ -48,6 +51,7 @@ def run_outcome(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
 class CrawlRunRecorder:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.run_id = 0
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -58,9 +62,16 @@ class CrawlRunRecorder:
     def spider_opened(self, spider: Spider) -> None:
         site = getattr(spider, "site", spider.name)
         with database_for(self.crawler).session() as session:
-            spider.run_id = start_run(session, site, spider.name, site_name=getattr(spider, "site_name", None),
-                                      trigger=self.crawler.settings.get("NEWSMON_TRIGGER", "manual"))
-        log.info("crawl run %d started for %s", spider.run_id, site)
+            self.run_id = start_run(
+                session,
+                site,
+                spider.name,
+                site_name=getattr(spider, "site_name", None),
+                trigger=self.crawler.settings.get("NEWSMON_TRIGGER", "manual"),
+            )
+        # Pipelines tag what they store with the run; the CLI reads it back when the crawl ends.
+        spider.run_id = self.run_id  # type: ignore[attr-defined]
+        log.info("crawl run %d started for %s", self.run_id, site)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
@@ -69,5 +80,5 @@ class CrawlRunRecorder:
         counts = run_counts(stats)
         kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
         with database_for(self.crawler).session() as session:
-            finish_run(session, spider.run_id, status=status, counts=counts, message=message, stats=kept)
-        log.info("crawl run %d %s: %s", spider.run_id, status, counts)
+            finish_run(session, self.run_id, status=status, counts=counts, message=message, stats=kept)
+        log.info("crawl run %d %s: %s", self.run_id, status, counts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
@@ -15,7 +15,11 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: ShanghaiDateTime(), dict[str, Any]: JSONType, list[str]: JSONType}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: ShanghaiDateTime(),
+        dict[str, Any]: JSONType,
+        list[str]: JSONType,
+    }
 
 
 class Site(Base):
@@ -43,13 +47,13 @@ class Article(Base):
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     # How precise published_at is as the page stated it: day, minute or second.
     published_precision: Mapped[str | None] = mapped_column(String(8))
-    source: Mapped[str | None] = mapped_column(Text)          # 来源: whom this copy names as its origin
+    source: Mapped[str | None] = mapped_column(Text)  # 来源: whom this copy names as its origin
     authors: Mapped[list[str]] = mapped_column(default=list)
     editors: Mapped[list[str]] = mapped_column(default=list)
     body: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     charset: Mapped[str | None] = mapped_column(String(32))
-    field_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)   # field -> rule that produced it
+    field_rules: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field -> rule that produced it
     warnings: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
@@ -65,10 +69,10 @@ class CrawlRun(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     spider: Mapped[str] = mapped_column(String(100))
-    trigger: Mapped[str] = mapped_column(String(20), default="manual")     # manual | schedule
+    trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | schedule
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")    # running | finished | failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | failed
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_changed: Mapped[int] = mapped_column(Integer, default=0)

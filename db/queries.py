@@ -21,14 +21,29 @@ def _day_start(day: date) -> datetime:
 
 
 def article_summary(article: Article, site: Site) -> dict[str, Any]:
-    return {"id": article.id, "url": article.url, "site": site.domain, "site_name": site.name,
-            "title": article.title, "published_at": _iso(article.published_at), "source": article.source,
-            "authors": article.authors, "chars": len(article.body)}
+    return {
+        "id": article.id,
+        "url": article.url,
+        "site": site.domain,
+        "site_name": site.name,
+        "title": article.title,
+        "published_at": _iso(article.published_at),
+        "source": article.source,
+        "authors": article.authors,
+        "chars": len(article.body),
+    }
 
 
-def list_articles(session: Session, *, site: str | None = None, date_from: date | None = None,
-                  date_to: date | None = None, contains: str | None = None, limit: int = 50,
-                  offset: int = 0) -> list[dict[str, Any]]:
+def list_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    contains: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
     """Articles newest first. date_to is inclusive; `contains` matches title or body (plain substring)."""
     query: Select[Any] = select(Article, Site).join(Site)
     if site:
@@ -38,8 +53,9 @@ def list_articles(session: Session, *, site: str | None = None, date_from: date 
     if date_to:
         query = query.where(Article.published_at < _day_start(date_to + timedelta(days=1)))
     if contains:
-        query = query.where(or_(Article.title.contains(contains, autoescape=True),
-                                Article.body.contains(contains, autoescape=True)))
+        query = query.where(
+            or_(Article.title.contains(contains, autoescape=True), Article.body.contains(contains, autoescape=True))
+        )
     query = query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit).offset(offset)
     return [article_summary(a, s) for a, s in session.execute(query).all()]
 
@@ -49,19 +65,38 @@ def get_article(session: Session, article_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     article, site = row
-    return {**article_summary(article, site), "published_precision": article.published_precision,
-            "editors": article.editors, "body": article.body, "content_hash": article.content_hash,
-            "charset": article.charset, "field_rules": article.field_rules, "warnings": article.warnings,
-            "first_seen_at": _iso(article.first_seen_at), "last_seen_at": _iso(article.last_seen_at)}
+    return {
+        **article_summary(article, site),
+        "published_precision": article.published_precision,
+        "editors": article.editors,
+        "body": article.body,
+        "content_hash": article.content_hash,
+        "charset": article.charset,
+        "field_rules": article.field_rules,
+        "warnings": article.warnings,
+        "first_seen_at": _iso(article.first_seen_at),
+        "last_seen_at": _iso(article.last_seen_at),
+    }
 
 
 def run_record(run: CrawlRun, site: Site) -> dict[str, Any]:
-    return {"id": run.id, "site": site.domain, "spider": run.spider, "trigger": run.trigger,
-            "status": run.status, "started_at": _iso(run.started_at), "finished_at": _iso(run.finished_at),
-            "pages_fetched": run.pages_fetched, "articles_new": run.articles_new,
-            "articles_changed": run.articles_changed, "articles_unchanged": run.articles_unchanged,
-            "pages_failed": run.pages_failed, "pages_skipped": run.pages_skipped,
-            "http_errors": run.http_errors, "message": run.message}
+    return {
+        "id": run.id,
+        "site": site.domain,
+        "spider": run.spider,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "finished_at": _iso(run.finished_at),
+        "pages_fetched": run.pages_fetched,
+        "articles_new": run.articles_new,
+        "articles_changed": run.articles_changed,
+        "articles_unchanged": run.articles_unchanged,
+        "pages_failed": run.pages_failed,
+        "pages_skipped": run.pages_skipped,
+        "http_errors": run.http_errors,
+        "message": run.message,
+    }
 
 
 def list_runs(session: Session, *, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
@@ -77,10 +112,14 @@ def get_run(session: Session, run_id: int) -> dict[str, Any] | None:
     if row is None:
         return None
     record = run_record(*row)
-    failed = session.execute(select(FailedPage.id, FailedPage.url, FailedPage.reason, FailedPage.http_status)
-                             .where(FailedPage.run_id == run_id).order_by(FailedPage.id)).all()
-    record["failed_pages"] = [{"id": f.id, "url": f.url, "reason": f.reason, "http_status": f.http_status}
-                              for f in failed]
+    failed = session.execute(
+        select(FailedPage.id, FailedPage.url, FailedPage.reason, FailedPage.http_status)
+        .where(FailedPage.run_id == run_id)
+        .order_by(FailedPage.id)
+    ).all()
+    record["failed_pages"] = [
+        {"id": f.id, "url": f.url, "reason": f.reason, "http_status": f.http_status} for f in failed
+    ]
     record["stats"] = row[0].stats
     return record
 
@@ -89,14 +128,25 @@ def list_failed_pages(session: Session, *, run_id: int | None = None, limit: int
     query = select(FailedPage).order_by(FailedPage.id.desc()).limit(limit)
     if run_id is not None:
         query = query.where(FailedPage.run_id == run_id)
-    return [{"id": f.id, "run_id": f.run_id, "url": f.url, "reason": f.reason, "http_status": f.http_status,
-             "failed_at": _iso(f.failed_at), "bytes": len(f.body) if f.body else 0}
-            for f in session.scalars(query)]
+    return [
+        {
+            "id": f.id,
+            "run_id": f.run_id,
+            "url": f.url,
+            "reason": f.reason,
+            "http_status": f.http_status,
+            "failed_at": _iso(f.failed_at),
+            "bytes": len(f.body) if f.body else 0,
+        }
+        for f in session.scalars(query)
+    ]
 
 
 def articles_per_site(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Site.domain, Site.name, func.count(Article.id), func.max(Article.published_at))
-        .outerjoin(Article).group_by(Site.id).order_by(func.count(Article.id).desc(), Site.domain)
+        .outerjoin(Article)
+        .group_by(Site.id)
+        .order_by(func.count(Article.id).desc(), Site.domain)
     ).all()
     return [{"site": d, "name": n, "articles": c, "newest": _iso(m)} for d, n, c, m in rows]

@@ -32,7 +32,7 @@ def content_hash(title: str, body: str) -> str:
 def _insert(session: Session, table: Any) -> Any:
     """INSERT … ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
     dialect = session.get_bind().dialect.name
-    return (postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table))
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 def ensure_site(session: Session, domain: str, name: str | None = None) -> int:
@@ -60,9 +60,15 @@ class Stored:
     outcome: Outcome
 
 
-def store_article(session: Session, record: Extracted, *, site_name: str | None = None,
-                  raw: RawInput | None = None, run_id: int | None = None,
-                  seen_at: datetime | None = None) -> Stored:
+def store_article(
+    session: Session,
+    record: Extracted,
+    *,
+    site_name: str | None = None,
+    raw: RawInput | None = None,
+    run_id: int | None = None,
+    seen_at: datetime | None = None,
+) -> Stored:
     """Insert or update the article at record.url; the unique URL index, not a prior check, prevents twins.
 
     Returns whether the article was new, changed (title/body differ from the stored copy) or unchanged.
@@ -73,10 +79,18 @@ def store_article(session: Session, record: Extracted, *, site_name: str | None 
     site_id = ensure_site(session, record.site, site_name or default_site_name(record.site))
     digest = content_hash(record.title, record.body)
     values: dict[str, Any] = {
-        "site_id": site_id, "title": record.title, "published_at": record.published_at,
-        "published_precision": record.published_precision, "source": record.source,
-        "authors": record.authors, "editors": record.editors, "body": record.body, "content_hash": digest,
-        "charset": record.charset, "field_rules": record.rules, "warnings": record.warnings,
+        "site_id": site_id,
+        "title": record.title,
+        "published_at": record.published_at,
+        "published_precision": record.published_precision,
+        "source": record.source,
+        "authors": record.authors,
+        "editors": record.editors,
+        "body": record.body,
+        "content_hash": digest,
+        "charset": record.charset,
+        "field_rules": record.rules,
+        "warnings": record.warnings,
     }
     inserted = session.execute(
         _insert(session, Article)
@@ -101,46 +115,94 @@ def store_article(session: Session, record: Extracted, *, site_name: str | None 
     return Stored(article_id, outcome)
 
 
-def store_raw_page(session: Session, url: str, raw: RawInput, *, article_id: int | None,
-                   run_id: int | None, fetched_at: datetime) -> None:
+def store_raw_page(
+    session: Session, url: str, raw: RawInput, *, article_id: int | None, run_id: int | None, fetched_at: datetime
+) -> None:
     """Keep the page bytes once per (URL, content): a re-crawl of unchanged bytes adds nothing."""
     session.execute(
         _insert(session, RawPage)
-        .values(url=url, article_id=article_id, run_id=run_id, fetched_at=fetched_at,
-                http_status=raw.http_status, content_type=raw.content_type, charset=raw.charset,
-                size=len(raw.body), sha256=hashlib.sha256(raw.body).hexdigest(), body=raw.body)
+        .values(
+            url=url,
+            article_id=article_id,
+            run_id=run_id,
+            fetched_at=fetched_at,
+            http_status=raw.http_status,
+            content_type=raw.content_type,
+            charset=raw.charset,
+            size=len(raw.body),
+            sha256=hashlib.sha256(raw.body).hexdigest(),
+            body=raw.body,
+        )
         .on_conflict_do_nothing(index_elements=["url", "sha256"])
     )
 
 
-def record_failed_page(session: Session, url: str, reason: str, *, raw: RawInput | None = None,
-                       run_id: int | None = None) -> int:
-    page = FailedPage(url=url, reason=reason, run_id=run_id, failed_at=now_shanghai(),
-                      http_status=raw.http_status if raw else None, charset=raw.charset if raw else None,
-                      body=raw.body if raw else None)
+def record_failed_page(
+    session: Session,
+    url: str,
+    reason: str,
+    *,
+    raw: RawInput | None = None,
+    http_status: int | None = None,
+    run_id: int | None = None,
+) -> int:
+    """Keep a page that did not become an article: why, its HTTP status and its bytes when there were any."""
+    page = FailedPage(
+        url=url,
+        reason=reason,
+        run_id=run_id,
+        failed_at=now_shanghai(),
+        http_status=raw.http_status if raw else http_status,
+        charset=raw.charset if raw else None,
+        body=raw.body if raw else None,
+    )
     session.add(page)
     session.flush()
     return page.id
 
 
-def start_run(session: Session, site: str, spider: str, *, site_name: str | None = None,
-              trigger: str = "manual") -> int:
-    run = CrawlRun(site_id=ensure_site(session, site, site_name), spider=spider, trigger=trigger,
-                   started_at=now_shanghai(), status="running", stats={})
+def start_run(
+    session: Session, site: str, spider: str, *, site_name: str | None = None, trigger: str = "manual"
+) -> int:
+    run = CrawlRun(
+        site_id=ensure_site(session, site, site_name),
+        spider=spider,
+        trigger=trigger,
+        started_at=now_shanghai(),
+        status="running",
+        stats={},
+    )
     session.add(run)
     session.flush()
     return run.id
 
 
-RUN_COUNTERS = ("pages_fetched", "articles_new", "articles_changed", "articles_unchanged", "pages_failed",
-                "pages_skipped", "http_errors")
+RUN_COUNTERS = (
+    "pages_fetched",
+    "articles_new",
+    "articles_changed",
+    "articles_unchanged",
+    "pages_failed",
+    "pages_skipped",
+    "http_errors",
+)
 
 
-def finish_run(session: Session, run_id: int, *, status: str, counts: dict[str, int],
-               message: str | None = None, stats: dict[str, Any] | None = None) -> None:
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, int],
+    message: str | None = None,
+    stats: dict[str, Any] | None = None,
+) -> None:
     values: dict[str, Any] = {k: int(counts.get(k, 0)) for k in RUN_COUNTERS}
-    session.execute(update(CrawlRun).where(CrawlRun.id == run_id).values(
-        status=status, finished_at=now_shanghai(), message=message, stats=stats or {}, **values))
+    session.execute(
+        update(CrawlRun)
+        .where(CrawlRun.id == run_id)
+        .values(status=status, finished_at=now_shanghai(), message=message, stats=stats or {}, **values)
+    )
 
 
 def known_urls(session: Session, site: str) -> set[str]:

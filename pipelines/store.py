@@ -30,18 +30,26 @@ class StorePipeline:
         database = database_for(self.crawler)
         if isinstance(item, ArticleItem):
             record = item.record
-            raw = RawInput(body=item.raw_body, http_status=item.http_status, content_type=item.content_type,
-                           charset=record.charset)
+            raw = RawInput(
+                body=item.raw_body, http_status=item.http_status, content_type=item.content_type, charset=record.charset
+            )
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(record.site), raw=raw,
-                                       run_id=run_id)
+                stored = store_article(session, record, site_name=site_name(record.site), raw=raw, run_id=run_id)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, record.url)
         elif isinstance(item, FailedPageItem):
-            raw = (RawInput(body=item.raw_body, http_status=item.http_status, content_type=item.content_type,
-                            charset=item.charset) if item.raw_body is not None or item.http_status else None)
+            failed_raw = None
+            if item.raw_body is not None:
+                failed_raw = RawInput(
+                    body=item.raw_body,
+                    http_status=item.http_status,
+                    content_type=item.content_type,
+                    charset=item.charset,
+                )
             with database.session() as session:
-                record_failed_page(session, item.url, item.reason, raw=raw, run_id=run_id)
+                record_failed_page(
+                    session, item.url, item.reason, raw=failed_raw, http_status=item.http_status, run_id=run_id
+                )
             stats.inc_value("newsmon/pages_failed")
             log.warning("failed page %s: %s", item.url, item.reason)
         return item

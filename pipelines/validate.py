@@ -33,7 +33,12 @@ class ValidatePipeline:
         if isinstance(item, ArticleItem):
             found = problems(item)
             if found:
-                return FailedPageItem(url=item.record.url, reason="validation failed: " + "; ".join(found),
-                                      raw_body=item.raw_body, http_status=item.http_status,
-                                      content_type=item.content_type, charset=item.record.charset)
+                return FailedPageItem(
+                    url=item.record.url,
+                    reason="validation failed: " + "; ".join(found),
+                    raw_body=item.raw_body,
+                    http_status=item.http_status,
+                    content_type=item.content_type,
+                    charset=item.record.charset,
+                )
         return item

@@ -13,7 +13,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
-from crawler.extraction import ExtractionError, Extracted, extract, extract_fields
+from crawler.extraction import Extracted, ExtractionError, extract, extract_fields
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from db.store import known_urls
@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 class NewsmonSpider(scrapy.Spider):
     """Base spider: subclasses name the site, its columns, and how to read a list page."""
 
-    site: ClassVar[str]                    # registrable domain, e.g. people.com.cn
-    columns: ClassVar[tuple[str, ...]]     # list pages where officials' speeches and activities appear
+    site: ClassVar[str]  # registrable domain, e.g. people.com.cn
+    columns: ClassVar[tuple[str, ...]]  # list pages where officials' speeches and activities appear
     article_url: ClassVar[re.Pattern[str]]  # which links are article pages (first page of an article)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -33,7 +33,7 @@ class NewsmonSpider(scrapy.Spider):
         self.known: set[str] = set()
         self.full_crawl = False
         self.max_list_pages = 20
-        self.run_id: int | None = None     # set by crawler.runs.CrawlRunRecorder
+        self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
@@ -90,8 +90,9 @@ class NewsmonSpider(scrapy.Spider):
         if next_page and seen_known and not self.full_crawl:
             log.info("stopping at %s: it lists articles already stored", response.url)
         elif next_page and depth < self.max_list_pages:
-            yield scrapy.Request(next_page, callback=self.parse, errback=self.list_failed,
-                                 cb_kwargs={"depth": depth + 1})
+            yield scrapy.Request(
+                next_page, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth + 1}
+            )
 
     # ---- article pages -----------------------------------------------------------------------------------
 
@@ -106,19 +107,30 @@ class NewsmonSpider(scrapy.Spider):
         try:
             record = extract(response.url, response.body, content_type)
         except ExtractionError as error:
-            yield FailedPageItem(url=response.url, reason=f"extraction failed: {error.reason}",
-                                 raw_body=response.body, http_status=response.status, content_type=content_type)
+            yield FailedPageItem(
+                url=response.url,
+                reason=f"extraction failed: {error.reason}",
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=content_type,
+            )
             return
-        item = ArticleItem(record=record, raw_body=response.body, http_status=response.status,
-                           content_type=content_type)
+        item = ArticleItem(
+            record=record, raw_body=response.body, http_status=response.status, content_type=content_type
+        )
         yield from self._continue(item, list(record.next_pages))
 
     def _continue(self, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
         if not remaining:
             yield item
             return
-        yield scrapy.Request(remaining[0], callback=self.parse_continuation, errback=self.continuation_failed,
-                             cb_kwargs={"item": item, "remaining": remaining[1:]}, dont_filter=True)
+        yield scrapy.Request(
+            remaining[0],
+            callback=self.parse_continuation,
+            errback=self.continuation_failed,
+            cb_kwargs={"item": item, "remaining": remaining[1:]},
+            dont_filter=True,
+        )
 
     def parse_continuation(self, response: Response, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
         part = extract_fields(response.url, response.body, _content_type(response))
@@ -139,10 +151,13 @@ class NewsmonSpider(scrapy.Spider):
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
-        yield FailedPageItem(url=request.url, reason=_why(failure),
-                             raw_body=response.body if response is not None else None,
-                             http_status=response.status if response is not None else None,
-                             content_type=_content_type(response) if response is not None else None)
+        yield FailedPageItem(
+            url=request.url,
+            reason=_why(failure),
+            raw_body=response.body if response is not None else None,
+            http_status=response.status if response is not None else None,
+            content_type=_content_type(response) if response is not None else None,
+        )
 
     def list_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import ClassVar
 
 from scrapy.http import Response
 
@@ -16,10 +17,10 @@ _LIST_CONTAINERS = ("div.ej_list_box", "div.p2j_list", "div.headingNews", "div.f
 class PeopleSpider(NewsmonSpider):
     name = "people"
     site = "people.com.cn"
-    allowed_domains = ["people.com.cn"]
+    allowed_domains: ClassVar[list[str]] = ["people.com.cn"]
     columns = (
-        "http://politics.people.com.cn/GB/1024/index.html",       # 时政·高层动态
-        "http://cpc.people.com.cn/GB/64093/64094/index.html",     # 中共新闻网·高层动态
+        "http://politics.people.com.cn/GB/1024/index.html",  # 时政·高层动态
+        "http://cpc.people.com.cn/GB/64093/64094/index.html",  # 中共新闻网·高层动态
     )
     # First pages of articles: /n1/2024/0510/c1004-40232587.html (provincial sites use /n2/).
     article_url = re.compile(r"^https?://[a-z0-9.-]*people\.com\.cn/n[12]/\d{4}/\d{4}/c\d+-\d+\.html$")

@@ -53,7 +53,8 @@ def test_body_drops_furniture() -> None:
     paragraphs = record.paragraphs
     assert "扛稳粮食安全重任，加快建设农业强省" in paragraphs
     assert paragraphs.index("扛稳粮食安全重任，加快建设农业强省") < paragraphs.index(
-        "系统谋划推进改革，科技创新跑出加速度")
+        "系统谋划推进改革，科技创新跑出加速度"
+    )
 
 
 def test_related_links_after_body_are_dropped() -> None:
@@ -68,7 +69,8 @@ def test_multi_page_article_links_its_further_pages() -> None:
     gold, body = _load("people-2019-culture")
     record = extract(gold["url"], body)
     assert record.next_pages == [
-        f"http://culture.people.com.cn/n1/2019/0615/c1013-31153719-{n}.html" for n in (2, 3, 4)]
+        f"http://culture.people.com.cn/n1/2019/0615/c1013-31153719-{n}.html" for n in (2, 3, 4)
+    ]
 
 
 def test_mis_declared_charset_is_recorded() -> None:

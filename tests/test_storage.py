@@ -16,12 +16,25 @@ from db.queries import get_article, get_run, list_articles
 from db.store import RawInput, finish_run, record_failed_page, start_run, store_article
 
 
-def _record(url: str = "http://politics.people.com.cn/n1/2024/0510/c1024-40000001.html", *,
-            body: str = "第一段。\n第二段。", title: str = "数字政府建设迈出新步伐") -> Extracted:
-    return Extracted(url=url, site="people.com.cn", charset="gb18030", title=title,
-                     published_at=datetime(2024, 5, 10, 6, 58, tzinfo=SHANGHAI), published_precision="minute",
-                     source="人民网-人民日报", authors=["王乐文", "方敏"], editors=["胡永秋"], body=body,
-                     rules={"title": "people.com.cn:css:h1"})
+def _record(
+    url: str = "http://politics.people.com.cn/n1/2024/0510/c1024-40000001.html",
+    *,
+    body: str = "第一段。\n第二段。",
+    title: str = "数字政府建设迈出新步伐",
+) -> Extracted:
+    return Extracted(
+        url=url,
+        site="people.com.cn",
+        charset="gb18030",
+        title=title,
+        published_at=datetime(2024, 5, 10, 6, 58, tzinfo=SHANGHAI),
+        published_precision="minute",
+        source="人民网-人民日报",
+        authors=["王乐文", "方敏"],
+        editors=["胡永秋"],
+        body=body,
+        rules={"title": "people.com.cn:css:h1"},
+    )
 
 
 def test_new_database_is_at_head_with_every_table(db_url: str) -> None:
@@ -48,8 +61,8 @@ def test_seed_is_article_one(db_url: str) -> None:
         assert seed["site"] == "e-gov.org.cn" and seed["site_name"] == "中国电子政务网"
         paragraphs = seed["body"].split("\n")
         assert paragraphs[0].startswith("福州4月23日电(记者 燕帅 宋心蕊)")
-        assert "协同 优化 创新" in paragraphs[0]      # spaces inside the text are kept as written
-        assert len(paragraphs) == 8             # every body paragraph of the file, none merged or lost
+        assert "协同 优化 创新" in paragraphs[0]  # spaces inside the text are kept as written
+        assert len(paragraphs) == 8  # every body paragraph of the file, none merged or lost
         assert seed["authors"] == ["燕帅", "宋心蕊"]
     finally:
         database.dispose()
@@ -76,10 +89,10 @@ def test_same_article_twice_is_one_row(db_url: str) -> None:
         assert (first.outcome, second.outcome) == ("new", "unchanged")
         assert first.article_id == second.article_id
         with database.session() as session:
-            assert session.scalar(select(func.count(Article.id))) == 2          # the seed and this one
-            assert session.scalar(select(func.count(RawPage.id))) == 1          # same bytes kept once
+            assert session.scalar(select(func.count(Article.id))) == 2  # the seed and this one
+            assert session.scalar(select(func.count(RawPage.id))) == 1  # same bytes kept once
             raw_row = session.scalars(select(RawPage)).one()
-            assert raw_row.body == raw.body                                     # decompressed on read
+            assert raw_row.body == raw.body  # decompressed on read
             stored = session.get(Article, first.article_id)
             assert stored is not None
             assert stored.published_at == datetime(2024, 5, 10, 6, 58, tzinfo=SHANGHAI)
@@ -113,7 +126,7 @@ def test_failed_write_rolls_back_whole_transaction(db_url: str) -> None:
             store_article(session, _record(url="http://politics.people.com.cn/n1/2024/0510/c1024-1.html"))
             store_article(session, _record(title=""))  # an article without a title is refused
         with database.session() as session:
-            assert session.scalar(select(func.count(Article.id))) == 1          # only the seed
+            assert session.scalar(select(func.count(Article.id))) == 1  # only the seed
     finally:
         database.dispose()
 
@@ -129,7 +142,7 @@ def test_concurrent_writers_never_duplicate(db_url: str) -> None:
             barrier.wait()
             with database.session() as session:
                 store_article(session, _record())
-        except BaseException as error:  # noqa: BLE001 - reported below
+        except BaseException as error:
             errors.append(error)
 
     try:
@@ -150,11 +163,16 @@ def test_runs_and_failed_pages_are_recorded(db_url: str) -> None:
     try:
         with database.session() as session:
             run_id = start_run(session, "people.com.cn", "people", site_name="人民网")
-            record_failed_page(session, "http://politics.people.com.cn/n1/2024/0101/c1024-2.html",
-                               "extraction failed: missing body", run_id=run_id,
-                               raw=RawInput(body=b"<html></html>", http_status=200))
-            finish_run(session, run_id, status="finished", counts={"pages_fetched": 3, "articles_new": 2,
-                                                                    "pages_failed": 1})
+            record_failed_page(
+                session,
+                "http://politics.people.com.cn/n1/2024/0101/c1024-2.html",
+                "extraction failed: missing body",
+                run_id=run_id,
+                raw=RawInput(body=b"<html></html>", http_status=200),
+            )
+            finish_run(
+                session, run_id, status="finished", counts={"pages_fetched": 3, "articles_new": 2, "pages_failed": 1}
+            )
         with database.session() as session:
             run = get_run(session, run_id)
             assert run is not None
@@ -175,7 +193,7 @@ def test_list_filters(db_url: str) -> None:
         with database.session() as session:
             assert [a["title"] for a in list_articles(session, site="people.com.cn")] == ["数字政府建设迈出新步伐"]
             assert [a["id"] for a in list_articles(session, site="人民网")] == [2]
-            assert len(list_articles(session, contains="电子政务")) == 1            # the seed
+            assert len(list_articles(session, contains="电子政务")) == 1  # the seed
             from datetime import date
 
             in_2018 = list_articles(session, date_from=date(2018, 5, 4), date_to=date(2018, 5, 4))

@@ -9,7 +9,7 @@ from typing import Any
 from crawler.extraction.clean import clean_body
 from crawler.extraction.dates import ParsedDate, check_plausible
 from crawler.extraction.page import Page
-from crawler.extraction.record import ExtractionError, Extracted, NotAnArticle
+from crawler.extraction.record import Extracted, ExtractionError, NotAnArticle
 from crawler.extraction.rules import (
     GENERIC_AUTHORS,
     GENERIC_EDITORS,
@@ -17,11 +17,12 @@ from crawler.extraction.rules import (
     GENERIC_SOURCE,
     GENERIC_TITLE,
     Rule,
+    authors_in_body,
     generic_body_container,
 )
 from crawler.extraction.sites import rules_for
 
-__all__ = ["ExtractionError", "Extracted", "NotAnArticle", "extract", "extract_fields"]
+__all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_fields"]
 
 # Fields an article cannot be stored without: analysts' trend lines need all three.
 REQUIRED = ("title", "published_at", "body")
@@ -36,8 +37,7 @@ def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) 
     return None, None
 
 
-def extract_fields(url: str, body: bytes, content_type: str | None = None,
-                   *, now: datetime | None = None) -> Extracted:
+def extract_fields(url: str, body: bytes, content_type: str | None = None, *, now: datetime | None = None) -> Extracted:
     """Read every field off one page; fields that no rule finds stay empty (see `extract` for validation)."""
     page = Page(url, body, content_type)
     rules = rules_for(url)
@@ -47,10 +47,12 @@ def extract_fields(url: str, body: bytes, content_type: str | None = None,
     if page.decoded.lossy:
         record.warnings.append(f"charset {page.decoded.charset}: undecodable bytes replaced")
 
-    for name, own, generic in (("title", rules.title, GENERIC_TITLE),
-                               ("source", rules.source, GENERIC_SOURCE),
-                               ("authors", rules.authors, GENERIC_AUTHORS),
-                               ("editors", rules.editors, GENERIC_EDITORS)):
+    for name, own, generic in (
+        ("title", rules.title, GENERIC_TITLE),
+        ("source", rules.source, GENERIC_SOURCE),
+        ("authors", rules.authors, GENERIC_AUTHORS),
+        ("editors", rules.editors, GENERIC_EDITORS),
+    ):
         value, rule = _first(page, rules.site, own, generic)
         if rule:
             setattr(record, name, value)
@@ -74,6 +76,9 @@ def extract_fields(url: str, body: bytes, content_type: str | None = None,
         record.body = "\n".join(paragraphs)
     else:
         del record.rules["body"]
+    if not record.authors and (names := authors_in_body(paragraphs)):
+        record.authors = names
+        record.rules["authors"] = "generic:body:（记者…）"
     if rules.next_pages:
         record.next_pages = rules.next_pages(page)
     return record

@@ -10,11 +10,57 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from crawler.extraction.text import clean_paragraph
 
 # Never article text, wherever they sit.
-_NOISE_TAGS = ("script", "style", "noscript", "iframe", "form", "input", "button", "select", "textarea",
-               "object", "embed", "video", "audio", "svg", "canvas", "map", "template")
-_BLOCK_TAGS = ("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "table", "section",
-               "article", "blockquote", "pre", "dd", "dt", "dl", "center", "header", "footer", "figure",
-               "figcaption", "tbody", "thead", "aside", "nav", "main")
+_NOISE_TAGS = (
+    "script",
+    "style",
+    "noscript",
+    "iframe",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "object",
+    "embed",
+    "video",
+    "audio",
+    "svg",
+    "canvas",
+    "map",
+    "template",
+)
+_BLOCK_TAGS = (
+    "p",
+    "div",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "section",
+    "article",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "dl",
+    "center",
+    "header",
+    "footer",
+    "figure",
+    "figcaption",
+    "tbody",
+    "thead",
+    "aside",
+    "nav",
+    "main",
+)
 # Lines that are page furniture, not text: editor credits, print-edition notes, share prompts, pagers.
 _NOISE_LINES = re.compile(
     r"^(?:[（(【\[]\s*)?(?:责任编辑|责编|编辑|校对|审核|值班编辑)\s*[:：]"
@@ -58,8 +104,11 @@ def _drop_furniture(root: Tag) -> None:
             continue
         short = len(text) < 100
         link_only = _link_text(block) == text
-        caption = (has_image and short) or (short and bool(_CAPTION.search(text))) or (
-            previous_was_image and short and _centred(block))
+        caption = (
+            (has_image and short)
+            or (short and bool(_CAPTION.search(text)))
+            or (previous_was_image and short and _centred(block))
+        )
         previous_was_image = False
         if link_only or caption:
             block.decompose()

@@ -41,9 +41,10 @@ def load_corpus(corpus: Path) -> list[GoldPage]:
 
 # ---- scoring (../shared/corpus/README.md, "Scoring") ---------------------------------------------------------
 
+
 def _bigrams(text: str) -> Counter[str]:
     key = nfkc_key(text)
-    return Counter(key[i:i + 2] for i in range(len(key) - 1))
+    return Counter(key[i : i + 2] for i in range(len(key) - 1))
 
 
 def body_f1(predicted: str | None, gold: str | None) -> float:
@@ -97,7 +98,11 @@ def same_time(predicted: datetime | None, gold: str | None) -> float:
 
 
 SCORERS: dict[str, Callable[[Any, Any], float]] = {
-    "title": exact, "source": exact, "published_at": same_time, "authors": set_f1, "editors": set_f1,
+    "title": exact,
+    "source": exact,
+    "published_at": same_time,
+    "authors": set_f1,
+    "editors": set_f1,
     "body": body_f1,
 }
 
@@ -122,20 +127,38 @@ class Report:
         for name in SCORED_FIELDS:
             values = [(p.scores[name], p.id) for p in self.pages]
             worst = min(values) if values else (0.0, None)
-            summary[name] = {"mean": sum(v for v, _ in values) / len(values) if values else 0.0,
-                             "worst": worst[0], "worst_page": worst[1],
-                             "missing": sum(1 for p in self.pages if name in p.missing)}
+            summary[name] = {
+                "mean": sum(v for v, _ in values) / len(values) if values else 0.0,
+                "worst": worst[0],
+                "worst_page": worst[1],
+                "missing": sum(1 for p in self.pages if name in p.missing),
+            }
         return summary
 
     def to_json(self) -> dict[str, Any]:
-        return {"pages": len(self.pages), "seconds": round(self.seconds, 4),
-                "pages_per_second": round(len(self.pages) / self.seconds, 1) if self.seconds else None,
-                "fields": self.field_summary(),
-                "failures": [{"id": p.id, "url": p.url,
-                              "fields": {n: {"score": round(s, 4), "predicted": _short(p.predicted[n]),
-                                             "expected": _short(p.expected.get(n))}
-                                         for n, s in p.scores.items() if s < 1.0}}
-                             for p in self.pages if any(s < 1.0 for s in p.scores.values())]}
+        return {
+            "pages": len(self.pages),
+            "seconds": round(self.seconds, 4),
+            "pages_per_second": round(len(self.pages) / self.seconds, 1) if self.seconds else None,
+            "fields": self.field_summary(),
+            "failures": [
+                {
+                    "id": p.id,
+                    "url": p.url,
+                    "fields": {
+                        n: {
+                            "score": round(s, 4),
+                            "predicted": _short(p.predicted[n]),
+                            "expected": _short(p.expected.get(n)),
+                        }
+                        for n, s in p.scores.items()
+                        if s < 1.0
+                    },
+                }
+                for p in self.pages
+                if any(s < 1.0 for s in p.scores.values())
+            ],
+        }
 
 
 def _short(value: Any) -> Any:

@@ -61,8 +61,7 @@ class Page:
         """Visible text of the first element matched by any selector, whitespace squashed; None if empty."""
         for query in css:
             for node in self.sel.css(query):
-                text = clean_line(" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]")
-                                           .getall()))
+                text = clean_line(" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
                 if text:
                     return text
         return None

@@ -6,8 +6,8 @@ import re
 
 from crawler.extraction.charset import decode_html
 from crawler.extraction.dates import DateParseError, parse_date
-from crawler.extraction.record import ExtractionError, Extracted
-from crawler.extraction.rules import AUTHOR_IN_TEXT, EDITOR_IN_TEXT, shape_people, shape_source
+from crawler.extraction.record import Extracted, ExtractionError
+from crawler.extraction.rules import EDITOR_IN_TEXT, authors_in_body, shape_source
 from crawler.extraction.text import clean_line, clean_paragraph, split_names
 
 _META_LINE = re.compile(r"^\s*来源\s*[:：]\s*(?P<source>.*?)\s*(?:更新时间|发布时间|时间)\s*[:：]\s*(?P<date>.+?)\s*$")
@@ -34,14 +34,24 @@ def parse_plaintext(data: bytes, *, url: str, site: str) -> Extracted:
         editors = split_names(match.group(1))
         paragraphs.pop()
     body = "\n".join(paragraphs)
-    author_match = AUTHOR_IN_TEXT.search("\n".join(paragraphs[:2]))
-    record = Extracted(url=url, site=site, charset=decoded.charset, title=title,
-                       published_at=published.value, published_precision=published.precision,
-                       source=shape_source(meta.group("source")),
-                       authors=shape_people(author_match.group(1)) if author_match else [],
-                       editors=editors, body=body)
-    record.rules = {"title": "plaintext:line1", "published_at": "plaintext:更新时间", "source": "plaintext:来源",
-                    "body": "plaintext:lines"}
+    record = Extracted(
+        url=url,
+        site=site,
+        charset=decoded.charset,
+        title=title,
+        published_at=published.value,
+        published_precision=published.precision,
+        source=shape_source(meta.group("source")),
+        authors=authors_in_body(paragraphs),
+        editors=editors,
+        body=body,
+    )
+    record.rules = {
+        "title": "plaintext:line1",
+        "published_at": "plaintext:更新时间",
+        "source": "plaintext:来源",
+        "body": "plaintext:lines",
+    }
     if record.authors:
         record.rules["authors"] = "plaintext:（记者…）"
     if editors:

@@ -29,15 +29,15 @@ class Rule:
 class SiteRules:
     """Everything site-specific about reading a site's article pages: data plus small functions."""
 
-    site: str                                  # registrable domain, e.g. people.com.cn
-    name: str                                  # the publisher's Chinese name, e.g. 人民网
+    site: str  # registrable domain, e.g. people.com.cn
+    name: str  # the publisher's Chinese name, e.g. 人民网
     title: Sequence[Rule] = ()
     published_at: Sequence[Rule] = ()
     source: Sequence[Rule] = ()
     authors: Sequence[Rule] = ()
     editors: Sequence[Rule] = ()
-    body_containers: Sequence[str] = ()        # CSS selectors of the body container, tried in order
-    body_drop: Sequence[str] = ()              # CSS selectors of furniture inside the container
+    body_containers: Sequence[str] = ()  # CSS selectors of the body container, tried in order
+    body_drop: Sequence[str] = ()  # CSS selectors of furniture inside the container
     next_pages: Callable[[Page], list[str]] | None = None
     title_suffixes: Sequence[str] = field(default_factory=tuple)
 
@@ -46,11 +46,13 @@ class SiteRules:
 
 _SOURCE_PREFIX = re.compile(r"^\s*(?:信息来源|文章来源|稿件来源|来源)\s*[:：]\s*")
 _SOURCE_TAIL = re.compile(r"\s*(?:[|｜].*|\s(?:作者|编辑|责任编辑|发布时间|时间|浏览|字号|【).*)$")
-_REPORTER_PREFIX = re.compile(r"^(?:本报|本网|人民网|新华社|新华网|央视网|中新网)?\s*(?:特约|实习|见习)?(?:记者|通讯员|作者|评论员)\s*[:：]?\s*")
+_REPORTER_PREFIX = re.compile(
+    r"^(?:本报|本网|人民网|新华社|新华网|央视网|中新网)?\s*(?:特约|实习|见习)?(?:记者|通讯员|作者|评论员)\s*[:：]?\s*"
+)
 
 
 def shape_source(text: str | None) -> str | None:
-    """"来源：人民网－人民日报 | 作者…" → "人民网－人民日报"."""
+    """ "来源：人民网－人民日报 | 作者…" → "人民网－人民日报"."""
     if not text:
         return None
     value = _SOURCE_TAIL.sub("", _SOURCE_PREFIX.sub("", clean_line(text))).strip()
@@ -58,7 +60,7 @@ def shape_source(text: str | None) -> str | None:
 
 
 def shape_people(text: str | None) -> list[str]:
-    """"本报记者  王乐文  方  敏" → ["王乐文", "方敏"]; roles and 本报 prefixes dropped."""
+    """ "本报记者  王乐文  方  敏" → ["王乐文", "方敏"]; roles and 本报 prefixes dropped."""
     if not text:
         return []
     names: list[str] = []
@@ -70,6 +72,7 @@ def shape_people(text: str | None) -> list[str]:
 
 
 # ---- rule constructors -------------------------------------------------------------------------------------
+
 
 def meta_text(*names: str, shape: Callable[[str], Any] = clean_line) -> Rule:
     return Rule("meta:" + "|".join(names), lambda page: _maybe(shape, page.meta(*names)))
@@ -127,6 +130,7 @@ def visible_text(page: Page) -> str:
 
 # ---- generic rules (any site; used after a site's own) ------------------------------------------------------
 
+
 def _title_from_html_title(page: Page) -> str | None:
     title = page.html_title
     if not title:
@@ -150,8 +154,11 @@ GENERIC_TITLE = (
 
 GENERIC_PUBLISHED_AT = (
     meta_date("PubDate", "article:published_time", "firstpublishedtime", "publishdate", "pubdate"),
-    text_pattern("发布时间", r"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
-                 shape=lambda s: find_date(s)),
+    text_pattern(
+        "发布时间",
+        r"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
+        shape=lambda s: find_date(s),
+    ),
     Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000])),
 )
 
@@ -166,14 +173,22 @@ AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论�
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
 EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
 
-GENERIC_AUTHORS = (
-    Rule("text:（记者…）", lambda page: _search_shape(AUTHOR_IN_TEXT, page, shape_people)),
-    text_pattern("作者：", r"(?:^|\n)\s*作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),
-)
+GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n)\s*作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
 
-GENERIC_EDITORS = (
-    Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),
-)
+
+def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
+    """Reporters named in the dateline of the body's first paragraphs or in a sign-off in its last one.
+
+    Only the article's own body is searched: related-article teasers on the page quote other datelines.
+    """
+    for text in (*paragraphs[:2], *paragraphs[-1:]):
+        match = AUTHOR_IN_TEXT.search(text)
+        if match:
+            return shape_people(match.group(1))
+    return []
+
+
+GENERIC_EDITORS = (Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),)
 
 
 def _search_shape(pattern: re.Pattern[str], page: Page, shape: Callable[[str], Any]) -> Any:

@@ -6,7 +6,15 @@ import re
 from urllib.parse import urljoin
 
 from crawler.extraction.page import Page
-from crawler.extraction.rules import Rule, SiteRules, css_date, css_text, meta_date, shape_people, shape_source
+from crawler.extraction.rules import (
+    Rule,
+    SiteRules,
+    css_date,
+    css_text,
+    meta_date,
+    shape_people,
+    shape_source,
+)
 from crawler.extraction.text import split_names
 
 # Visible time-and-source lines of each template generation.
@@ -40,9 +48,7 @@ def _next_pages(page: Page) -> list[str]:
 RULES = SiteRules(
     site="people.com.cn",
     name="人民网",
-    title=(
-        css_text("div.rm_txt h1", "div.text_title h1", "#p_title", "div.text_c h1", "div.d2txt h1"),
-    ),
+    title=(css_text("div.rm_txt h1", "div.text_title h1", "#p_title", "div.text_c h1", "div.d2txt h1"),),
     published_at=(
         css_date(*_INFO_LINES, "#p_publishtime"),
         meta_date("publishdate"),
@@ -52,15 +58,19 @@ RULES = SiteRules(
         css_text("#p_origin", "#p_origin a", shape=shape_source),
         Rule("meta:source", lambda page: shape_source(page.meta("source"))),
     ),
-    authors=(
-        css_text("div.rm_txt div.author", "div.text_title p.author", "div.text_c p.author", shape=shape_people),
+    authors=(css_text("div.rm_txt div.author", "div.text_title p.author", "div.text_c p.author", shape=shape_people),),
+    editors=(css_text("div.edit", "#p_editor", "div.editor", shape=_editors),),
+    body_containers=("div.rm_txt_con", "div#rwb_zw", "div.show_text", "div#p_content", "div.d2txt_con", "div.box_con"),
+    body_drop=(
+        "div.edit",
+        "#p_editor",
+        "p#paper_num",
+        "div.zdfy",
+        "#rwb_zdfy",
+        "div.box_pic",
+        "div.otitle",
+        "div.page_n",
+        "div.tjewm",
     ),
-    editors=(
-        css_text("div.edit", "#p_editor", "div.editor", shape=_editors),
-    ),
-    body_containers=("div.rm_txt_con", "div#rwb_zw", "div.show_text", "div#p_content", "div.d2txt_con",
-                     "div.box_con"),
-    body_drop=("div.edit", "#p_editor", "p#paper_num", "div.zdfy", "#rwb_zdfy", "div.box_pic", "div.otitle",
-               "div.page_n", "div.tjewm"),
     next_pages=_next_pages,
 )
