@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 
 from crawler.extraction.text import clean_paragraph
 
@@ -71,9 +73,20 @@ _NOISE_LINES = re.compile(
     r"|^(?:Play Video|\d+:\d+|/\d+:\d+)$"
 )
 # Headings that open the related-articles block: everything after them is dropped.
-_TAIL_MARKERS = re.compile(r"^(?:相关新闻|相关阅读|相关链接|延伸阅读|推荐阅读|相关专题|更多精彩)\s*[:：]?$")
-# A caption credits the photographer or says it is a file photo.
-_CAPTION = re.compile(r"(?:摄|供图|图片来源[:：].*|资料图(?:片)?|视频截图)\s*[)）]?$")
+_TAIL_MARKERS = re.compile(
+    r"^(?:相关新闻|相关阅读|相关链接|相关报道|相关文章|延伸阅读|推荐阅读|相关专题|更多精彩|重点推荐|热点推荐|往期回顾)"
+    r"\s*[:：]?$"
+)
+# A caption credits the photographer, says it is a file photo, or is marked with the △ of TV sites.
+_CAPTION = re.compile(r"(?:摄|供图|图片来源[:：].*|资料图(?:片)?|视频截图)\s*[)）]?$|^△")
+# A line that is only a date ("2012年6月24日"): the dateline of a transcript, never a photo caption.
+_DATE_ONLY = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})$")
+# Production credits closing a video or graphic story: "策划：孙承斌 李拯宇", "记者：何山", "新华社音视频部制作".
+_CREDIT = re.compile(
+    r"^(?:总?策划|总?监制|制片人?|统筹|编导|导演|记者|通讯员|作者|撰稿|文字|文案|配音|解说|摄像|摄影|拍摄|剪辑|后期|"
+    r"包装|设计|海报设计|视觉|动画|主编|出品人|执行|技术|素材|鸣谢|视频|图片)\s*[:：]"
+    r"|^\S{2,16}(?:制作|出品|联合出品|联合制作)$"
+)
 
 
 def _is_leaf_block(tag: Tag) -> bool:
@@ -93,25 +106,44 @@ def _centred(tag: Tag) -> bool:
     return "text-align:center" in style or str(tag.get("align") or "").lower() == "center"
 
 
+def _leaf_blocks_after_images(root: Tag) -> list[tuple[Tag, bool]]:
+    """Leaf blocks in page order, each with whether an image came after the previous text block: captions sit
+    right after their photo, which may be wrapped in blocks of its own."""
+    found: list[tuple[Tag, bool]] = []
+    image_since_text = False
+    for node in root.descendants:
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "img":
+            image_since_text = True
+        elif node.name in _BLOCK_TAGS and _is_leaf_block(node):
+            found.append((node, image_since_text))
+            if _text_of(node):
+                image_since_text = node.find("img") is not None
+    return found
+
+
 def _drop_furniture(root: Tag) -> None:
     """Remove link-only blocks (related links, promos), photo blocks and their captions."""
-    previous_was_image = False
-    for block in [b for b in root.find_all(_BLOCK_TAGS) if _is_leaf_block(b)]:
+    for block, after_image in _leaf_blocks_after_images(root):
         text = _text_of(block)
-        has_image = block.find("img") is not None
         if not text:
-            previous_was_image = has_image
             continue
         short = len(text) < 100
+        if _DATE_ONLY.match(text):
+            continue
         link_only = _link_text(block) == text
         caption = (
-            (has_image and short)
+            (block.find("img") is not None and short)
             or (short and bool(_CAPTION.search(text)))
-            or (previous_was_image and short and _centred(block))
+            or (after_image and short and _centred_block(block))
         )
-        previous_was_image = False
         if link_only or caption:
             block.decompose()
+
+
+def _centred_block(block: Tag) -> bool:
+    return _centred(block) or any(_centred(parent) for parent in block.parents if parent.name in ("p", "div"))
 
 
 def _lines(root: Tag) -> list[tuple[str, bool]]:
@@ -138,14 +170,31 @@ def _lines(root: Tag) -> list[tuple[str, bool]]:
     return lines
 
 
+@dataclass
+class CleanBody:
+    """A cleaned body: its paragraphs, and the production credits removed from its end (for the bylines)."""
+
+    paragraphs: list[str] = field(default_factory=list)
+    credits: list[str] = field(default_factory=list)
+
+
 def clean_body(container_html: str, *, drop: Iterable[str] = ()) -> list[str]:
-    """Paragraphs of an article container, in page order.
+    """Paragraphs of an article container, in page order (see `clean_body_parts`)."""
+    return clean_body_parts(container_html, drop=drop).paragraphs
+
+
+def clean_body_parts(container_html: str, *, drop: Iterable[str] = ()) -> CleanBody:
+    """Paragraphs of an article container, in page order, and the credits that closed it.
 
     `drop` lists CSS selectors of site furniture inside the container (editor lines, print-edition notes,
-    pagers) that the site's rules know about; generic furniture is recognised here.
+    pagers) that the site's rules know about; generic furniture is recognised here. Never raises: any
+    string is treated as HTML.
     """
     soup = BeautifulSoup(container_html, "lxml")
     root: Tag = soup.body or soup
+    # Comments, CDATA and processing instructions are CMS markers (<!--<$[信息内容]>begin-->), not text.
+    for special in root.find_all(string=lambda s: isinstance(s, PreformattedString)):
+        special.extract()
     for tag in root.find_all(_NOISE_TAGS):
         tag.decompose()
     for selector in drop:
@@ -164,4 +213,7 @@ def clean_body(container_html: str, *, drop: Iterable[str] = ()) -> list[str]:
         if paragraphs and paragraphs[-1] == line:
             continue
         paragraphs.append(line)
-    return paragraphs
+    credits: list[str] = []
+    while paragraphs and _CREDIT.match(paragraphs[-1]):
+        credits.insert(0, paragraphs.pop())
+    return CleanBody(paragraphs, credits)

@@ -14,6 +14,7 @@ from crawler.extraction.text import clean_line
 # Registrable domains of the sites newsmon knows; anything else falls back to the last two labels
 # (three for *.gov.cn / *.com.cn style second-level suffixes).
 _SECOND_LEVEL = {"com.cn", "gov.cn", "org.cn", "net.cn", "edu.cn"}
+_EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
 
 
 def site_of(url: str) -> str:
@@ -36,7 +37,10 @@ class Page:
         self.raw = body
         self.decoded: DecodedPage = decode_html(body, content_type)
         self.text = self.decoded.text
-        self.sel = Selector(text=self.text or "<html></html>", base_url=url)
+        # Templates assembled from includes close </html> early (gov.cn's header include does); lxml then leaves
+        # the article outside the document element, where CSS queries do not look. Closing tags are optional.
+        markup = _EARLY_CLOSE.sub("", self.text) if self.text else "<html></html>"
+        self.sel = Selector(text=markup, base_url=url)
 
     @cached_property
     def metas(self) -> dict[str, str]:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import html as lxml_html
+
 from crawler.extraction.dates import ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
 from crawler.extraction.text import clean_line, has_cjk, split_names
@@ -36,6 +38,7 @@ class SiteRules:
     source: Sequence[Rule] = ()
     authors: Sequence[Rule] = ()
     editors: Sequence[Rule] = ()
+    body_html: Sequence[Rule] = ()  # the body's HTML where it is not in the DOM (a JS string), tried first
     body_containers: Sequence[str] = ()  # CSS selectors of the body container, tried in order
     body_drop: Sequence[str] = ()  # CSS selectors of furniture inside the container
     next_pages: Callable[[Page], list[str]] | None = None
@@ -57,6 +60,12 @@ def shape_source(text: str | None) -> str | None:
         return None
     value = _SOURCE_TAIL.sub("", _SOURCE_PREFIX.sub("", clean_line(text))).strip()
     return value or None
+
+
+def source_after_label(text: str | None) -> str | None:
+    """ "2024年05月10日06:58 | 来源：人民网－人民日报" → "人民网－人民日报"; None when no 来源 label is there."""
+    match = re.search(r"(?:信息来源|文章来源|稿件来源|来源)\s*[:：]\s*(.+)$", text or "")
+    return shape_source(match.group(1)) if match else None
 
 
 def shape_people(text: str | None) -> list[str]:
@@ -131,12 +140,26 @@ def visible_text(page: Page) -> str:
 # ---- generic rules (any site; used after a site's own) ------------------------------------------------------
 
 
+# "-新华网", "_中国载人航天官方网站", " - 山西省人民政府门户网站", "-中国科普网": a publisher's name closing a <title>.
+_SITE_SUFFIX = re.compile(r"\s*[-_|｜—]\s*[^-_|｜—]{1,20}(?:网|网站|报|台|频道|中心|门户|官网)(?:\([^)]*\))?\s*$")
+
+
+def strip_site_suffix(title: str) -> str:
+    """ "headline-新华网" → "headline"; a hyphen inside the headline itself is kept."""
+    while True:
+        stripped = _SITE_SUFFIX.sub("", title)
+        if stripped == title or len(stripped) < 4:
+            return title
+        title = stripped
+
+
 def _title_from_html_title(page: Page) -> str | None:
     title = page.html_title
     if not title:
         return None
     # "headline--时政--人民网", "headline_新华网", "headline-中国政府网": keep the part before the first site suffix.
-    head = re.split(r"\s*(?:--|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
+    head = re.split(r"\s*(?:--|__|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
+    head = strip_site_suffix(head)
     return head or None
 
 
@@ -146,8 +169,9 @@ def _h1(page: Page) -> str | None:
 
 
 GENERIC_TITLE = (
+    # TRS/Hanweb government CMS metas, then Open Graph.
     meta_text("ArticleTitle"),
-    meta_text("og:title"),
+    meta_text("og:title", shape=lambda s: strip_site_suffix(clean_line(s))),
     Rule("css:h1", _h1),
     Rule("html-title", _title_from_html_title),
 )
@@ -173,7 +197,9 @@ AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论�
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
 EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
 
-GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n)\s*作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
+GENERIC_AUTHORS = (
+    text_pattern("作者：", r"(?:^|\n|\s)作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),
+)
 
 
 def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
@@ -188,6 +214,19 @@ def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
     return []
 
 
+_CREDIT_AUTHOR = re.compile(r"^(?:记者|作者|撰稿|文字|文)\s*[:：/]\s*(.+)$")
+
+
+def authors_in_credits(credits: Sequence[str]) -> list[str]:
+    """Writers in the credits closing a video or graphic story: "记者：何山 张梦洁" (not 策划, 监制, 配音…)."""
+    names: list[str] = []
+    for line in credits:
+        match = _CREDIT_AUTHOR.match(line)
+        if match:
+            names.extend(n for n in shape_people(match.group(1)) if n not in names)
+    return names
+
+
 GENERIC_EDITORS = (Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),)
 
 
@@ -196,15 +235,56 @@ def _search_shape(pattern: re.Pattern[str], page: Page, shape: Callable[[str], A
     return shape(match.group(1)) if match else None
 
 
+# Body containers of the content-management systems Chinese government and news sites are built on: TRS WCM
+# (div.TRS_Editor), Hanweb and TRS (#zoom), UCAP (gov.cn #UCAP-CONTENT), and common article ids.
+CMS_BODY_CONTAINERS = (
+    "div.TRS_Editor",
+    "#UCAP-CONTENT",
+    "div.pages_content",
+    "#zoom",
+    "#BodyLabel",
+    "#con_con",
+    "#endText",
+    "div.article-content",
+    "div.article_content",
+    "#article_content",
+    "div.content_text",
+)
+_MIN_BODY_CJK = 30
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def cms_body_container(page: Page) -> tuple[str, str] | None:
+    """(selector, HTML) of the first CMS body container holding real text, or None."""
+    for query in CMS_BODY_CONTAINERS:
+        for node in page.sel.css(query):
+            text = "".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
+            if len(_CJK_RE.findall(text)) >= _MIN_BODY_CJK:
+                return query, node.get()
+    return None
+
+
 def generic_body_container(page: Page) -> str | None:
-    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites."""
-    best_html, best_score = None, 0
-    for node in page.sel.xpath("//div|//article|//td|//section"):
-        paragraphs = node.xpath("./p")
-        if not paragraphs:
+    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites.
+
+    One pass over the paragraphs: each <p> adds its CJK count to its parent, instead of re-reading the text
+    under every element of the page.
+    """
+    root = page.sel.root
+    if not hasattr(root, "iter"):
+        return None
+    scores: dict[object, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is None or parent.tag not in ("div", "article", "td", "section", "span"):
             continue
-        text = "".join(paragraphs.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
-        score = len(re.findall(r"[\u4e00-\u9fff]", text))
-        if score > best_score:
-            best_html, best_score = node.get(), score
-    return best_html if best_score >= 30 else None
+        text = "".join(t for t in p.itertext() if t)
+        count = len(_CJK_RE.findall(text))
+        if count:
+            scores[parent] = scores.get(parent, 0) + count
+    if not scores:
+        return None
+    best, score = max(scores.items(), key=lambda item: item[1])
+    if score < _MIN_BODY_CJK:
+        return None
+    return str(lxml_html.tostring(best, encoding="unicode"))
