@@ -79,8 +79,9 @@ _TAIL_MARKERS = re.compile(
 )
 # A caption credits the photographer, says it is a file photo, or is marked with the △ of TV sites.
 _CAPTION = re.compile(r"(?:摄|供图|图片来源[:：].*|资料图(?:片)?|视频截图)\s*[)）]?$|^△")
-# A line that is only a date ("2012年6月24日"): the dateline of a transcript, never a photo caption.
-_DATE_ONLY = re.compile(r"^\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})$")
+# A line that is only a date ("2012年6月24日", the dateline of a transcript) or only the title of a work
+# ("《冬夜读书示子聿》", a subheading): centred under a photo, but never its caption.
+_NOT_CAPTION = re.compile(r"^(?:\d{4}\s*(?:年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[-/.]\d{1,2}[-/.]\d{1,2})|《[^《》]+》)$")
 # Production credits closing a video or graphic story: "策划：孙承斌 李拯宇", "记者：何山", "新华社音视频部制作".
 _CREDIT = re.compile(
     r"^(?:总?策划|总?监制|制片人?|统筹|编导|导演|记者|通讯员|作者|撰稿|文字|文案|配音|解说|摄像|摄影|拍摄|剪辑|后期|"
@@ -130,7 +131,7 @@ def _drop_furniture(root: Tag) -> None:
         if not text:
             continue
         short = len(text) < 100
-        if _DATE_ONLY.match(text):
+        if _NOT_CAPTION.match(text):
             continue
         link_only = _link_text(block) == text
         caption = (
@@ -209,8 +210,6 @@ def clean_body_parts(container_html: str, *, drop: Iterable[str] = ()) -> CleanB
         if _TAIL_MARKERS.match(line):
             break
         if _NOISE_LINES.match(line):
-            continue
-        if paragraphs and paragraphs[-1] == line:
             continue
         paragraphs.append(line)
     credits: list[str] = []
