@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from crawler.extraction.clean import clean_body_parts
+from crawler.extraction.clean import clean_body_parts, prune_container
 from crawler.extraction.dates import ParsedDate, check_plausible
 from crawler.extraction.page import Page
 from crawler.extraction.record import Extracted, ExtractionError, NotAnArticle
@@ -41,18 +41,24 @@ def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) 
     return None, None
 
 
-def _body_html(page: Page, rules: SiteRules) -> tuple[str, str] | None:
-    """(rule name, HTML) of the article body: the site's own sources, then CMS containers, then text density."""
+def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
+    """(rule name, HTML, whether it is pruned already) of the article body: the site's own sources, then CMS containers, then text density.
+
+    Containers found in the page are pruned in lxml (scripts, comments, hidden and site furniture) before the
+    BeautifulSoup pass, which then reads only the article.
+    """
     for rule in rules.body_html:
         html = rule(page)
         if html:
-            return f"{rules.site}:{rule.name}", html
-    if rules.body_containers and (found := page.first_html(*rules.body_containers)):
-        return f"{rules.site}:css:{found[0]}", found[1]
-    if found := cms_body_container(page):
-        return f"generic:css:{found[0]}", found[1]
-    if html := generic_body_container(page):
-        return "generic:text-density", html
+            return f"{rules.site}:{rule.name}", html, False
+    found = page.first_node(*rules.body_containers) if rules.body_containers else None
+    name = f"{rules.site}:css:{found[0]}" if found else None
+    if not found and (found := cms_body_container(page)):
+        name = f"generic:css:{found[0]}"
+    if found and name:
+        return name, prune_container(found[1], drop=rules.body_drop), True
+    if (element := generic_body_container(page)) is not None:
+        return "generic:text-density", prune_container(element, drop=rules.body_drop), True
     return None
 
 
@@ -99,7 +105,8 @@ def extract_fields(url: str, body: bytes, content_type: str | None = None, *, no
         record.warnings.extend(check_plausible(parsed.value, url=url, now=now))
 
     found = _body_html(page, rules)
-    cleaned = clean_body_parts(found[1], drop=rules.body_drop) if found else None
+    # Site furniture is already gone from pruned containers; a body from a script still needs the site's drop.
+    cleaned = clean_body_parts(found[1], drop=() if found[2] else rules.body_drop) if found else None
     paragraphs = _without_headline(cleaned.paragraphs, record.title) if cleaned else []
     if found and paragraphs:
         record.body = "\n".join(paragraphs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
 from parsel import Selector
@@ -76,6 +77,14 @@ class Page:
             node = self.sel.css(query)
             if node:
                 return query, node[0].get()
+        return None
+
+    def first_node(self, *css: str) -> tuple[str, Any] | None:
+        """(selector, lxml element) of the first element matched by any selector."""
+        for query in css:
+            node = self.sel.css(query)
+            if node:
+                return query, node[0].root
         return None
 
     @cached_property

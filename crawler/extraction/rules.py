@@ -7,8 +7,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lxml import html as lxml_html
-
 from crawler.extraction.dates import ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
 from crawler.extraction.text import clean_line, has_cjk, split_names
@@ -127,12 +125,28 @@ def _found_date(value: str | None) -> ParsedDate | None:
     return find_date(value) if value else None
 
 
+_INVISIBLE = frozenset(("script", "style", "noscript", "template"))
+
+
 def visible_text(page: Page) -> str:
-    """The page's text outside scripts and styles, one line per text node (cached on the page)."""
+    """The page's text outside scripts and styles, one line per text node (cached on the page).
+
+    Read with lxml directly (every text node once, its parent checked in Python): wrapping thousands of text
+    nodes in parsel selectors, or an ancestor:: test per node, was most of the cost of extraction.
+    """
     cached = page.__dict__.get("_visible_text")
     if cached is None:
-        nodes = page.sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
-        cached = "\n".join(t for t in (clean_line(n) for n in nodes) if t)
+        root = page.sel.root
+        nodes = root.xpath("//body//text()") if hasattr(root, "xpath") else []
+        lines = []
+        for node in nodes:
+            if not node.is_tail and node.getparent().tag in _INVISIBLE:
+                continue
+            # str.split() with no argument splits on every Unicode space, U+3000 and NBSP included.
+            line = " ".join(node.split())
+            if line:
+                lines.append(line)
+        cached = "\n".join(lines)
         page.__dict__["_visible_text"] = cached
     return str(cached)
 
@@ -254,17 +268,57 @@ _MIN_BODY_CJK = 30
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def cms_body_container(page: Page) -> tuple[str, str] | None:
-    """(selector, HTML) of the first CMS body container holding real text, or None."""
+def _one_pass_xpath(queries: Sequence[str]) -> str:
+    """One XPath for "#id" and "tag.class" queries: plain @id tests and a cheap contains(@class) prefilter
+    (the exact class token is checked in Python), instead of a full CSS translation per query."""
+    ids = [q[1:] for q in queries if q.startswith("#")]
+    classes = [q.partition(".")[2] for q in queries if not q.startswith("#")]
+    parts = []
+    if ids:
+        parts.append("//*[" + " or ".join(f"@id='{i}'" for i in ids) + "]")
+    if classes:
+        parts.append("//*[" + " or ".join(f"contains(@class,'{c}')" for c in classes) + "]")
+    return " | ".join(parts)
+
+
+# One pass over the page for all containers; their order of preference is applied in Python.
+_CMS_XPATH = _one_pass_xpath(CMS_BODY_CONTAINERS)
+
+
+def _cjk_count(element: Any) -> int:
+    return sum(
+        len(_CJK_RE.findall(text))
+        for node in element.iter()
+        if isinstance(node.tag, str) and node.tag not in _INVISIBLE
+        for text in (node.text, node.tail if node is not element else None)
+        if text
+    )
+
+
+def _matches(element: Any, query: str) -> bool:
+    if query.startswith("#"):
+        return bool(element.get("id") == query[1:])
+    tag, _, cls = query.partition(".")
+    return bool(element.tag == tag and cls in (element.get("class") or "").split())
+
+
+def cms_body_container(page: Page) -> tuple[str, Any] | None:
+    """(selector, lxml element) of the first CMS body container (in CMS_BODY_CONTAINERS order) holding real
+    text, or None."""
+    root = page.sel.root
+    if not hasattr(root, "xpath"):
+        return None
+    candidates = root.xpath(_CMS_XPATH)
+    if not candidates:
+        return None
     for query in CMS_BODY_CONTAINERS:
-        for node in page.sel.css(query):
-            text = "".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
-            if len(_CJK_RE.findall(text)) >= _MIN_BODY_CJK:
-                return query, node.get()
+        for element in candidates:
+            if _matches(element, query) and _cjk_count(element) >= _MIN_BODY_CJK:
+                return query, element
     return None
 
 
-def generic_body_container(page: Page) -> str | None:
+def generic_body_container(page: Page) -> Any:
     """The element whose direct <p> children carry the most CJK text: most article bodies on these sites.
 
     One pass over the paragraphs: each <p> adds its CJK count to its parent, instead of re-reading the text
@@ -287,4 +341,4 @@ def generic_body_container(page: Page) -> str | None:
     best, score = max(scores.items(), key=lambda item: item[1])
     if score < _MIN_BODY_CJK:
         return None
-    return str(lxml_html.tostring(best, encoding="unicode"))
+    return best
