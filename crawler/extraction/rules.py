@@ -136,16 +136,25 @@ def visible_text(page: Page) -> str:
     """
     cached = page.__dict__.get("_visible_text")
     if cached is None:
-        root = page.sel.root
-        nodes = root.xpath("//body//text()") if hasattr(root, "xpath") else []
         lines = []
-        for node in nodes:
-            if not node.is_tail and node.getparent().tag in _INVISIBLE:
-                continue
-            # str.split() with no argument splits on every Unicode space, U+3000 and NBSP included.
-            line = " ".join(node.split())
-            if line:
-                lines.append(line)
+        root = page.sel.root
+        body = root.find("body") if hasattr(root, "find") else None
+        stack: list[tuple[Any, bool]] = [(body, False)] if body is not None else []
+        while stack:
+            element, closing = stack.pop()
+            if closing:
+                text = element.tail if element is not body else None  # the text after an element
+            else:
+                stack.append((element, True))
+                visible = isinstance(element.tag, str) and element.tag not in _INVISIBLE
+                text = element.text if visible else None  # a comment's or a script's own text is not shown
+                if visible:
+                    stack.extend((child, False) for child in reversed(element))
+            if text:
+                # str.split() with no argument splits on every Unicode space, U+3000 and NBSP included.
+                line = " ".join(text.split())
+                if line:
+                    lines.append(line)
         cached = "\n".join(lines)
         page.__dict__["_visible_text"] = cached
     return str(cached)
@@ -268,53 +277,43 @@ _MIN_BODY_CJK = 30
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _one_pass_xpath(queries: Sequence[str]) -> str:
-    """One XPath for "#id" and "tag.class" queries: plain @id tests and a cheap contains(@class) prefilter
-    (the exact class token is checked in Python), instead of a full CSS translation per query."""
-    ids = [q[1:] for q in queries if q.startswith("#")]
-    classes = [q.partition(".")[2] for q in queries if not q.startswith("#")]
-    parts = []
-    if ids:
-        parts.append("//*[" + " or ".join(f"@id='{i}'" for i in ids) + "]")
-    if classes:
-        parts.append("//*[" + " or ".join(f"contains(@class,'{c}')" for c in classes) + "]")
-    return " | ".join(parts)
+_CMS_IDS = {q[1:]: q for q in CMS_BODY_CONTAINERS if q.startswith("#")}
+_CMS_CLASSES = {q.partition(".")[2]: q for q in CMS_BODY_CONTAINERS if not q.startswith("#")}
+_CMS_RANK = {q: rank for rank, q in enumerate(CMS_BODY_CONTAINERS)}
 
 
-# One pass over the page for all containers; their order of preference is applied in Python.
-_CMS_XPATH = _one_pass_xpath(CMS_BODY_CONTAINERS)
+def _cms_candidates(root: Any) -> list[tuple[str, Any]]:
+    """Every element matching a CMS container query, in one walk of the tree (an XPath of many contains()
+    tests took longer than the rest of extraction)."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        ident = element.get("id")
+        if ident in _CMS_IDS:
+            found.append((_CMS_IDS[ident], element))
+        classes = element.get("class")
+        if classes:
+            for name in classes.split():
+                query = _CMS_CLASSES.get(name)
+                if query and element.tag == query.partition(".")[0]:
+                    found.append((query, element))
+    return found
 
 
 def _cjk_count(element: Any) -> int:
-    return sum(
-        len(_CJK_RE.findall(text))
-        for node in element.iter()
-        if isinstance(node.tag, str) and node.tag not in _INVISIBLE
-        for text in (node.text, node.tail if node is not element else None)
-        if text
-    )
-
-
-def _matches(element: Any, query: str) -> bool:
-    if query.startswith("#"):
-        return bool(element.get("id") == query[1:])
-    tag, _, cls = query.partition(".")
-    return bool(element.tag == tag and cls in (element.get("class") or "").split())
+    return len(_CJK_RE.findall("".join(element.itertext())))
 
 
 def cms_body_container(page: Page) -> tuple[str, Any] | None:
     """(selector, lxml element) of the first CMS body container (in CMS_BODY_CONTAINERS order) holding real
     text, or None."""
     root = page.sel.root
-    if not hasattr(root, "xpath"):
+    if not hasattr(root, "iter"):
         return None
-    candidates = root.xpath(_CMS_XPATH)
-    if not candidates:
-        return None
-    for query in CMS_BODY_CONTAINERS:
-        for element in candidates:
-            if _matches(element, query) and _cjk_count(element) >= _MIN_BODY_CJK:
-                return query, element
+    for query, element in sorted(_cms_candidates(root), key=lambda found: _CMS_RANK[found[0]]):
+        if _cjk_count(element) >= _MIN_BODY_CJK:
+            return query, element
     return None
 
 
