@@ -169,6 +169,25 @@ def _short(value: Any) -> Any:
     return value
 
 
+def below_floors(report: Report, floors: dict[str, float]) -> list[str]:
+    """Every pinned floor the report falls below: "<field>" pins a field's mean, "<field>_worst" its worst page.
+
+    An unknown key is reported too, so a typo in the floors file cannot silently switch a check off.
+    """
+    summary = report.field_summary()
+    below = []
+    for key, floor in floors.items():
+        measure = "worst" if key.endswith("_worst") else "mean"
+        name = key.removesuffix("_worst")
+        if name not in summary:
+            below.append(f"{key}: no such field (fields: {', '.join(SCORED_FIELDS)})")
+            continue
+        value = summary[name][measure]
+        if value < floor:
+            below.append(f"{key}: {value:.4f} < floor {floor}")
+    return below
+
+
 def score_predictions(
     pages: list[GoldPage], predictions: list[dict[str, Any]], seconds: float, produced: Iterable[str] | None = None
 ) -> Report:

@@ -58,8 +58,8 @@ RULES = SiteRules(
     site="gov.cn",
     name="中国政府网",
     title=(
-        css_text("h1#ti", "div.article h1", "div.pages-title", "div.share-title"),
         Rule("公报:headline", _bulletin_headline),
+        css_text("h1#ti", "div.article h1", "div.pages-title", "div.share-title"),
         Rule("html-title", _html_title),
     ),
     published_at=(
