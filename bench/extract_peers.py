@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     pages = len(next(iter(reports.values())).pages)
     speed = {name: pages / seconds for name, seconds in best.items()}
     baseline = best.get("trafilatura")
-    summary = {
+    summary: dict[str, dict[str, Any]] = {
         name: {
             "fields": report.field_summary(),
             "pages_per_second": round(speed[name], 1),

@@ -34,7 +34,9 @@ def html_fragments(draw: st.DrawFn, depth: int = 0) -> str:
             parts.append(draw(st.sampled_from(["<br>", "<img src=x.jpg>", "<!-- c -->", "</p>", "<p>", "&nbsp;"])))
         else:
             tag = draw(st.sampled_from(_TAGS))
-            attrs = draw(st.sampled_from(["", ' style="text-align:center"', ' style="display:none"', ' align="center"']))
+            attrs = draw(
+                st.sampled_from(["", ' style="text-align:center"', ' style="display:none"', ' align="center"'])
+            )
             inner = draw(html_fragments(depth + 1))
             closing = draw(st.sampled_from([f"</{tag}>", ""]))
             parts.append(f"<{tag}{attrs}>{inner}{closing}")
@@ -75,7 +77,17 @@ def test_script_style_comment_and_hidden_text_never_reaches_the_body(markup: str
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.binary(max_size=3000), st.sampled_from(["http://www.news.cn/politics/2022-12/14/c_1.htm", "https://www.gov.cn/x.htm", "http://example.com/a.html", "http://news.cctv.com/2026/06/25/ARTI1.shtml"]))
+@given(
+    st.binary(max_size=3000),
+    st.sampled_from(
+        [
+            "http://www.news.cn/politics/2022-12/14/c_1.htm",
+            "https://www.gov.cn/x.htm",
+            "http://example.com/a.html",
+            "http://news.cctv.com/2026/06/25/ARTI1.shtml",
+        ]
+    ),
+)
 def test_extraction_of_any_bytes_raises_only_the_documented_error(raw: bytes, url: str) -> None:
     record = extract_fields(url, raw)
     assert record.url == url
@@ -86,7 +98,16 @@ def test_extraction_of_any_bytes_raises_only_the_documented_error(raw: bytes, ur
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(html_fragments(), st.sampled_from(["http://www.news.cn/a/c.html", "https://www.gov.cn/gongbao/content/2007/content_1.htm", "http://fgw.zj.gov.cn/art/1.html"]))
+@given(
+    html_fragments(),
+    st.sampled_from(
+        [
+            "http://www.news.cn/a/c.html",
+            "https://www.gov.cn/gongbao/content/2007/content_1.htm",
+            "http://fgw.zj.gov.cn/art/1.html",
+        ]
+    ),
+)
 def test_extraction_of_any_markup_never_raises(markup: str, url: str) -> None:
     page = f"<html><head><title>{markup[:50]}</title></head><body>{markup}</body></html>"
     extract_fields(url, page.encode("utf-8"))

@@ -34,7 +34,11 @@ def test_gate_fails_when_a_field_drops() -> None:
     pages = load_corpus(corpus)
     # An extractor that gets every title wrong and returns half of each body.
     predictions = [
-        {**{n: p.gold.get(n) for n in SCORED_FIELDS}, "title": "x", "body": (p.gold["body"] or "")[: len(p.gold["body"] or "") // 2]}
+        {
+            **{n: p.gold.get(n) for n in SCORED_FIELDS},
+            "title": "x",
+            "body": (p.gold["body"] or "")[: len(p.gold["body"] or "") // 2],
+        }
         for p in pages
     ]
     from crawler.extraction.dates import parse_date

@@ -118,7 +118,8 @@ XINHUA_2019 = """<html><head><meta charset="utf-8"><title>标题一-新华网</t
 <p>　　新华社北京12月9日电（记者王一 李二）第一段正文，内容足够长，用来测试正文的抽取。</p>
 <p>　　第二段正文，继续说明测试的内容。</p>
 <div id="div_currpage"><a href="c_1125327450.htm">1</a><a href="c_1125327450_2.htm">2</a>
-<a href="http://www.xinhuanet.com/world/2019-12/10/c_1125327450_3.htm">3</a><a href="c_1125327450_2.htm">下一页</a></div>
+<a href="http://www.xinhuanet.com/world/2019-12/10/c_1125327450_3.htm">3</a>
+<a href="c_1125327450_2.htm">下一页</a></div>
 <div class="p-tags"><span class="p-jc"><a class="advise">【纠错】</a></span>责任编辑： 张三</div>
 </div></body></html>"""
 
@@ -171,8 +172,10 @@ def test_trs_government_template_is_read_from_its_metas_and_editor_div() -> None
 GOVCN_PAGE = """<html><head><meta charset="utf-8"><meta name="firstpublishedtime" content="2024-05-10-18:05:21">
 <meta name="author" content="编辑甲"><title>国务院常务会议研究部署数字政府建设_中国政府网</title></head><body>
 <div class="article oneColumn pub_border"><h1 id="ti">国务院常务会议研究部署数字政府建设</h1>
-<div class="pages-date">2024-05-10 18:05 <span class="font">来源： 新华社</span><span class="font">字号：默认 大 超大</span></div>
-<div class="pages_content" id="UCAP-CONTENT"><p>　　新华社北京5月10日电 国务院总理主持召开国务院常务会议，研究部署数字政府建设。</p>
+<div class="pages-date">2024-05-10 18:05 <span class="font">来源： 新华社</span>
+<span class="font">字号：默认 大 超大</span></div>
+<div class="pages_content" id="UCAP-CONTENT">
+<p>　　新华社北京5月10日电 国务院总理主持召开国务院常务会议，研究部署数字政府建设。</p>
 <p>　　会议指出，要加快推进政务数据共享，提升政务服务效能。</p></div>
 <div class="editor">【我要纠错】 责任编辑：乙丙</div></div></body></html>"""
 

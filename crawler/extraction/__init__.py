@@ -42,7 +42,8 @@ def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) 
 
 
 def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
-    """(rule name, HTML, whether it is pruned already) of the article body: the site's own sources, then CMS containers, then text density.
+    """(rule name, HTML, whether it is pruned already) of the article body: the site's own sources, then CMS
+    containers, then text density.
 
     Containers found in the page are pruned in lxml (scripts, comments, hidden and site furniture) before the
     BeautifulSoup pass, which then reads only the article.

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 from copy import deepcopy
 from dataclasses import dataclass, field
+from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
@@ -16,57 +17,61 @@ from lxml.cssselect import CSSSelector
 from crawler.extraction.text import clean_paragraph
 
 # Never article text, wherever they sit.
-_NOISE_TAGS = frozenset((
-    "script",
-    "style",
-    "noscript",
-    "iframe",
-    "form",
-    "input",
-    "button",
-    "select",
-    "textarea",
-    "object",
-    "embed",
-    "video",
-    "audio",
-    "svg",
-    "canvas",
-    "map",
-    "template",
-))
-_BLOCK_TAGS = frozenset((
-    "p",
-    "div",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "section",
-    "article",
-    "blockquote",
-    "pre",
-    "dd",
-    "dt",
-    "dl",
-    "center",
-    "header",
-    "footer",
-    "figure",
-    "figcaption",
-    "tbody",
-    "thead",
-    "aside",
-    "nav",
-    "main",
-))
+_NOISE_TAGS = frozenset(
+    (
+        "script",
+        "style",
+        "noscript",
+        "iframe",
+        "form",
+        "input",
+        "button",
+        "select",
+        "textarea",
+        "object",
+        "embed",
+        "video",
+        "audio",
+        "svg",
+        "canvas",
+        "map",
+        "template",
+    )
+)
+_BLOCK_TAGS = frozenset(
+    (
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "blockquote",
+        "pre",
+        "dd",
+        "dt",
+        "dl",
+        "center",
+        "header",
+        "footer",
+        "figure",
+        "figcaption",
+        "tbody",
+        "thead",
+        "aside",
+        "nav",
+        "main",
+    )
+)
 # Lines that are page furniture, not text: editor credits, print-edition notes, share prompts, pagers.
 _NOISE_LINES = re.compile(
     r"^(?:[（(【\[]\s*)?(?:责任编辑|责编|编辑|校对|审核|值班编辑)\s*[:：]"
@@ -160,7 +165,7 @@ def _lines(root: Tag) -> list[tuple[str, bool]]:
     """Text lines in page order, each with whether all of its text sits inside links (related-link lists
     separated by <br> rather than blocks). Walks the tree once, without recursion (pages nest deeply)."""
     pieces: list[tuple[str, bool]] = []  # ("\n" breaks a line; text with whether it is inside a link)
-    stack: list[tuple[Tag | NavigableString | str, bool]] = [(root, False)]
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, in_link = stack.pop()
         if isinstance(node, str) and not isinstance(node, NavigableString):
@@ -256,12 +261,13 @@ def clean_body_parts(container_html: str, *, drop: Iterable[str] = ()) -> CleanB
     """
     soup = BeautifulSoup(container_html, "lxml")
     root: Tag = soup.body or soup
-    doomed: list[Tag | NavigableString] = []
+    doomed: list[Any] = []
     for node in root.descendants:
         # Comments, CDATA and processing instructions are CMS markers (<!--<$[信息内容]>begin-->), not text.
-        if isinstance(node, PreformattedString):
-            doomed.append(node)
-        elif isinstance(node, Tag) and (node.name in _NOISE_TAGS or _HIDDEN.search(str(node.get("style") or ""))):
+        special = isinstance(node, PreformattedString)
+        if special or (
+            isinstance(node, Tag) and (node.name in _NOISE_TAGS or _HIDDEN.search(str(node.get("style") or "")))
+        ):
             doomed.append(node)
     for node in doomed:
         node.extract()

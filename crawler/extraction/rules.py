@@ -220,9 +220,7 @@ AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论�
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
 EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
 
-GENERIC_AUTHORS = (
-    text_pattern("作者：", r"(?:^|\n|\s)作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),
-)
+GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n|\s)作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
 
 
 def authors_in_body(paragraphs: Sequence[str]) -> list[str]:

@@ -72,9 +72,7 @@ RULES = SiteRules(
         css_text("div.source", "em#source", "#source", ".mheader .info span", shape=shape_source),
         meta_text("source", shape=shape_source),
     ),
-    editors=(
-        css_text("span.editor", "div.p-tags", "#articleEdit", shape=_editor),
-    ),
+    editors=(css_text("span.editor", "div.p-tags", "#articleEdit", shape=_editor),),
     body_containers=("span#detailContent", "div#detail", "div#p-detail", "#content"),
     body_drop=(
         "span.editor",
