@@ -376,7 +376,9 @@ def eval_command(
     floors: Annotated[
         Path | None,
         typer.Option(
-            exists=True, dir_okay=False, help="JSON of minimum per-field means; exit 1 when a field falls below."
+            exists=True,
+            dir_okay=False,
+            help='JSON of floors: {"<field>": min mean, "<field>_worst": min worst page}; exit 1 below any.',
         ),
     ] = None,
     json_out: JsonOption = False,
@@ -384,7 +386,7 @@ def eval_command(
     """Score extraction on a gold corpus: per-field mean, worst page, missing count, and every failure."""
     import json
 
-    from crawler.extraction.evaluate import evaluate
+    from crawler.extraction.evaluate import below_floors, evaluate
 
     if not (corpus / "gold").is_dir():
         fail(f"{corpus} has no gold/ directory (expected the layout of ../shared/corpus)")
@@ -392,12 +394,7 @@ def eval_command(
     data = report.to_json()
     below = []
     if floors is not None:
-        pinned = json.loads(floors.read_text(encoding="utf-8"))
-        below = [
-            f"{name}: {data['fields'][name]['mean']:.4f} < floor {floor}"
-            for name, floor in pinned.items()
-            if data["fields"][name]["mean"] < floor
-        ]
+        below = below_floors(report, json.loads(floors.read_text(encoding="utf-8")))
         data["below_floors"] = below
     if json_out:
         print_json(data)

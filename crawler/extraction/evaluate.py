@@ -169,17 +169,55 @@ def _short(value: Any) -> Any:
     return value
 
 
+def below_floors(report: Report, floors: dict[str, float]) -> list[str]:
+    """Every pinned floor the report falls below: "<field>" pins a field's mean, "<field>_worst" its worst page.
+
+    An unknown key is reported too, so a typo in the floors file cannot silently switch a check off.
+    """
+    summary = report.field_summary()
+    below = []
+    for key, floor in floors.items():
+        measure = "worst" if key.endswith("_worst") else "mean"
+        name = key.removesuffix("_worst")
+        if name not in summary:
+            below.append(f"{key}: no such field (fields: {', '.join(SCORED_FIELDS)})")
+            continue
+        value = summary[name][measure]
+        if value < floor:
+            below.append(f"{key}: {value:.4f} < floor {floor}")
+    return below
+
+
+def score_predictions(
+    pages: list[GoldPage], predictions: list[dict[str, Any]], seconds: float, produced: Iterable[str] | None = None
+) -> Report:
+    """Score one extractor's predictions (one dict of SCORED_FIELDS a page) against the gold.
+
+    `produced` names the fields the extractor produces at all; the others score 0 and count as missing on
+    every page (the README's rule for a field a tool does not produce). A field absent from one page's dict
+    is an empty answer on that page (right where the gold is empty too) and is counted as missing there.
+    """
+    fields = set(produced) if produced is not None else set(SCORED_FIELDS)
+    results = []
+    for page, predicted in zip(pages, predictions, strict=True):
+        values = {name: predicted.get(name) if name in fields else None for name in SCORED_FIELDS}
+        scores = {name: SCORERS[name](values[name], page.gold.get(name)) for name in SCORED_FIELDS}
+        missing = [n for n in SCORED_FIELDS if n not in fields or n not in predicted]
+        for name in SCORED_FIELDS:
+            if name not in fields:
+                scores[name] = 0.0
+        results.append(PageScore(page.id, page.url, scores, values, page.gold, missing))
+    return Report(results, seconds)
+
+
 def evaluate(corpus: Path, *, now: datetime | None = None) -> Report:
     """Run the extractor over every gold page; the time measured is extraction alone (files read first)."""
     pages = load_corpus(corpus)
     payloads = [(p, p.html.read_bytes()) for p in pages]
-    results = []
     started = time.perf_counter()
     records = [extract_fields(p.url, body, now=now or datetime.now(SHANGHAI)) for p, body in payloads]
     seconds = time.perf_counter() - started
-    for page, record in zip(pages, records, strict=True):
-        predicted = {name: getattr(record, name) for name in SCORED_FIELDS}
-        scores = {name: SCORERS[name](predicted[name], page.gold.get(name)) for name in SCORED_FIELDS}
-        missing = [n for n in SCORED_FIELDS if n not in record.rules]
-        results.append(PageScore(page.id, page.url, scores, predicted, page.gold, missing))
-    return Report(results, seconds)
+    predictions = [
+        {name: getattr(record, name) for name in SCORED_FIELDS if name in record.rules} for record in records
+    ]
+    return score_predictions(pages, predictions, seconds)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
+from typing import Any
 from urllib.parse import urlsplit
 
+from lxml import etree
 from parsel import Selector
 
 from crawler.extraction.charset import DecodedPage, decode_html
@@ -14,6 +16,21 @@ from crawler.extraction.text import clean_line
 # Registrable domains of the sites newsmon knows; anything else falls back to the last two labels
 # (three for *.gov.cn / *.com.cn style second-level suffixes).
 _SECOND_LEVEL = {"com.cn", "gov.cn", "org.cn", "net.cn", "edu.cn"}
+_EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+
+
+def _parse(markup: str, url: str) -> etree._Element:
+    """lxml's plain HTML tree (what parsel builds, minus lxml.html's Python class lookup, which is called for
+    every element touched and made walking a page several times slower)."""
+    data = markup.strip().replace("\x00", "").encode("utf-8") or b"<html/>"
+    parser = etree.HTMLParser(recover=True, encoding="utf-8", huge_tree=True)
+    try:
+        root = etree.fromstring(data, parser=parser, base_url=url)
+    except etree.XMLSyntaxError:
+        root = None
+    if root is None:
+        root = etree.fromstring(b"<html/>", parser=parser, base_url=url)
+    return root
 
 
 def site_of(url: str) -> str:
@@ -36,7 +53,10 @@ class Page:
         self.raw = body
         self.decoded: DecodedPage = decode_html(body, content_type)
         self.text = self.decoded.text
-        self.sel = Selector(text=self.text or "<html></html>", base_url=url)
+        # Templates assembled from includes close </html> early (gov.cn's header include does); lxml then leaves
+        # the article outside the document element, where CSS queries do not look. Closing tags are optional.
+        markup = _EARLY_CLOSE.sub("", self.text) if self.text else ""
+        self.sel = Selector(root=_parse(markup, url), type="html", base_url=url)
 
     @cached_property
     def metas(self) -> dict[str, str]:
@@ -72,6 +92,14 @@ class Page:
             node = self.sel.css(query)
             if node:
                 return query, node[0].get()
+        return None
+
+    def first_node(self, *css: str) -> tuple[str, Any] | None:
+        """(selector, lxml element) of the first element matched by any selector."""
+        for query in css:
+            node = self.sel.css(query)
+            if node:
+                return query, node[0].root
         return None
 
     @cached_property

@@ -36,6 +36,7 @@ class SiteRules:
     source: Sequence[Rule] = ()
     authors: Sequence[Rule] = ()
     editors: Sequence[Rule] = ()
+    body_html: Sequence[Rule] = ()  # the body's HTML where it is not in the DOM (a JS string), tried first
     body_containers: Sequence[str] = ()  # CSS selectors of the body container, tried in order
     body_drop: Sequence[str] = ()  # CSS selectors of furniture inside the container
     next_pages: Callable[[Page], list[str]] | None = None
@@ -57,6 +58,12 @@ def shape_source(text: str | None) -> str | None:
         return None
     value = _SOURCE_TAIL.sub("", _SOURCE_PREFIX.sub("", clean_line(text))).strip()
     return value or None
+
+
+def source_after_label(text: str | None) -> str | None:
+    """ "2024年05月10日06:58 | 来源：人民网－人民日报" → "人民网－人民日报"; None when no 来源 label is there."""
+    match = re.search(r"(?:信息来源|文章来源|稿件来源|来源)\s*[:：]\s*(.+)$", text or "")
+    return shape_source(match.group(1)) if match else None
 
 
 def shape_people(text: str | None) -> list[str]:
@@ -118,12 +125,37 @@ def _found_date(value: str | None) -> ParsedDate | None:
     return find_date(value) if value else None
 
 
+_INVISIBLE = frozenset(("script", "style", "noscript", "template"))
+
+
 def visible_text(page: Page) -> str:
-    """The page's text outside scripts and styles, one line per text node (cached on the page)."""
+    """The page's text outside scripts and styles, one line per text node (cached on the page).
+
+    Read with lxml directly (every text node once, its parent checked in Python): wrapping thousands of text
+    nodes in parsel selectors, or an ancestor:: test per node, was most of the cost of extraction.
+    """
     cached = page.__dict__.get("_visible_text")
     if cached is None:
-        nodes = page.sel.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()
-        cached = "\n".join(t for t in (clean_line(n) for n in nodes) if t)
+        lines = []
+        root = page.sel.root
+        body = root.find("body") if hasattr(root, "find") else None
+        stack: list[tuple[Any, bool]] = [(body, False)] if body is not None else []
+        while stack:
+            element, closing = stack.pop()
+            if closing:
+                text = element.tail if element is not body else None  # the text after an element
+            else:
+                stack.append((element, True))
+                visible = isinstance(element.tag, str) and element.tag not in _INVISIBLE
+                text = element.text if visible else None  # a comment's or a script's own text is not shown
+                if visible:
+                    stack.extend((child, False) for child in reversed(element))
+            if text:
+                # str.split() with no argument splits on every Unicode space, U+3000 and NBSP included.
+                line = " ".join(text.split())
+                if line:
+                    lines.append(line)
+        cached = "\n".join(lines)
         page.__dict__["_visible_text"] = cached
     return str(cached)
 
@@ -131,12 +163,26 @@ def visible_text(page: Page) -> str:
 # ---- generic rules (any site; used after a site's own) ------------------------------------------------------
 
 
+# "-新华网", "_中国载人航天官方网站", " - 山西省人民政府门户网站", "-中国科普网": a publisher's name closing a <title>.
+_SITE_SUFFIX = re.compile(r"\s*[-_|｜—]\s*[^-_|｜—]{1,20}(?:网|网站|报|台|频道|中心|门户|官网)(?:\([^)]*\))?\s*$")
+
+
+def strip_site_suffix(title: str) -> str:
+    """ "headline-新华网" → "headline"; a hyphen inside the headline itself is kept."""
+    while True:
+        stripped = _SITE_SUFFIX.sub("", title)
+        if stripped == title or len(stripped) < 4:
+            return title
+        title = stripped
+
+
 def _title_from_html_title(page: Page) -> str | None:
     title = page.html_title
     if not title:
         return None
     # "headline--时政--人民网", "headline_新华网", "headline-中国政府网": keep the part before the first site suffix.
-    head = re.split(r"\s*(?:--|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
+    head = re.split(r"\s*(?:--|__|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
+    head = strip_site_suffix(head)
     return head or None
 
 
@@ -146,8 +192,9 @@ def _h1(page: Page) -> str | None:
 
 
 GENERIC_TITLE = (
+    # TRS/Hanweb government CMS metas, then Open Graph.
     meta_text("ArticleTitle"),
-    meta_text("og:title"),
+    meta_text("og:title", shape=lambda s: strip_site_suffix(clean_line(s))),
     Rule("css:h1", _h1),
     Rule("html-title", _title_from_html_title),
 )
@@ -173,7 +220,7 @@ AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论�
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
 EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
 
-GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n)\s*作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
+GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n|\s)作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
 
 
 def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
@@ -188,6 +235,19 @@ def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
     return []
 
 
+_CREDIT_AUTHOR = re.compile(r"^(?:记者|作者|撰稿|文字|文)\s*[:：/]\s*(.+)$")
+
+
+def authors_in_credits(credits: Sequence[str]) -> list[str]:
+    """Writers in the credits closing a video or graphic story: "记者：何山 张梦洁" (not 策划, 监制, 配音…)."""
+    names: list[str] = []
+    for line in credits:
+        match = _CREDIT_AUTHOR.match(line)
+        if match:
+            names.extend(n for n in shape_people(match.group(1)) if n not in names)
+    return names
+
+
 GENERIC_EDITORS = (Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),)
 
 
@@ -196,15 +256,86 @@ def _search_shape(pattern: re.Pattern[str], page: Page, shape: Callable[[str], A
     return shape(match.group(1)) if match else None
 
 
-def generic_body_container(page: Page) -> str | None:
-    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites."""
-    best_html, best_score = None, 0
-    for node in page.sel.xpath("//div|//article|//td|//section"):
-        paragraphs = node.xpath("./p")
-        if not paragraphs:
+# Body containers of the content-management systems Chinese government and news sites are built on: TRS WCM
+# (div.TRS_Editor), Hanweb and TRS (#zoom), UCAP (gov.cn #UCAP-CONTENT), and common article ids.
+CMS_BODY_CONTAINERS = (
+    "div.TRS_Editor",
+    "#UCAP-CONTENT",
+    "div.pages_content",
+    "#zoom",
+    "#BodyLabel",
+    "#con_con",
+    "#endText",
+    "div.article-content",
+    "div.article_content",
+    "#article_content",
+    "div.content_text",
+)
+_MIN_BODY_CJK = 30
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+_CMS_IDS = {q[1:]: q for q in CMS_BODY_CONTAINERS if q.startswith("#")}
+_CMS_CLASSES = {q.partition(".")[2]: q for q in CMS_BODY_CONTAINERS if not q.startswith("#")}
+_CMS_RANK = {q: rank for rank, q in enumerate(CMS_BODY_CONTAINERS)}
+
+
+def _cms_candidates(root: Any) -> list[tuple[str, Any]]:
+    """Every element matching a CMS container query, in one walk of the tree (an XPath of many contains()
+    tests took longer than the rest of extraction)."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
             continue
-        text = "".join(paragraphs.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall())
-        score = len(re.findall(r"[\u4e00-\u9fff]", text))
-        if score > best_score:
-            best_html, best_score = node.get(), score
-    return best_html if best_score >= 30 else None
+        ident = element.get("id")
+        if ident in _CMS_IDS:
+            found.append((_CMS_IDS[ident], element))
+        classes = element.get("class")
+        if classes:
+            for name in classes.split():
+                query = _CMS_CLASSES.get(name)
+                if query and element.tag == query.partition(".")[0]:
+                    found.append((query, element))
+    return found
+
+
+def _cjk_count(element: Any) -> int:
+    return len(_CJK_RE.findall("".join(element.itertext())))
+
+
+def cms_body_container(page: Page) -> tuple[str, Any] | None:
+    """(selector, lxml element) of the first CMS body container (in CMS_BODY_CONTAINERS order) holding real
+    text, or None."""
+    root = page.sel.root
+    if not hasattr(root, "iter"):
+        return None
+    for query, element in sorted(_cms_candidates(root), key=lambda found: _CMS_RANK[found[0]]):
+        if _cjk_count(element) >= _MIN_BODY_CJK:
+            return query, element
+    return None
+
+
+def generic_body_container(page: Page) -> Any:
+    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites.
+
+    One pass over the paragraphs: each <p> adds its CJK count to its parent, instead of re-reading the text
+    under every element of the page.
+    """
+    root = page.sel.root
+    if not hasattr(root, "iter"):
+        return None
+    scores: dict[object, int] = {}
+    for p in root.iter("p"):
+        parent = p.getparent()
+        if parent is None or parent.tag not in ("div", "article", "td", "section", "span"):
+            continue
+        text = "".join(t for t in p.itertext() if t)
+        count = len(_CJK_RE.findall(text))
+        if count:
+            scores[parent] = scores.get(parent, 0) + count
+    if not scores:
+        return None
+    best, score = max(scores.items(), key=lambda item: item[1])
+    if score < _MIN_BODY_CJK:
+        return None
+    return best

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from crawler.extraction.page import site_of
 from crawler.extraction.rules import SiteRules
-from crawler.extraction.sites import people
+from crawler.extraction.sites import cctv, govcn, people, xinhua
 
-_REGISTRY: dict[str, SiteRules] = {rules.site: rules for rules in (people.RULES,)}
+_REGISTRY: dict[str, SiteRules] = {
+    rules.site: rules for rules in (people.RULES, xinhua.RULES, xinhua.XINHUANET, govcn.RULES, cctv.RULES)
+}
 
 # The publishers of the mission, by registrable domain (names as analysts know them).
 SITE_NAMES = {
@@ -17,6 +19,7 @@ SITE_NAMES = {
     "miit.gov.cn": "工业和信息化部",
     "e-gov.org.cn": "中国电子政务网",
     "cac.gov.cn": "国家互联网信息办公室",
+    "cctv.com": "央视网",
 }
 
 
