@@ -165,9 +165,12 @@ def gone_urls(session: Session, sites: tuple[str, ...]) -> set[str]:
 
 def site_activity(session: Session) -> dict[str, dict[str, Any]]:
     """Per site domain: stored articles, and the last crawl run (when it started and how it ended)."""
-    counts = dict(
-        session.execute(select(Site.domain, func.count(Article.id)).outerjoin(Article).group_by(Site.id)).tuples()
-    )
+    counts = {
+        domain: count
+        for domain, count in session.execute(
+            select(Site.domain, func.count(Article.id)).outerjoin(Article).group_by(Site.id)
+        ).tuples()
+    }
     last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id)
     last_runs = session.execute(select(CrawlRun, Site).join(Site).where(CrawlRun.id.in_(last_ids))).all()
     activity: dict[str, dict[str, Any]] = {d: {"articles": int(c), "last_run": None} for d, c in counts.items()}

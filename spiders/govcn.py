@@ -23,9 +23,10 @@ class GovcnSpider(NewsmonSpider):
         "https://www.gov.cn/yaowen/liebiao/YAOWENLIEBIAO.json",  # 要闻, newest first, about 400 items
         "https://www.gov.cn/yaowen/liebiao/home.htm",  # the same column as paged HTML
     )
-    # New: /yaowen/liebiao/202405/content_6950123.htm (month only); old: /premier/2018-05/04/content_5288123.htm
+    # New: /yaowen/liebiao/202405/content_6950123.htm (month only); old: /premier/2018-05/04/content_5288123.htm;
+    # 国务院公报: /gongbao/content/2007/content_711039.htm
     article_url = re.compile(
-        r"^https?://www\.gov\.cn/(?:[a-z0-9_]+/)+(?:\d{6}/content_\d+\.htm|\d{4}-\d{2}/\d{2}/content_\d+\.htm)$"
+        r"^https?://www\.gov\.cn/(?:[a-z0-9_]+/)+(?:\d{6}|\d{4}|\d{4}-\d{2}/\d{2})/content_\d+\.htm$"
     )
 
     def list_items(self, response: Response) -> Iterable[ListItem]:

@@ -81,7 +81,8 @@ class MiitSpider(NewsmonSpider):
         if not pager:
             return None
         try:
-            rows, count, page_no = (int(pager.attrib[k]) for k in ("rows", "count", "pageNo"))
+            # HTML attribute names arrive lower-cased: pageNo is pageno.
+            rows, count, page_no = (int(pager.attrib[k]) for k in ("rows", "count", "pageno"))
         except (KeyError, ValueError):
             return None
         if page_no * rows >= count:
