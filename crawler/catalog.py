@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from scrapy import Spider
 from scrapy.spiderloader import SpiderLoader
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from crawler.run import project_settings
 from db.queries import site_activity
 
 
-def spider_classes() -> list[type]:
+def spider_classes() -> list[type[Spider]]:
     """Every spider in spiders/, by name."""
     loader = SpiderLoader.from_settings(project_settings())
     return [loader.load(name) for name in sorted(loader.list())]
@@ -34,7 +35,7 @@ def site_overview(session: Session, schedules: dict[str, str] | None = None) -> 
     activity = site_activity(session)
     rows = []
     for spider in spider_classes():
-        site = getattr(spider, "site", spider.name)
+        site = str(getattr(spider, "site", spider.name))
         domains = (site, *getattr(spider, "aliases", ()))
         runs = [activity[d]["last_run"] for d in domains if d in activity and activity[d].get("last_run")]
         last_run = max(runs, key=lambda run: run["id"]) if runs else None

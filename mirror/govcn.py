@@ -26,7 +26,9 @@ def list_page_name(index: int) -> str:
 def render_detail(story: Story, others: Sequence[Story]) -> str:
     at = story.published_at
     lanmu, lanmu_url = _LANMU[story.url.split("/")[3]]
-    related = "\n".join(f'<li><a href="{o.url}" target="_blank">{e(o.title)}</a></li>' for o in others if o is not story)
+    related = "\n".join(
+        f'<li><a href="{o.url}" target="_blank">{e(o.title)}</a></li>' for o in others if o is not story
+    )
     return _DETAIL.substitute(
         note=GENERATED_NOTE,
         title=e(story.title),
@@ -48,7 +50,8 @@ def render_detail(story: Story, others: Sequence[Story]) -> str:
 
 def render_feed(stories: Sequence[Story]) -> str:
     entries = [
-        {"TITLE": s.title, "SUB_TITLE": "", "URL": s.url, "DOCRELPUBTIME": f"{s.published_at:%Y-%m-%d}"} for s in stories
+        {"TITLE": s.title, "SUB_TITLE": "", "URL": s.url, "DOCRELPUBTIME": f"{s.published_at:%Y-%m-%d}"}
+        for s in stories
     ]
     return json.dumps(entries, ensure_ascii=False, indent=2)
 

@@ -54,14 +54,16 @@ def render_api_page(stories: Sequence[Story], page_no: int) -> str:
     items = "".join(
         # Protocol-relative, unquoted hrefs and a link text cut short: the full title is in @title.
         f'<li class="cf"><a class="fl" href={s.url.removeprefix("https:")} title="{e(s.title)}" target="_blank">'
-        f"{e(s.title[:14])}{'…' if len(s.title) > 14 else ''}</a><span class=\"fr\">{s.published_at:%Y-%m-%d}</span></li>"
+        f'{e(s.title[:14])}{"…" if len(s.title) > 14 else ""}</a><span class="fr">{s.published_at:%Y-%m-%d}</span></li>'
         for s in stories
     )
     html = (
         f'<div class="page-content"><ul>{items}</ul></div>'
         f'<div class="pagination" rows="{PAGE_SIZE}" count="{len(stories)}" pageNo="{page_no}"></div>'
     )
-    return json.dumps({"code": "200", "success": True, "message": "操作成功", "data": {"html": html}}, ensure_ascii=False)
+    return json.dumps(
+        {"code": "200", "success": True, "message": "操作成功", "data": {"html": html}}, ensure_ascii=False
+    )
 
 
 def render() -> SiteFiles:

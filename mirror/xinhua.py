@@ -41,9 +41,7 @@ def listed_url(story: Story) -> str:
 
 
 def _related(story: Story, others: Sequence[Story]) -> str:
-    return "\n".join(
-        f'<li><a href="{o.url}" target="_blank">{e(o.title)}</a></li>' for o in others if o is not story
-    )
+    return "\n".join(f'<li><a href="{o.url}" target="_blank">{e(o.title)}</a></li>' for o in others if o is not story)
 
 
 def _pager(story: Story, page_no: int) -> str:

@@ -57,7 +57,7 @@ class NewsmonSpider(scrapy.Spider):
     article_url: ClassVar[re.Pattern[str]]  # which links are article pages (first page of an article)
     # Other registrable domains the site publishes under (xinhuanet.com for news.cn): their stored URLs count.
     aliases: ClassVar[tuple[str, ...]] = ()
-    custom_settings: ClassVar[dict[str, Any] | None] = POLITE_SETTINGS
+    custom_settings = POLITE_SETTINGS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -110,9 +110,7 @@ class NewsmonSpider(scrapy.Spider):
         return url
 
     def list_request(self, url: str, depth: int, **kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(
-            url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth}, **kwargs
-        )
+        return scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth}, **kwargs)
 
     def next_list_page(self, response: Response) -> str | None:
         """The 下一页 link of a list page, if any."""

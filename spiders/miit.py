@@ -68,9 +68,7 @@ class MiitSpider(NewsmonSpider):
             query = _querydata(script.attrib["querydata"])
             if query.get("tagId", "").endswith("_list") or "pageId" in query:
                 base = f"{urlsplit(response.url).scheme}://{urlsplit(response.url).netloc}"
-                requests.append(
-                    self.list_request(api_url(base, query, 1), 1, headers={"Referer": response.url})
-                )
+                requests.append(self.list_request(api_url(base, query, 1), 1, headers={"Referer": response.url}))
         return requests[:1]
 
     def next_list_page(self, response: Response) -> str | None:

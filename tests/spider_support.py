@@ -69,7 +69,7 @@ def article_item(spider: NewsmonSpider, page: Response, pages: Iterable[Response
             return out
         if isinstance(out, FailedPageItem):
             raise AssertionError(f"{out.url} failed: {out.reason}")
-        assert isinstance(out, scrapy.Request) and out.url in later, out
+        assert isinstance(out, scrapy.Request) and out.url in later and out.callback is not None, out
         outputs.extend(out.callback(later[out.url], **out.cb_kwargs))
     raise AssertionError("no article item")
 

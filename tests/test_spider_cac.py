@@ -23,7 +23,9 @@ def stories() -> dict[str, Story]:
 
 
 def _feed_file(channel: str) -> str:
-    return query_file("www.cac.gov.cn/cms/JsonList", urlencode({"channelCode": channel, "perPage": 20, "pageno": 1}), ".json")
+    return query_file(
+        "www.cac.gov.cn/cms/JsonList", urlencode({"channelCode": channel, "perPage": 20, "pageno": 1}), ".json"
+    )
 
 
 def test_column_page_items(stories: dict[str, Story]) -> None:
@@ -42,7 +44,11 @@ def test_json_list_of_the_leaders_channel(stories: dict[str, Story]) -> None:
 
 def test_a_full_page_leads_to_the_next_json_page() -> None:
     entries = [
-        {"topic": f"第{n}条", "infourl": f"//www.cac.gov.cn/2025-01/{n + 1:02d}/c_17000000000000{n:02d}.htm", "pubtime": ""}
+        {
+            "topic": f"第{n}条",
+            "infourl": f"//www.cac.gov.cn/2025-01/{n + 1:02d}/c_17000000000000{n:02d}.htm",
+            "pubtime": "",
+        }
         for n in range(20)
     ]
     page = response(json_list_url("A093601", 2), json.dumps({"list": entries}).encode(), "application/json")
@@ -52,7 +58,9 @@ def test_a_full_page_leads_to_the_next_json_page() -> None:
 
 
 def test_a_full_column_page_continues_in_the_json_list() -> None:
-    items = "".join(f"<li><a href=//www.cac.gov.cn/2025-01/02/c_17000000000001{n:02d}.htm>标题{n}</a></li>" for n in range(20))
+    items = "".join(
+        f"<li><a href=//www.cac.gov.cn/2025-01/02/c_17000000000001{n:02d}.htm>标题{n}</a></li>" for n in range(20)
+    )
     page = response(site.COLUMN_URL, f'<div id="loadingInfoPage"><ul>{items}</ul></div>'.encode())
     result = parse_list(spider_for(CacSpider), page)
     assert len(result.articles) == 20

@@ -83,7 +83,10 @@ def test_detail_page_fields(stories: dict[str, Story], key: str) -> None:
 
 @pytest.mark.skipif(not has_site_rules("https://www.gov.cn/"), reason="needs the gov.cn extraction rules of issue 4")
 def test_saved_gongbao_page_of_the_corpus() -> None:
-    page, gold_file = SHARED_CORPUS / "pages/govcn-2007-npc-resolution.html", SHARED_CORPUS / "gold/govcn-2007-npc-resolution.json"
+    page, gold_file = (
+        SHARED_CORPUS / "pages/govcn-2007-npc-resolution.html",
+        SHARED_CORPUS / "gold/govcn-2007-npc-resolution.json",
+    )
     if not gold_file.is_file():
         pytest.skip(f"{SHARED_CORPUS} is absent: the saved pages of ../shared are only in the workplace and CI")
     gold = json.loads(gold_file.read_text(encoding="utf-8"))

@@ -38,4 +38,3 @@ RULES = SiteRules(
     next_pages=_next_pages,
     title_suffixes=("_中央网络安全和信息化委员会办公室",),
 )
-
