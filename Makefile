@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# Offline demo: crawl the bundled people.com.cn mirror (served on 127.0.0.1) into ./newsmon.db.
+# Offline demo: crawl the bundled mirror of all six sites (served on 127.0.0.1) into ./newsmon.db.
 demo: install
 	$(BIN)/newsmon init
-	$(BIN)/newsmon crawl people --mirror-dir mirror/site
+	$(BIN)/newsmon crawl all --mirror-dir mirror/site
 	$(BIN)/newsmon summary
 
 lint: install

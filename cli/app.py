@@ -122,7 +122,9 @@ def import_files(
 
 @app.command()
 def crawl(
-    site: Annotated[str, typer.Argument(help="Spider name or site domain, e.g. people or people.com.cn.")],
+    sites: Annotated[
+        list[str], typer.Argument(help="Spider names or site domains (people, news.cn …), or `all` for every site.")
+    ],
     db: DbOption = None,
     mirror: Annotated[
         str | None,
@@ -141,15 +143,18 @@ def crawl(
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
     json_out: JsonOption = False,
 ) -> None:
-    """Crawl one site's columns into the database and record the run."""
-    from crawler.run import CrawlOptions, resolve_spider, run_crawl
+    """Crawl sites' columns into the database, all in one process, and record a run per site.
+
+    With one site, --json prints its run; with several (or `all`), a list of runs.
+    """
+    from crawler.run import CrawlOptions, resolve_spiders, run_crawls
     from db.queries import get_run
 
-    spider = resolve_spider(site)
-    if spider is None:
+    spiders, unknown = resolve_spiders(sites)
+    if unknown or not spiders:
         from crawler.run import spider_names
 
-        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}")
+        fail(f"no spider for {', '.join(map(repr, unknown or sites))}; known: {', '.join(sorted(spider_names()))}, all")
         return
     with opened(db):
         pass  # migrate and seed before Scrapy starts, so a bad URL fails here with a clear message
@@ -159,9 +164,9 @@ def crawl(
 
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
-        with console.status(f"crawling {site}…", spinner="dots"):
-            run_id = run_crawl(
-                spider,
+        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"):
+            run_ids = run_crawls(
+                spiders,
                 CrawlOptions(
                     db_url=db,
                     mirror=mirror,
@@ -171,17 +176,18 @@ def crawl(
                     log_level=logging.getLevelName(logging.getLogger().level),
                 ),
             )
-    if run_id is None:
-        fail("the crawl did not start (see the log above)")
+    if any(run_id is None for run_id in run_ids):
+        fail("a crawl did not start (see the log above)")
         return
     with opened(db) as database, database.session() as session:
-        run = get_run(session, run_id)
-    assert run is not None
+        runs = [get_run(session, run_id) for run_id in run_ids if run_id is not None]
     if json_out:
-        print_json(run)
+        print_json(runs[0] if len(sites) == 1 and len(runs) == 1 and sites[0].lower() != "all" else runs)
     else:
-        _print_run(run)
-    if run["status"] == "failed":
+        for run in runs:
+            assert run is not None
+            _print_run(run)
+    if any(run is not None and run["status"] == "failed" for run in runs):
         raise typer.Exit(1)
 
 
@@ -452,6 +458,11 @@ def extract(
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
+
+
+from cli.sites import sites_app  # noqa: E402  (the sub-app imports `opened` from this module lazily)
+
+app.add_typer(sites_app, name="sites")
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
@@ -46,8 +47,29 @@ class CrawlOptions:
     polite: bool | None = None  # None: polite, except against a local mirror
 
 
+def resolve_spiders(names: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(spider names, names not understood) for spider names, site domains or "all" (every site's spider)."""
+    if any(name.lower() == "all" for name in names):
+        return sorted(spider_names()), []
+    found: list[str] = []
+    unknown: list[str] = []
+    for name in names:
+        spider = resolve_spider(name)
+        if spider is None:
+            unknown.append(name)
+        elif spider not in found:
+            found.append(spider)
+    return found, unknown
+
+
 def run_crawl(spider: str, options: CrawlOptions) -> int | None:
     """Crawl with one spider until it finishes; returns the crawl run's id (None if it never opened)."""
+    return run_crawls([spider], options)[0]
+
+
+def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None]:
+    """Crawl with several spiders at once in this process (one reactor, each its own run record and
+    per-domain politeness); returns each spider's run id in the order given (None where it never opened)."""
     overrides: dict[str, object] = {
         "NEWSMON_DATABASE_URL": database_url(options.db_url),
         "NEWSMON_MIRROR": options.mirror,
@@ -65,7 +87,8 @@ def run_crawl(spider: str, options: CrawlOptions) -> int | None:
             # The mirror is our own server on loopback: no need to wait between requests.
             overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
     process = CrawlerProcess(project_settings(**overrides))
-    crawler = process.create_crawler(spider)
-    process.crawl(crawler)
+    crawlers = [process.create_crawler(spider) for spider in spiders]
+    for crawler in crawlers:
+        process.crawl(crawler)
     process.start()
-    return getattr(crawler.spider, "run_id", None)
+    return [getattr(crawler.spider, "run_id", None) for crawler in crawlers]

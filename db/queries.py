@@ -150,3 +150,30 @@ def articles_per_site(session: Session) -> list[dict[str, Any]]:
         .order_by(func.count(Article.id).desc(), Site.domain)
     ).all()
     return [{"site": d, "name": n, "articles": c, "newest": _iso(m)} for d, n, c, m in rows]
+
+
+def gone_urls(session: Session, sites: tuple[str, ...]) -> set[str]:
+    """URLs of the sites' pages that answered 404 or 410: removed old items, not worth asking for again."""
+    rows = session.scalars(
+        select(FailedPage.url)
+        .join(CrawlRun, FailedPage.run_id == CrawlRun.id)
+        .join(Site, CrawlRun.site_id == Site.id)
+        .where(Site.domain.in_(sites), FailedPage.http_status.in_((404, 410)))
+    )
+    return set(rows)
+
+
+def site_activity(session: Session) -> dict[str, dict[str, Any]]:
+    """Per site domain: stored articles, and the last crawl run (when it started and how it ended)."""
+    counts = {
+        domain: count
+        for domain, count in session.execute(
+            select(Site.domain, func.count(Article.id)).outerjoin(Article).group_by(Site.id)
+        ).tuples()
+    }
+    last_ids = select(func.max(CrawlRun.id)).group_by(CrawlRun.site_id)
+    last_runs = session.execute(select(CrawlRun, Site).join(Site).where(CrawlRun.id.in_(last_ids))).all()
+    activity: dict[str, dict[str, Any]] = {d: {"articles": int(c), "last_run": None} for d, c in counts.items()}
+    for run, site in last_runs:
+        activity.setdefault(site.domain, {"articles": 0})["last_run"] = run_record(run, site)
+    return activity

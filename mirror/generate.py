@@ -1,15 +1,18 @@
-"""Generate the demo mirror (people.com.cn-style pages, GBK bytes) from the texts in mirror/content/."""
+"""Generate the demo mirror (pages of the six sites in their own templates) from the texts in mirror/content/."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from mirror import people
+from mirror import cac, egov, govcn, miit, people, xinhua
 from mirror.articles import Article, load_articles
+from mirror.common import SiteFiles
+from mirror.serve import RESPONSES_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +63,27 @@ def render_site(articles: Sequence[Article]) -> dict[str, str]:
     return files
 
 
+# One module a site; each renders its pages, feeds and robots.txt as bytes (people.com.cn: render_site below).
+SITE_MODULES = (xinhua, govcn, miit, cac, egov)
+
+
+def render_all() -> dict[str, bytes]:
+    """Every file of the mirror as bytes, keyed by its path relative to the mirror root."""
+    files = {rel: encode_page(text, rel) for rel, text in render_site(load_articles()).items()}
+    special = SiteFiles()
+    for module in SITE_MODULES:
+        rendered: SiteFiles = module.render()
+        clash = set(rendered.files) & set(files)
+        if clash:
+            raise ValueError(f"{module.__name__} writes files another site writes: {sorted(clash)}")
+        files.update(rendered.files)
+        special.redirects.update(rendered.redirects)
+        special.gone.extend(rendered.gone)
+    responses = {"redirects": dict(sorted(special.redirects.items())), "gone": sorted(special.gone)}
+    files[RESPONSES_FILE] = (json.dumps(responses, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
 def build(out_dir: Path) -> list[Path]:
     """Write the whole demo mirror under out_dir and return the files written, sorted.
 
@@ -67,12 +91,11 @@ def build(out_dir: Path) -> list[Path]:
     out_dir that the mirror no longer has are left alone: delete the directory first after removing an
     article (tests/test_mirror.py notices strays in mirror/site/).
     """
-    articles = load_articles()
     written: list[Path] = []
-    for rel, text in sorted(render_site(articles).items()):
+    for rel, data in sorted(render_all().items()):
         target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(encode_page(text, rel))
+        target.write_bytes(data)
         written.append(target)
     logger.info("wrote %d files to %s", len(written), out_dir)
     return written

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import ipaddress
+import json
 import logging
 import socketserver
 import threading
@@ -13,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,23 @@ def _require_loopback(host: str) -> None:
         raise ValueError(f"the mirror binds to a loopback IPv4 address only, not {host!r}")
 
 
+# Answers other than 200 (redirects, removed pages), listed in <root>/_responses.json: {"redirects":
+# {"<host>/<path>": "<absolute URL>"}, "gone": ["<host>/<path>"]}. A real site moves and removes pages; so does
+# the mirror.
+RESPONSES_FILE = "_responses.json"
+
+
+def query_key(query: str) -> str:
+    """A file-name-safe key for a query string: the same parameters in any order or encoding, the same key."""
+    canonical = urlencode(sorted(parse_qsl(query, keep_blank_values=True)))
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()[:16]
+
+
+def query_file(path: str, query: str, suffix: str) -> str:
+    """Where the answer to `path?query` is kept: `<path>@<query key><suffix>` (a page per API call)."""
+    return f"{path}@{query_key(query)}{suffix}"
+
+
 def mirror_url(base_url: str, real_url: str) -> str:
     """Map a real URL to its mirror URL: http://<host>/<path> → <base_url>/<host>/<path> (query kept)."""
     parts = urlsplit(real_url)
@@ -74,6 +93,13 @@ class _MirrorHandler(BaseHTTPRequestHandler):
 
     def _serve(self, send_body: bool) -> None:
         assert isinstance(self.server, MirrorServer)
+        redirect = self.server.redirect_for(self.path)
+        if redirect:
+            self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+            self.send_header("Location", redirect)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         status, path = self.server.resolve(self.path)
         if path is None:
             self.send_error(status)
@@ -112,6 +138,10 @@ class MirrorServer(ThreadingHTTPServer):
         if not self.root.is_dir():
             raise FileNotFoundError(f"mirror root {self.root} is not a directory")
         self._thread: threading.Thread | None = None
+        special = self.root / RESPONSES_FILE
+        responses = json.loads(special.read_text(encoding="utf-8")) if special.is_file() else {}
+        self.redirects: dict[str, str] = dict(responses.get("redirects", {}))
+        self.gone: set[str] = set(responses.get("gone", []))
         super().__init__((host, port), _MirrorHandler)
 
     def server_bind(self) -> None:
@@ -130,15 +160,26 @@ class MirrorServer(ThreadingHTTPServer):
         """The mirror URL serving a real URL."""
         return mirror_url(self.url, real_url)
 
-    def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
-        """Map a request target to a file under root, or to the error status to answer with."""
+    @staticmethod
+    def _split(target: str) -> tuple[str, str]:
         if target.startswith(("http://", "https://")):
             parts = urlsplit(target)
-            raw_path = f"/{parts.netloc}{parts.path or '/'}"
-        else:
-            # Not urlsplit: it would read a target starting with // as a network location.
-            raw_path = target.split("?", 1)[0].split("#", 1)[0]
+            return f"/{parts.netloc}{parts.path or '/'}", parts.query
+        # Not urlsplit: it would read a target starting with // as a network location.
+        raw_path, _, query = target.split("#", 1)[0].partition("?")
+        return raw_path, query
+
+    def redirect_for(self, target: str) -> str | None:
+        """The Location a moved page answers with, if the mirror lists it under redirects."""
+        raw_path, _ = self._split(target)
+        return self.redirects.get(unquote(raw_path).lstrip("/"))
+
+    def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
+        """Map a request target to a file under root, or to the error status to answer with."""
+        raw_path, query = self._split(target)
         path = unquote(raw_path)
+        if path.lstrip("/") in self.gone:
+            return HTTPStatus.GONE, None
         segments = path.split("/")
         if ".." in segments or "\\" in path or "\x00" in path:
             return HTTPStatus.FORBIDDEN, None
@@ -146,6 +187,11 @@ class MirrorServer(ThreadingHTTPServer):
         if not rel:
             return HTTPStatus.NOT_FOUND, None
         candidate = self.root.joinpath(*rel)
+        if query:
+            # An API call: its answer is stored per query (see query_file); without one, the plain path.
+            answers = sorted(candidate.parent.glob(f"{candidate.name}@{query_key(query)}.*"))
+            if answers:
+                candidate = answers[0]
         if path.endswith("/") or candidate.is_dir():
             candidate = candidate / "index.html"
         resolved = candidate.resolve()

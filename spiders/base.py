@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import scrapy
@@ -13,12 +14,39 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
-from crawler.extraction import Extracted, ExtractionError, extract, extract_fields
+from crawler.extraction import REQUIRED, Extracted, extract_fields
+from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
+from db.queries import gone_urls
 from db.store import known_urls
 
 log = logging.getLogger(__name__)
+
+# What a polite spider never exceeds, whatever the project settings say (issue 6: ≤ 2 per domain).
+POLITE_SETTINGS: dict[str, Any] = {
+    "ROBOTSTXT_OBEY": True,
+    "AUTOTHROTTLE_ENABLED": True,
+    "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+}
+
+
+@dataclass(frozen=True)
+class ListItem:
+    """One entry of a list page or feed: the article URL and, where the list shows one, its date."""
+
+    url: str
+    listed: ParsedDate | None = None
+
+
+def list_date(text: str | None) -> ParsedDate | None:
+    """A list's date stamp ("2024-05-09", "05-09 10:12", "3小时前", "昨天 08:30") read by the one date parser."""
+    if not text or not text.strip():
+        return None
+    try:
+        return parse_date(text.strip(" []【】()（）\n\t"))
+    except DateParseError:
+        return None
 
 
 class NewsmonSpider(scrapy.Spider):
@@ -27,10 +55,17 @@ class NewsmonSpider(scrapy.Spider):
     site: ClassVar[str]  # registrable domain, e.g. people.com.cn
     columns: ClassVar[tuple[str, ...]]  # list pages where officials' speeches and activities appear
     article_url: ClassVar[re.Pattern[str]]  # which links are article pages (first page of an article)
+    # Other registrable domains the site publishes under (xinhuanet.com for news.cn): their stored URLs count.
+    aliases: ClassVar[tuple[str, ...]] = ()
+    custom_settings = POLITE_SETTINGS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.known: set[str] = set()
+        # Article URLs that answered 404/410 before: old items the site removed are not asked for again.
+        self.gone: set[str] = set()
+        # Article URLs requested in this run: lists overlap (a column and its feed, consecutive pages).
+        self.requested: set[str] = set()
         self.full_crawl = False
         self.max_list_pages = 20
         self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
@@ -42,7 +77,9 @@ class NewsmonSpider(scrapy.Spider):
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
         if not spider.full_crawl:
             with database_for(crawler).session() as session:
-                spider.known = known_urls(session, cls.site)
+                for domain in (cls.site, *cls.aliases):
+                    spider.known |= known_urls(session, domain)
+                spider.gone = gone_urls(session, (cls.site, *cls.aliases))
         return spider
 
     @property
@@ -60,6 +97,21 @@ class NewsmonSpider(scrapy.Spider):
         for href in response.css("a::attr(href)").getall():
             yield response.urljoin(href.strip())
 
+    def list_items(self, response: Response) -> Iterable[ListItem]:
+        """The entries of a list page or feed; by default its links, undated (JSON feeds override this)."""
+        return (ListItem(url) for url in self.list_links(response))
+
+    def more_lists(self, response: Response) -> Iterable[scrapy.Request]:
+        """Further list requests a page points to (the JSON feed behind a channel page); none by default."""
+        return ()
+
+    def canonical(self, url: str) -> str:
+        """The URL an article is stored under when the site redirects it (xinhuanet.com → news.cn)."""
+        return url
+
+    def list_request(self, url: str, depth: int, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth}, **kwargs)
+
     def next_list_page(self, response: Response) -> str | None:
         """The 下一页 link of a list page, if any."""
         for link in response.css("a"):
@@ -71,32 +123,44 @@ class NewsmonSpider(scrapy.Spider):
 
     def parse(self, response: Response, depth: int = 1) -> Iterator[Any]:
         """A column's list page: request new articles; go on to the next page only while nothing is known."""
+        stats = self.crawler.stats
         seen_known = False
-        fresh = 0
-        for url in dict.fromkeys(self.list_links(response)):
+        listed = 0
+        for item in self.list_items(response):
+            url = item.url
             if not self.article_url.search(url):
                 continue
-            if url in self.known:
+            listed += 1
+            if url in self.known or self.canonical(url) in self.known:
                 seen_known = True
-                self.crawler.stats.inc_value("newsmon/list_known_urls")
+                stats.inc_value("newsmon/list_known_urls")
                 continue
-            fresh += 1
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed)
-        self.crawler.stats.inc_value("newsmon/list_pages")
-        if fresh == 0 and not seen_known:
+            if url in self.gone:
+                stats.inc_value("newsmon/list_gone_urls")
+                continue
+            if url in self.requested:
+                # The same item on two consecutive pages (the list moved on between fetches) or in two lists.
+                stats.inc_value("newsmon/list_duplicates")
+                continue
+            self.requested.add(url)
+            yield scrapy.Request(
+                url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"listed": item.listed}
+            )
+        stats.inc_value("newsmon/list_pages")
+        more = list(self.more_lists(response))
+        if listed == 0 and not more:
             log.warning("list page %s has no article links: layout changed?", response.url)
-            self.crawler.stats.inc_value("newsmon/empty_list_pages")
+            stats.inc_value("newsmon/empty_list_pages")
+        yield from more
         next_page = self.next_list_page(response)
         if next_page and seen_known and not self.full_crawl:
             log.info("stopping at %s: it lists articles already stored", response.url)
         elif next_page and depth < self.max_list_pages:
-            yield scrapy.Request(
-                next_page, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth + 1}
-            )
+            yield self.list_request(next_page, depth + 1)
 
     # ---- article pages -----------------------------------------------------------------------------------
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
+    def parse_article(self, response: Response, listed: ParsedDate | None = None) -> Iterator[Any]:
         """An article's first page: extract it, then fetch and stitch its further pages if it has any."""
         content_type = _content_type(response)
         if not self.article_url.search(response.url):
@@ -104,12 +168,16 @@ class NewsmonSpider(scrapy.Spider):
             log.info("skipped %s: not an article page after redirect", response.url)
             self.crawler.stats.inc_value("newsmon/pages_skipped")
             return
-        try:
-            record = extract(response.url, response.body, content_type)
-        except ExtractionError as error:
+        record = extract_fields(response.url, response.body, content_type)
+        if record.published_at is None and listed is not None:
+            # Some pages state no time at all; the date the list showed is the best there is.
+            record.published_at, record.published_precision = listed.value, listed.precision
+            record.rules["published_at"] = f"{self.name}:list-date"
+        missing = [name for name in REQUIRED if not getattr(record, name)]
+        if missing:
             yield FailedPageItem(
                 url=response.url,
-                reason=f"extraction failed: {error.reason}",
+                reason="extraction failed: missing " + ", ".join(missing),
                 raw_body=response.body,
                 http_status=response.status,
                 content_type=content_type,

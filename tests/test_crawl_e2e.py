@@ -147,7 +147,7 @@ def test_unreachable_site_fails_the_run_with_a_message(sqlite_url: str) -> None:
 
 def test_multi_page_article_is_stitched(mirror: Path, sqlite_url: str) -> None:
     crawl(mirror, sqlite_url)
-    continuation = next(mirror.rglob("*-2.html"))
+    continuation = next(mirror.glob("*.people.com.cn/**/*-2.html"))
     first_url = "http://" + re.sub(r"-2\.html$", ".html", continuation.relative_to(mirror).as_posix())
     database = open_database(sqlite_url)
     try:

@@ -1,14 +1,42 @@
-"""Per-site rules, one module a site; the registry maps a URL's registrable domain to its rules."""
+"""Per-site rules, one module a site; the registry maps a URL's registrable domain to its rules.
+
+Adding a site: write `sites/<module>.py` with a `RULES = SiteRules(...)` (and, if the site publishes under
+other domains too, `ALIASES = ("old-domain.com",)`, or `VARIANTS` for a domain that is a site of its own with
+the same templates), then add its module name to SITE_MODULES: one line.
+"""
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from crawler.extraction.page import site_of
 from crawler.extraction.rules import SiteRules
-from crawler.extraction.sites import cctv, govcn, people, xinhua
 
-_REGISTRY: dict[str, SiteRules] = {
-    rules.site: rules for rules in (people.RULES, xinhua.RULES, xinhua.XINHUANET, govcn.RULES, cctv.RULES)
-}
+SITE_MODULES = (
+    "people",
+    "xinhua",
+    "govcn",
+    "cctv",
+    "miit",
+    "cac",
+    "egov",
+)
+
+
+def _load() -> dict[str, SiteRules]:
+    registry: dict[str, SiteRules] = {}
+    for name in SITE_MODULES:
+        module = import_module(f"{__name__}.{name}")
+        rules: SiteRules = module.RULES
+        for domain in (rules.site, *getattr(module, "ALIASES", ())):
+            registry[domain] = rules
+        # Variants: the same templates published under another domain that is its own site (xinhuanet.com).
+        for variant in getattr(module, "VARIANTS", ()):
+            registry[variant.site] = variant
+    return registry
+
+
+_REGISTRY: dict[str, SiteRules] = _load()
 
 # The publishers of the mission, by registrable domain (names as analysts know them).
 SITE_NAMES = {
@@ -34,4 +62,4 @@ def rules_for(url: str) -> SiteRules:
 
 
 def known_sites() -> list[SiteRules]:
-    return list(_REGISTRY.values())
+    return list({id(rules): rules for rules in _REGISTRY.values()}.values())

@@ -93,3 +93,4 @@ RULES = SiteRules(
 
 # www.xinhuanet.com serves the same templates under its older domain.
 XINHUANET = dataclasses.replace(RULES, site="xinhuanet.com")
+VARIANTS = (XINHUANET,)
