@@ -168,7 +168,18 @@ class NewsmonSpider(scrapy.Spider):
             log.info("skipped %s: not an article page after redirect", response.url)
             self.crawler.stats.inc_value("newsmon/pages_skipped")
             return
-        record = extract_fields(response.url, response.body, content_type)
+        try:
+            record = extract_fields(response.url, response.body, content_type)
+        except Exception as error:  # a bug on one page must not lose the page or stop the crawl
+            log.exception("extraction crashed on %s", response.url)
+            yield FailedPageItem(
+                url=response.url,
+                reason=f"extraction crashed: {type(error).__name__}: {error}",
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=content_type,
+            )
+            return
         if record.published_at is None and listed is not None:
             # Some pages state no time at all; the date the list showed is the best there is.
             record.published_at, record.published_precision = listed.value, listed.precision
@@ -201,11 +212,16 @@ class NewsmonSpider(scrapy.Spider):
         )
 
     def parse_continuation(self, response: Response, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
-        part = extract_fields(response.url, response.body, _content_type(response))
-        if part.body:
-            _append_body(item.record, part)
+        try:
+            part = extract_fields(response.url, response.body, _content_type(response))
+        except Exception as error:  # keep the pages already read; say what is missing
+            log.exception("extraction crashed on %s", response.url)
+            item.record.warnings.append(f"page {response.url} of the article could not be read: {error}")
         else:
-            item.record.warnings.append(f"page {response.url} of the article had no body text")
+            if part.body:
+                _append_body(item.record, part)
+            else:
+                item.record.warnings.append(f"page {response.url} of the article had no body text")
         yield from self._continue(item, remaining)
 
     def continuation_failed(self, failure: Failure) -> Iterator[Any]:

@@ -169,3 +169,29 @@ def test_crawl_into_postgresql(mirror: Path, pg_url: str) -> None:
     assert run["status"] == "finished" and run["articles_new"] == len(expected)
     assert crawl(mirror, pg_url)["articles_new"] == 0
     assert count(pg_url, Article) == len(expected) + 1
+
+
+def test_extractor_crash_is_a_failed_page_not_a_lost_one(mirror: Path, sqlite_url: str, monkeypatch: Any) -> None:
+    """A bug in extraction on one page: the page is kept as failed with the error, the others are stored."""
+    expected = mirror_articles(mirror)
+    crashing = sorted(expected)[0]
+    # The crawl runs in a subprocess: make the extractor raise there through a site-rule that breaks on one URL.
+    plugin = mirror.parent / "sitecustomize.py"
+    plugin.write_text(
+        "import crawler.extraction as ex\n"
+        "_orig = ex.extract_fields\n"
+        "def boom(url, *a, **k):\n"
+        f"    if url == {crashing!r}:\n"
+        "        raise RuntimeError('rule bug')\n"
+        "    return _orig(url, *a, **k)\n"
+        "import spiders.base as base\n"
+        "base.extract_fields = boom\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(mirror.parent))
+    run = crawl(mirror, sqlite_url)
+    assert run["status"] == "finished"
+    assert run["articles_new"] == len(expected) - 1
+    assert [(f["url"], f["reason"]) for f in run["failed_pages"]] == [
+        (crashing, "extraction crashed: RuntimeError: rule bug")
+    ]

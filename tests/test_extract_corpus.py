@@ -184,7 +184,8 @@ def test_govcn_template() -> None:
     record = extract("https://www.gov.cn/yaowen/liebiao/202405/content_6950000.htm", GOVCN_PAGE.encode("utf-8"))
     assert record.site == "gov.cn"
     assert record.title == "国务院常务会议研究部署数字政府建设"
-    assert record.published_at is not None and record.published_at.isoformat() == "2024-05-10T18:05:00+08:00"
+    # Metas first: firstpublishedtime has the seconds the visible "2024-05-10 18:05" line leaves out.
+    assert record.published_at is not None and record.published_at.isoformat() == "2024-05-10T18:05:21+08:00"
     assert record.source == "新华社"
     assert record.editors == ["乙丙"]  # the visible editor line, not the meta author
     assert record.rules["body"] == "gov.cn:css:#UCAP-CONTENT"

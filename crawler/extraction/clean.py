@@ -80,6 +80,8 @@ _NOISE_LINES = re.compile(
     r"|^(?:【\d+】)+$"
     r"|^(?:上一页|下一页|首页|尾页|\d+)(?:\s*(?:上一页|下一页|首页|尾页|\d+))*$"
     r"|^(?:Play Video|\d+:\d+|/\d+:\d+)$"
+    # A metadata line some CMSs print at the top of the body: "来源:人民网 更新时间:2018-05-04".
+    r"|^(?:信息)?来源\s*[:：][^\n]{0,40}?(?:更新时间|发布时间|发布日期|时间)\s*[:：]\s*\d{4}"
 )
 # Headings that open the related-articles block: everything after them is dropped.
 _TAIL_MARKERS = re.compile(

@@ -38,6 +38,5 @@ RULES = SiteRules(
     published_at=(Rule("text:更新时间", _published),),
     source=(Rule("text:来源", _source),),
     body_containers=_CONTAINERS,
-    # The 来源/更新时间 line is metadata, not text.
-    body_drop=('p:first-child:-soup-contains("更新时间")',),
+    # The 来源/更新时间 line at the top of the body is metadata: clean.py drops it as furniture.
 )

@@ -62,9 +62,10 @@ RULES = SiteRules(
         css_text("h1#ti", "div.article h1", "div.pages-title", "div.share-title"),
         Rule("html-title", _html_title),
     ),
+    # Meta first: firstpublishedtime carries seconds; the visible div.pages-date stops at the minute.
     published_at=(
-        css_date("div.pages-date"),
         Rule("meta:firstpublishedtime", _first_published),
+        css_date("div.pages-date"),
     ),
     source=(css_text("div.pages-date", "div.pages-date span.font", shape=source_after_label),),
     body_containers=("#UCAP-CONTENT", "div.pages_content", "div.article-content", "td.b12c"),
