@@ -88,7 +88,8 @@ def test_article_urls_of_every_generation() -> None:
 
 def test_c_template_detail_fields(stories: dict[str, Story]) -> None:
     story = stories["n3"]
-    item = article_item(spider_for(XinhuaSpider), mirror_response(story.url), [])
+    second = f"{story.url.removesuffix('.htm')}_2.htm"
+    item = article_item(spider_for(XinhuaSpider), mirror_response(story.url), [mirror_response(second)])
     record = item.record
     assert record.title == story.title
     assert record.published_at == story.published_at
