@@ -15,7 +15,8 @@ class Speaker:
 
     name: str
     role: str | None = None
-    # The body the post belongs to, abbreviations expanded by the registry (工信部信软司 → 工业和信息化部信息化和软件服务业司).
+    # The body the post belongs to, registered abbreviations expanded
+    # (工信部信软司 → 工业和信息化部信息化和软件服务业司).
     org: str | None = None
     # The same body as the text writes it, kept so analysts can see what the normalisation started from.
     org_as_written: str | None = None

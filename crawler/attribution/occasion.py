@@ -19,7 +19,10 @@ _DATELINE = re.compile(
 )
 _ABBREVIATED_PLACES = {"京": "北京", "沪": "上海", "津": "天津", "渝": "重庆", "穗": "广州", "蓉": "成都", "榕": "福州"}
 _ONLINE = re.compile(r"线上|视频会议|网上|云端|以视频方式|视频连线")
-_EVENT = r"(?:会议|大会|论坛|分论坛|峰会|座谈会|研讨会|推进会|发布会|新闻发布会|工作会|年会|博览会|开幕式|闭幕式|仪式|活动|交流会|培训班|报告会|推介会|洽谈会|会)"
+_EVENT = (
+    r"(?:会议|大会|论坛|分论坛|峰会|座谈会|研讨会|推进会|发布会|新闻发布会|工作会|年会|博览会|开幕式|闭幕式|仪式|活动"
+    r"|交流会|培训班|报告会|推介会|洽谈会|会)"
+)
 
 _HELD_AT = re.compile(
     rf"^(?P<occasion>[^，。；]{{4,80}}?{_EVENT}(?:“[^”]{{1,40}}”)?)(?P<when>{_MONTH_DAY})?{_PART_OF_DAY}"
@@ -171,9 +174,14 @@ def find_where_when(article: ArticleText, kind: str) -> WhereWhen:
         and (found.spoken_on is None or found.spoken_on[0] == line.day)
     ):
         found.place = Finding(_place(line.place) or line.place, line.text, "place:dateline of the event's report")
-    if found.spoken_on is None and line is not None and line.day and found.occasion is not None:
-        if found.occasion.evidence in lead_sentences:
-            found.spoken_on = (line.day, Finding(line.day.isoformat(), line.text, "spoken_on:dateline"))
+    if (
+        found.spoken_on is None
+        and line is not None
+        and line.day
+        and found.occasion is not None
+        and found.occasion.evidence in lead_sentences
+    ):
+        found.spoken_on = (line.day, Finding(line.day.isoformat(), line.text, "spoken_on:dateline"))
     return found
 
 

@@ -184,13 +184,10 @@ def split_chain(chain: str) -> Title | None:
         split.append((part[: -len(post)], post))
     orgs = [org for org, _ in split if org]
     if len(parts) == 1:
-        org, post = split[0]
-        return Title(chain, post, org or None)
-    if len(set(orgs)) > 1:
+        return Title(chain, split[0][1], split[0][0] or None)
+    if len(set(orgs)) != 1:
         return Title(chain, chain, None)
-    org = orgs[0] if orgs else None
-    if org is None:
-        return Title(chain, chain, None)
+    org = orgs[0]
     role = chain[len(org) :] if chain.startswith(org) else chain
     committee = _PLACE_PARTY_COMMITTEE.match(org)
     if committee and chain.startswith(org) and (committee.group("level") or committee.group("committee") == "党委"):

@@ -238,14 +238,14 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
                 continue
             finding = findings.get(name)
             if finding is None:
-                mention = officials.get(name)
-                org_as_written = mention.org if mention else None
+                official = officials.get(name)
+                org_as_written = official.org if official else None
                 speaker = Speaker(
                     name=name,
-                    role=mention.role if mention else None,
+                    role=official.role if official else None,
                     org=registry.normalise(org_as_written) if org_as_written else None,
                     org_as_written=org_as_written,
-                    evidence=mention.sentence.text if mention else sentence.text,
+                    evidence=official.sentence.text if official else sentence.text,
                     rule=rule_name,
                 )
                 finding = findings[name] = SpeakerFinding(speaker, 0, set(), order)
