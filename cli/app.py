@@ -91,6 +91,7 @@ def import_files(
 
     Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
     """
+    from crawler.attribution import attribute_record
     from crawler.extraction.plaintext import import_url, parse_plaintext
     from crawler.extraction.record import ExtractionError
     from crawler.extraction.sites import site_name
@@ -108,7 +109,7 @@ def import_files(
                 results.append({"file": str(path), "status": "error", "reason": error.reason})
                 continue
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(site))
+                stored = store_article(session, record, site_name=site_name(site), attribution=attribute_record(record))
             results.append(
                 {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
             )
