@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -208,6 +208,12 @@ def articles_list(
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD).")
     ] = None,
     contains: Annotated[str | None, typer.Option(help="Text the title or body contains.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only articles carrying this official's words (name).")] = None,
+    org: Annotated[str | None, typer.Option(help="Only articles with a speaker of this body (name or alias).")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Only this kind: speech_full_text, speech_excerpt, speech_report, press_conference, …"),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     db: DbOption = None,
@@ -225,11 +231,14 @@ def articles_list(
             contains=contains,
             limit=limit,
             offset=offset,
+            speaker=speaker,
+            org=org,
+            kind=kind,
         )
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["id", "published_at", "site_name", "title", "source"], title=f"{len(rows)} articles")
+        print_table(rows, ["id", "published_at", "site_name", "kind", "title", "source"], title=f"{len(rows)} articles")
 
 
 def _day(value: datetime | None) -> date | None:
@@ -268,8 +277,23 @@ def articles_show(
     console.print(f"[dim]{'rules':>14}[/] " + ", ".join(f"{k}={v}" for k, v in article["field_rules"].items()))
     for warning in article["warnings"]:
         console.print(f"[yellow]{'warning':>14}[/] {warning}")
+    _print_attribution(article)
     console.print()
     console.print(article["body"], markup=False, highlight=False)
+
+
+def _print_attribution(article: dict[str, Any]) -> None:
+    """Kind, speakers, occasion, place and day, each with the sentence it was taken from."""
+    evidence = article.get("attribution") or {}
+    for key in ("kind", "occasion", "place", "spoken_on"):
+        if article.get(key):
+            console.print(f"[dim]{key:>14}[/] {article[key]}", highlight=False)
+            if key in evidence:
+                console.print(f"[dim]{'':>14} ← {evidence[key]['evidence'][:100]}[/]", highlight=False)
+    for speaker in article.get("speakers", []):
+        who = " ".join(filter(None, (speaker["name"], speaker["role"], speaker["org"])))
+        console.print(f"[dim]{'speaker':>14}[/] {who}", highlight=False)
+        console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
 @runs_app.command("list")
@@ -456,6 +480,11 @@ def extract(
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
+
+
+from cli.speakers import app as speakers_app  # noqa: E402  (it uses the options defined above)
+
+app.add_typer(speakers_app, name="speakers")
 
 
 def main() -> None:
