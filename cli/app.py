@@ -404,6 +404,10 @@ def eval_command(
             exists=True, dir_okay=False, help="JSON of minimum per-field means; exit 1 when a field falls below."
         ),
     ] = None,
+    attribution_floors: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="JSON of minimum attribution scores (attribution_floors.json)."),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Score extraction on a gold corpus: per-field mean, worst page, missing count, and every failure."""
@@ -415,6 +419,7 @@ def eval_command(
         fail(f"{corpus} has no gold/ directory (expected the layout of ../shared/corpus)")
     report = evaluate(corpus)
     data = report.to_json()
+    data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors)
     below = []
     if floors is not None:
         pinned = json.loads(floors.read_text(encoding="utf-8"))
@@ -457,8 +462,53 @@ def eval_command(
             print_table(failures, ["page", "field", "score", "predicted", "expected"], title="failures")
         for line in below:
             console.print(f"[red]below floor[/] {line}")
-    if below:
+        _print_attribution_eval(data["attribution"], attribution_below)
+    if below or attribution_below:
         raise typer.Exit(1)
+
+
+def _attribution_eval(corpus: Path, floors: Path | None) -> tuple[dict[str, Any], list[str]]:
+    """Attribution scores (kind, speakers, role, org …) on the corpus and the mirror, and the floors missed."""
+    import json
+
+    from crawler.attribution.evaluate import evaluate_attribution
+
+    data = evaluate_attribution(corpus)
+    below = []
+    if floors is not None:
+        for gold_set, pinned in json.loads(floors.read_text(encoding="utf-8")).items():
+            for name, floor in pinned.items():
+                score = data[gold_set]["scores"][name]["score"]
+                if score < floor:
+                    below.append(f"attribution {gold_set} {name}: {score:.4f} < floor {floor}")
+        data["below_floors"] = below
+    return data, below
+
+
+def _print_attribution_eval(data: dict[str, Any], below: list[str]) -> None:
+    sets = ("extracted", "gold_text", "mirror")
+    rows = [
+        {
+            "score": name,
+            **{s: f"{data[s]['scores'][name]['score']:.3f} (n={data[s]['scores'][name]['n']})" for s in sets},
+        }
+        for name in data["extracted"]["scores"]
+    ]
+    print_table(
+        rows,
+        ["score", *sets],
+        title="attribution: corpus pages as extracted, corpus gold text, bundled mirror",
+    )
+    failures = [
+        {"set": s, "page": f["id"], "field": field, "predicted": d["predicted"], "expected": d["expected"]}
+        for s in sets
+        for f in data[s]["failures"]
+        for field, d in f["fields"].items()
+    ]
+    if failures:
+        print_table(failures, ["set", "page", "field", "predicted", "expected"], title="attribution failures")
+    for line in below:
+        console.print(f"[red]below floor[/] {line}")
 
 
 @app.command()
