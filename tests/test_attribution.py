@@ -331,3 +331,23 @@ def test_registry_ships_its_starter_list() -> None:
     department = registry.resolve("工信部信软司")
     assert department is not None and department.parent == "工业和信息化部"
     assert len(registry.organisations) >= 50
+
+
+def test_post_after_the_name() -> None:
+    result = article(
+        "会议召开",
+        "会议在北京召开，各地代表参加。",
+        "王毅部长表示，中方愿同各方加强合作。王毅部长强调，要坚持多边主义。王毅部长指出，合作是唯一正确选择。",
+    )
+    assert speakers(result) == [("王毅", "部长", None)]
+
+
+def test_question_and_answer_turns_make_a_press_conference() -> None:
+    result = article(
+        "国家统计局新闻发言人就4月份国民经济运行情况答记者问",
+        "国家统计局新闻发言人付凌晖就4月份国民经济运行情况答记者问。",
+        "问：如何看待4月份经济运行？",
+        "答：4月份，国民经济延续恢复向好态势。",
+    )
+    assert result.kind == "press_conference"
+    assert speakers(result) == [("付凌晖", "新闻发言人", "国家统计局")]

@@ -99,6 +99,11 @@ def find_mentions(article: ArticleText) -> list[Mention]:
             title = split_chain(chain)
             role, org = (title.role, title.org) if title else (longest, None)
             found.append(Mention(name, role, org, True, sentence, start))
+        # 习近平总书记指出, 李强总理表示: an official's post after the name (the post is the role, no body)
+        for match in _POST_AFTER_NAME.finditer(text):
+            candidate = _name_before(text, match.start())
+            if candidate and not any(m.name == candidate and m.official for m in found):
+                found.append(Mention(candidate, match.group(), None, True, sentence, match.start() - len(candidate)))
         # 钟南山院士说: a non-official title after the name
         for match in re.finditer("|".join(re.escape(t) for t in NON_OFFICIAL), text):
             for size in (3, 2, 4):
@@ -107,6 +112,29 @@ def find_mentions(article: ArticleText) -> list[Mention]:
                     found.append(Mention(candidate, match.group(), None, False, sentence, match.start() - size))
                     break
     return found
+
+
+# Posts written after a name (习近平总书记, 李强总理, 王毅部长); followed by a verb or punctuation, not a body.
+_POST_AFTER_NAME = re.compile(
+    r"(?:总书记|国家主席|主席|总理|副总理|国务委员|委员长|部长|副部长|省长|副省长|市长|书记|局长|司长|主任|发言人)"
+    rf"(?=在|于|对|向|就|同|与|[，,。：:、“]|{SPEECH_VERBS}|出席|主持|会见)"
+)
+
+
+def _name_before(text: str, end: int) -> str | None:
+    """A name that ends at text[end] and starts at a boundary (start, punctuation) or is one jieba name token."""
+    for size in (3, 2):
+        start = end - size
+        if start < 0:
+            continue
+        candidate = text[start:end]
+        if not plausible_name(candidate):
+            continue
+        if start == 0 or text[start - 1] in _CHAIN_STOP or text[start - 1] in "、据":
+            return candidate
+        if any(word == candidate and tag.startswith("nr") for word, tag in tokens(text[max(0, start - 4) : end])):
+            return candidate
+    return None
 
 
 # ---- rules: each returns (name, evidence sentence, rule name) for the speakers it finds ------------------
