@@ -56,3 +56,23 @@ def speakers_show(
     print_table(by_kind, ["kind", "articles"], title="articles by kind")
     print_table(by_year, ["year", "articles"], title="articles by year")
     print_table(speaker["articles"], ["id", "spoken_on", "published_at", "kind", "title", "occasion"], title="articles")
+
+
+@app.command("attribute")
+def speakers_attribute(
+    every: Annotated[bool, typer.Option("--all", help="Every article, not only those never attributed.")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Attribute stored articles again (kind, speakers, occasion, place, day) from their stored text.
+
+    Articles stored before attribution existed have none; --all re-runs it after the rules or registry changed.
+    """
+    from db.store import reattribute_articles
+
+    with opened(db) as database, console.status("attributing…"), database.session() as session:
+        done = reattribute_articles(session, every=every)
+    if json_out:
+        print_json({"attributed": done})
+    else:
+        console.print(f"attributed {done} articles")

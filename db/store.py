@@ -392,3 +392,22 @@ def store_attribution(session: Session, article_id: int, attribution: Attributio
     session.execute(
         delete(ArticleSpeaker).where(ArticleSpeaker.article_id == article_id, ArticleSpeaker.person_id.not_in(keep))
     )
+
+
+def reattribute_articles(session: Session, *, every: bool = False) -> int:
+    """Attribute stored articles again from their stored text: those never attributed (stored before the
+    attribution schema), or every article with `every` (after the rules or the registry improved)."""
+    from crawler.attribution import ArticleText, attribute
+
+    query = select(Article).order_by(Article.id)
+    if not every:
+        query = query.where(Article.kind.is_(None))
+    done = 0
+    for article in session.scalars(query).all():
+        result = attribute(
+            ArticleText(article.title, article.body.split("\n"), article.published_at, article.authors, article.editors)
+        )
+        published = article.published_at.date() if article.published_at else article.first_seen_at.date()
+        store_attribution(session, article.id, result, seen_on=result.spoken_on or published)
+        done += 1
+    return done

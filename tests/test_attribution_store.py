@@ -193,3 +193,38 @@ def test_crawl_attributes_articles_and_cli_shows_speakers(mirror: Path, sqlite_u
     assert "speech_full_text" in show.stdout and "谢少锋" in show.stdout and "福州" in show.stdout
     missing = runner.invoke(app, ["speakers", "show", "无此人", "--db", sqlite_url])
     assert missing.exit_code == 1
+
+
+def test_upgrade_from_0001_keeps_articles_and_attribute_fills_them(sqlite_url: str) -> None:
+    from db.engine import make_engine, upgrade
+
+    engine = make_engine(sqlite_url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO sites (domain, name, created_at) VALUES ('people.com.cn', '人民网', '2024-05-10 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO articles (url, site_id, title, published_at, body, content_hash, authors, editors,"
+            " field_rules, warnings, first_seen_at, last_seen_at) VALUES ('http://people.com.cn/a.html', 1,"
+            " '林文远：推动政务数据安全有序流动', '2024-05-09 16:00:00',"
+            " '国家互联网信息办公室副主任林文远出席会议并讲话。\n林文远指出，要坚持安全与发展并重。', 'x', '[]', '[]',"
+            " '{}', '[]', '2024-05-10 00:00:00', '2024-05-10 00:00:00')"
+        )
+    engine.dispose()
+    runner = CliRunner()
+    from cli.app import app
+
+    result = runner.invoke(app, ["speakers", "attribute", "--db", sqlite_url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"attributed": 1}  # the stored article; the registry came with the upgrade
+    again = runner.invoke(app, ["speakers", "attribute", "--db", sqlite_url, "--json"])
+    assert json.loads(again.stdout) == {"attributed": 0}
+    database = open_database(sqlite_url)
+    try:
+        with database.session() as session:
+            article = get_article(session, 1)
+            assert article is not None and article["kind"] == "speech_report"
+            assert [(s["name"], s["org"]) for s in article["speakers"]] == [("林文远", "国家互联网信息办公室")]
+    finally:
+        database.dispose()
