@@ -225,7 +225,8 @@ def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
 
 
 def list_speakers(session: Session, *, org: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """People who spoke, most articles first: their latest post and body, article count, first/last day seen."""
+    """People who spoke, most articles first: their latest post and body, article count, and the first and
+    last day they were seen speaking."""
     articles = func.count(func.distinct(ArticleSpeaker.article_id))
     query = (
         select(Person.id, Person.name, articles)
@@ -240,8 +241,17 @@ def list_speakers(session: Session, *, org: str | None = None, limit: int = 200)
     for person_id, name, count in session.execute(query).all():
         roles = session.scalars(select(PersonRole).where(PersonRole.person_id == person_id)).all()
         latest = max(roles, key=lambda r: (r.last_seen or date.min, r.id), default=None)
-        firsts = [r.first_seen for r in roles if r.first_seen]
-        lasts = [r.last_seen for r in roles if r.last_seen]
+        # The days the person spoke (or, where the text gives none, the publish days), in Shanghai.
+        days = [
+            spoken or published.date()
+            for spoken, published in session.execute(
+                select(Article.spoken_on, Article.published_at)
+                .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+                .where(ArticleSpeaker.person_id == person_id)
+            ).all()
+            if spoken or published
+        ]
+        firsts = lasts = days
         result.append(
             {
                 "name": name,
