@@ -351,3 +351,11 @@ def test_question_and_answer_turns_make_a_press_conference() -> None:
     )
     assert result.kind == "press_conference"
     assert speakers(result) == [("付凌晖", "新闻发言人", "国家统计局")]
+
+
+@pytest.mark.parametrize(
+    "headline", ["江西：政务服务“一网通办”全覆盖", "商务部：前4月外贸平稳增长", "安徽：数字政府建设提速"]
+)
+def test_a_place_or_body_in_a_colon_headline_is_not_a_speaker(headline: str) -> None:
+    result = article(headline, "今年以来，各地政务服务事项网上可办率稳步提升，群众办事更加便利。")
+    assert result.speakers == []

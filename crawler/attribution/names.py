@@ -90,6 +90,22 @@ def plausible_name(candidate: str) -> bool:
     return has_surname(candidate)
 
 
+# Last characters of bodies and places, not of personal names: 商务部, 央行, 江西省.
+_NOT_A_NAME_END = set("部局委办厅署院会司处网社报台省市县区镇村州")
+
+
+def standalone_name(candidate: str) -> bool:
+    """A name with no post beside it (a headline's `X：…`, a transcript's `X：`): plausible, not a body or a
+    place (江西, 商务部), and not one word jieba reads as anything but a name."""
+    if not plausible_name(candidate) or candidate[-1] in _NOT_A_NAME_END:
+        return False
+    if candidate in default_registry().words():
+        return False
+    pieces = tokens(candidate)
+    # one word jieba knows as something else (江西/ns, 时评/n) is not a name; an unknown name may be split (赵/明远)
+    return not (len(pieces) == 1 and pieces[0][1] not in _NAME_TAGS)
+
+
 def name_at(text: str, start: int) -> str | None:
     """The personal name that begins at text[start] (after a post, at a paragraph start), or None.
 

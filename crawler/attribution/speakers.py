@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from crawler.attribution.model import Speaker
-from crawler.attribution.names import name_at, plausible_name, tokens
+from crawler.attribution.names import name_at, plausible_name, standalone_name, tokens
 from crawler.attribution.registry import Registry
 from crawler.attribution.roles import _POSTS_LONGEST, NON_OFFICIAL, POSTS, post_ending, split_chain
 from crawler.attribution.text import ArticleText, Sentence
@@ -145,7 +145,7 @@ Found = tuple[str, Sentence, str]
 def headline_name_colon(article: ArticleText, known: set[str]) -> list[Found]:
     """Headline `X：…` (谢少锋:电子政务发展的产业支撑) where X is a person, not a body (证监会：…)."""
     match = _TURN.match(article.title)
-    if match and (match.group("who") in known or plausible_name(match.group("who"))):
+    if match and (match.group("who") in known or standalone_name(match.group("who"))):
         return [(match.group("who"), Sentence(article.title, -1), "headline:X：…")]
     return []
 
@@ -162,7 +162,7 @@ def headline_speech_at(article: ArticleText, known: set[str]) -> list[Found]:
     """Headline `X在…上的讲话` or `X在…时强调` / `X答记者问`."""
     for pattern, rule in ((_HEADLINE_SPEECH, "headline:X在…上的讲话"), (_HEADLINE_VERB, "headline:X…强调")):
         match = pattern.match(article.title)
-        if match and (match.group("who") in known or plausible_name(match.group("who"))):
+        if match and (match.group("who") in known or standalone_name(match.group("who"))):
             return [(match.group("who"), Sentence(article.title, -1), rule)]
     return []
 
@@ -201,7 +201,7 @@ def transcript_turns(article: ArticleText, known: set[str]) -> list[Found]:
         if not match:
             continue
         who = match.group("who")
-        if who in known or (plausible_name(who) and who not in article.authors):
+        if who in known or (standalone_name(who) and who not in article.authors):
             found.append((who, Sentence(paragraph[:120], index), "turn:X："))
     return found
 
