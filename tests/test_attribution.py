@@ -359,3 +359,25 @@ def test_question_and_answer_turns_make_a_press_conference() -> None:
 def test_a_place_or_body_in_a_colon_headline_is_not_a_speaker(headline: str) -> None:
     result = article(headline, "今年以来，各地政务服务事项网上可办率稳步提升，群众办事更加便利。")
     assert result.speakers == []
+
+
+def test_later_posts_in_departments_of_the_first_body() -> None:
+    result = article(
+        "工信部：今年将推动5G规模化应用",
+        "工业和信息化部新闻发言人、运行监测协调局局长陶青在发布会上表示，要加快5G建设。",
+        "陶青介绍，截至去年底，5G基站总数大幅增长。",
+        "陶青说，将深入推进5G应用。",
+    )
+    assert speakers(result) == [("陶青", "新闻发言人、运行监测协调局局长", "工业和信息化部")]
+    assert result.kind == "speech_report"
+
+
+def test_leader_named_in_jieba_s_dictionary() -> None:
+    result = article(
+        "习近平在中共中央政治局第十一次集体学习时强调 加快发展新质生产力",
+        "新华社北京2月1日电 中共中央政治局1月31日下午进行第十一次集体学习。中共中央总书记习近平在主持学习时强调，"
+        "发展新质生产力是推动高质量发展的内在要求。",
+    )
+    assert speakers(result) == [("习近平", "总书记", "中共中央")]
+    assert result.kind == "speech_report"
+    assert result.occasion == "中共中央政治局第十一次集体学习"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from crawler.attribution.kind import classify
 from crawler.attribution.model import KINDS, Attribution, Finding, Speaker
-from crawler.attribution.occasion import find_where_when
+from crawler.attribution.occasion import find_where_when, lead_index
 from crawler.attribution.registry import Registry, default_registry
 from crawler.attribution.speakers import find_speakers
 from crawler.attribution.text import ArticleText
@@ -19,7 +19,16 @@ def attribute(article: ArticleText, registry: Registry | None = None) -> Attribu
     findings = find_speakers(article, registry)
     kind = classify(article, findings)
     # A policy document is nobody's speech: people it mentions (金人庆 explained the motion) are not speakers.
-    speakers = [] if kind.value == "policy_document" else [f.speaker for f in findings]
+    # Inside a speech, people the speaker cites (习近平总书记…指出) are not speakers either: only those the
+    # headline or the lead presents are.
+    if kind.value == "policy_document":
+        findings = []
+    elif kind.value in ("speech_full_text", "speech_excerpt"):
+        lead = lead_index(article)
+        findings = [
+            f for f in findings if f.speaker.rule.startswith("headline:") or min(f.paragraphs, default=0) <= lead
+        ]
+    speakers = [f.speaker for f in findings]
     where = find_where_when(article, kind.value)
     result = Attribution(kind=kind.value, speakers=speakers, evidence={"kind": kind})
     if where.occasion:

@@ -22,7 +22,7 @@ SURNAMES = set(
     "全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕"
     "楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬来扈"
     "晁芮都普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况那宿鲜印逯隆茹诸战慕危玉银亢嵇公哈湛宾戎勾茅利於呼居揭干但尉"
-    "冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由"
+    "冶斯元束檀衣信展阴昝智幸奉植衡富尧闭由习"
 )
 COMPOUND_SURNAMES = (
     "欧阳",
@@ -106,6 +106,10 @@ def standalone_name(candidate: str) -> bool:
     return not (len(pieces) == 1 and pieces[0][1] not in _NAME_TAGS)
 
 
+def _known_name(word: str) -> bool:
+    return 2 <= len(word) <= 4 and "某" not in word and bool(re.fullmatch(r"[\u4e00-\u9fff]+", word))
+
+
 def name_at(text: str, start: int) -> str | None:
     """The personal name that begins at text[start] (after a post, at a paragraph start), or None.
 
@@ -120,8 +124,8 @@ def name_at(text: str, start: int) -> str | None:
     if first_tag in _NAME_TAGS and _AFTER_NAME.match(window, len(first_word)):
         if first_tag == "nrt" and 2 <= len(first_word) <= 6 and "某" not in first_word:
             return first_word  # a transliterated foreign name: 菲利普
-        if plausible_name(first_word):
-            return first_word
+        if plausible_name(first_word) or (first_tag == "nrfg" and _known_name(first_word)):
+            return first_word  # nrfg: a name in jieba's own dictionary
     jieba_ends = set()
     position = 0
     for word, _ in pieces:

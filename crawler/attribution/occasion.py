@@ -123,7 +123,7 @@ def find_where_when(article: ArticleText, kind: str) -> WhereWhen:
     if headline:
         found.occasion = Finding(headline.group("occasion"), article.title, "occasion:headline 在…上的讲话")
     sentences = [_strip_lead(s.text) for s in article.sentences() if 0 <= s.paragraph < 6]
-    lead_sentences = [_strip_lead(s.text) for s in article.sentences() if s.paragraph == _lead_index(article)]
+    lead_sentences = [_strip_lead(s.text) for s in article.sentences() if s.paragraph == lead_index(article)]
     for sentence in sentences:
         for pattern, rule in (
             (_HELD_AT, "occasion:…在X举行"),
@@ -185,7 +185,7 @@ def find_where_when(article: ArticleText, kind: str) -> WhereWhen:
     return found
 
 
-def _lead_index(article: ArticleText) -> int:
+def lead_index(article: ArticleText) -> int:
     for index, paragraph in enumerate(article.paragraphs):
         if len(paragraph) >= 20:
             return index

@@ -153,6 +153,14 @@ _POSTS_LONGEST = sorted(POSTS, key=len, reverse=True)
 _PLACE_PARTY_COMMITTEE = re.compile(r"^(?P<place>.+?)(?P<level>省|市|县|区|州|自治区)?(?P<committee>委|党委)$")
 
 
+_TOP_LEVEL = re.compile(r"^(?:中共|中央|国务院|国家|全国|中国)|[省市县区州]")
+
+
+def _is_department(org: str) -> bool:
+    """A department named without its parent body (运行监测协调局), not a body of its own (国务院, 郑州市委)."""
+    return not _TOP_LEVEL.search(org)
+
+
 def post_ending(text: str) -> str | None:
     """The post text ends with (longest first), or None."""
     for post in _POSTS_LONGEST:
@@ -185,6 +193,10 @@ def split_chain(chain: str) -> Title | None:
     orgs = [org for org, _ in split if org]
     if len(parts) == 1:
         return Title(chain, split[0][1], split[0][0] or None)
+    first = split[0][0]
+    if len(set(orgs)) > 1 and first and all(_is_department(org) for org, _ in split[1:] if org and org != first):
+        # 工业和信息化部新闻发言人、运行监测协调局局长: the later posts are in departments of the first body
+        return Title(chain, chain[len(first) :], first)
     if len(set(orgs)) != 1:
         return Title(chain, chain, None)
     org = orgs[0]
