@@ -29,7 +29,7 @@ _DELIVERS = re.compile(
 # A transcript turn: 方启航：谢谢主持人。
 _TURN = re.compile(r"^(?P<who>[^：:，,。\s]{2,12})[：:]")
 # Chain characters: a post chain is made of these tokens; anything else (a verb, a preposition, a number) ends it.
-_CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng", "x")
+_CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng")
 _ORG_SUFFIX = re.compile(r"[厅局部委办署院会司处室所中心组团队行府]$")
 _CHAIN_STOP = set('，,。！？；;：:“”"（）()《》[]【】 \u3000\t')
 
@@ -63,7 +63,7 @@ def _chain_before(text: str, end: int) -> str:
                 kept.insert(0, word)
                 continue
             break
-        if (tag.startswith(_CHAIN_TAGS) and tag != "x") or _ORG_SUFFIX.search(word) or word in POSTS:
+        if tag.startswith(_CHAIN_TAGS) or _ORG_SUFFIX.search(word) or word in POSTS:
             if tag.startswith("nr") and plausible_name(word) and kept:
                 break  # another person's name: 方启航、数据资源司司长唐宁
             kept.insert(0, word)
@@ -243,7 +243,6 @@ class SpeakerFinding:
     speaker: Speaker
     evidence_count: int
     paragraphs: set[int]
-    first: int
 
 
 def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFinding]:
@@ -257,7 +256,6 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
             non_officials.add(mention.name)
     known = set(officials)
     findings: dict[str, SpeakerFinding] = {}
-    order = 0
     for rule in RULES:
         for name, sentence, rule_name in rule(article, known):
             if is_reporter(name, article) or (name in non_officials and name not in officials):
@@ -276,8 +274,7 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
                     evidence=official.sentence.text if official else sentence.text,
                     rule=rule_name,
                 )
-                finding = findings[name] = SpeakerFinding(speaker, 0, set(), order)
-                order += 1
+                finding = findings[name] = SpeakerFinding(speaker, 0, set())
             finding.evidence_count += 1
             if sentence.paragraph >= 0:
                 finding.paragraphs.add(sentence.paragraph)
