@@ -33,7 +33,7 @@ test: lint typecheck unit
 
 # Extraction scores on the gold corpus (needs ../shared/corpus).
 eval: install
-	$(BIN)/newsmon eval --floors eval_floors.json
+	$(BIN)/newsmon eval --floors eval_floors.json --attribution-floors attribution_floors.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -91,6 +91,7 @@ def import_files(
 
     Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
     """
+    from crawler.attribution import attribute_record
     from crawler.extraction.plaintext import import_url, parse_plaintext
     from crawler.extraction.record import ExtractionError
     from crawler.extraction.sites import site_name
@@ -108,7 +109,7 @@ def import_files(
                 results.append({"file": str(path), "status": "error", "reason": error.reason})
                 continue
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(site))
+                stored = store_article(session, record, site_name=site_name(site), attribution=attribute_record(record))
             results.append(
                 {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
             )
@@ -213,6 +214,12 @@ def articles_list(
         datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD).")
     ] = None,
     contains: Annotated[str | None, typer.Option(help="Text the title or body contains.")] = None,
+    speaker: Annotated[str | None, typer.Option(help="Only articles carrying this official's words (name).")] = None,
+    org: Annotated[str | None, typer.Option(help="Only articles with a speaker of this body (name or alias).")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(help="Only this kind: speech_full_text, speech_excerpt, speech_report, press_conference, …"),
+    ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     db: DbOption = None,
@@ -230,11 +237,14 @@ def articles_list(
             contains=contains,
             limit=limit,
             offset=offset,
+            speaker=speaker,
+            org=org,
+            kind=kind,
         )
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["id", "published_at", "site_name", "title", "source"], title=f"{len(rows)} articles")
+        print_table(rows, ["id", "published_at", "site_name", "kind", "title", "source"], title=f"{len(rows)} articles")
 
 
 def _day(value: datetime | None) -> date | None:
@@ -273,8 +283,23 @@ def articles_show(
     console.print(f"[dim]{'rules':>14}[/] " + ", ".join(f"{k}={v}" for k, v in article["field_rules"].items()))
     for warning in article["warnings"]:
         console.print(f"[yellow]{'warning':>14}[/] {warning}")
+    _print_attribution(article)
     console.print()
     console.print(article["body"], markup=False, highlight=False)
+
+
+def _print_attribution(article: dict[str, Any]) -> None:
+    """Kind, speakers, occasion, place and day, each with the sentence it was taken from."""
+    evidence = article.get("attribution") or {}
+    for key in ("kind", "occasion", "place", "spoken_on"):
+        if article.get(key):
+            console.print(f"[dim]{key:>14}[/] {article[key]}", highlight=False)
+            if key in evidence:
+                console.print(f"[dim]{'':>14} ← {evidence[key]['evidence'][:100]}[/]", highlight=False)
+    for speaker in article.get("speakers", []):
+        who = " ".join(filter(None, (speaker["name"], speaker["role"], speaker["org"])))
+        console.print(f"[dim]{'speaker':>14}[/] {who}", highlight=False)
+        console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
 @runs_app.command("list")
@@ -387,6 +412,10 @@ def eval_command(
             help='JSON of floors: {"<field>": min mean, "<field>_worst": min worst page}; exit 1 below any.',
         ),
     ] = None,
+    attribution_floors: Annotated[
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="JSON of minimum attribution scores (attribution_floors.json)."),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Score extraction on a gold corpus: per-field mean, worst page, missing count, and every failure."""
@@ -398,6 +427,7 @@ def eval_command(
         fail(f"{corpus} has no gold/ directory (expected the layout of ../shared/corpus)")
     report = evaluate(corpus)
     data = report.to_json()
+    data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors)
     below = []
     if floors is not None:
         below = below_floors(report, json.loads(floors.read_text(encoding="utf-8")))
@@ -435,8 +465,53 @@ def eval_command(
             print_table(failures, ["page", "field", "score", "predicted", "expected"], title="failures")
         for line in below:
             console.print(f"[red]below floor[/] {line}")
-    if below:
+        _print_attribution_eval(data["attribution"], attribution_below)
+    if below or attribution_below:
         raise typer.Exit(1)
+
+
+def _attribution_eval(corpus: Path, floors: Path | None) -> tuple[dict[str, Any], list[str]]:
+    """Attribution scores (kind, speakers, role, org …) on the corpus and the mirror, and the floors missed."""
+    import json
+
+    from crawler.attribution.evaluate import evaluate_attribution
+
+    data = evaluate_attribution(corpus)
+    below = []
+    if floors is not None:
+        for gold_set, pinned in json.loads(floors.read_text(encoding="utf-8")).items():
+            for name, floor in pinned.items():
+                score = data[gold_set]["scores"][name]["score"]
+                if score < floor:
+                    below.append(f"attribution {gold_set} {name}: {score:.4f} < floor {floor}")
+        data["below_floors"] = below
+    return data, below
+
+
+def _print_attribution_eval(data: dict[str, Any], below: list[str]) -> None:
+    sets = ("extracted", "gold_text", "mirror")
+    rows = [
+        {
+            "score": name,
+            **{s: f"{data[s]['scores'][name]['score']:.3f} (n={data[s]['scores'][name]['n']})" for s in sets},
+        }
+        for name in data["extracted"]["scores"]
+    ]
+    print_table(
+        rows,
+        ["score", *sets],
+        title="attribution: corpus pages as extracted, corpus gold text, bundled mirror",
+    )
+    failures = [
+        {"set": s, "page": f["id"], "field": field, "predicted": d["predicted"], "expected": d["expected"]}
+        for s in sets
+        for f in data[s]["failures"]
+        for field, d in f["fields"].items()
+    ]
+    if failures:
+        print_table(failures, ["set", "page", "field", "predicted", "expected"], title="attribution failures")
+    for line in below:
+        console.print(f"[red]below floor[/] {line}")
 
 
 @app.command()
@@ -463,6 +538,10 @@ def extract(
 from cli.sites import sites_app  # noqa: E402  (the sub-app imports `opened` from this module lazily)
 
 app.add_typer(sites_app, name="sites")
+
+from cli.speakers import app as speakers_app  # noqa: E402  (it uses the options defined above)
+
+app.add_typer(speakers_app, name="speakers")
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.attribution.model import Attribution
 from crawler.extraction.record import Extracted
 
 
@@ -15,6 +16,7 @@ class ArticleItem:
     raw_body: bytes
     http_status: int
     content_type: str | None
+    attribution: Attribution | None = None  # set by pipelines.attribute.AttributePipeline
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -57,6 +57,13 @@ class Article(Base):
     warnings: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
+    # Attribution (crawler/attribution): what kind of text, where and when the words were spoken, and the
+    # evidence sentence and rule of each; the speakers are in article_speakers.
+    kind: Mapped[str | None] = mapped_column(String(32), index=True)
+    occasion: Mapped[str | None] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200))
+    spoken_on: Mapped[date | None] = mapped_column(Date)
+    attribution: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     site: Mapped[Site] = relationship(back_populates="articles")
 
@@ -119,3 +126,73 @@ class FailedPage(Base):
     charset: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[bytes | None] = mapped_column(Compressed())
     failed_at: Mapped[datetime]
+
+
+# ---- Registry of officials (issue 5): one row per person and per body, across sites and years ---------------
+
+
+class Organisation(Base):
+    """A body officials belong to (工业和信息化部, its 信息化和软件服务业司 …), from the curated registry or text."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The full name as newsmon shows it (a department's includes its parent's: 工业和信息化部信息化和软件服务业司).
+    name: Mapped[str] = mapped_column(String(300), unique=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str | None] = mapped_column(String(32))
+    curated: Mapped[bool] = mapped_column(default=False)  # from data/registry, not learned from text
+    created_at: Mapped[datetime]
+
+
+class OrganisationAlias(Base):
+    """Another name of a body: 工信部 = 工业和信息化部, 工信部信软司 = …信息化和软件服务业司."""
+
+    __tablename__ = "organisation_aliases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alias: Mapped[str] = mapped_column(String(300), unique=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+
+class Person(Base):
+    """An official; one row per name (namesakes share a row: a known limit, see README)."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    created_at: Mapped[datetime]
+
+
+class PersonRole(Base):
+    """A post a person was seen holding, with the first and last day it was seen (speech or publish day)."""
+
+    __tablename__ = "person_roles"
+    __table_args__ = (UniqueConstraint("person_id", "role", "org_name", name="uq_person_roles_person_role_org"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    role: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    org_name: Mapped[str] = mapped_column(String(300), default="")  # "" when the text names no body
+    first_seen: Mapped[date | None] = mapped_column(Date)
+    last_seen: Mapped[date | None] = mapped_column(Date)
+
+
+class ArticleSpeaker(Base):
+    """A speaker of an article: the person, the post and body as this article gives them, and the evidence."""
+
+    __tablename__ = "article_speakers"
+    __table_args__ = (UniqueConstraint("article_id", "person_id", name="uq_article_speakers_article_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order of appearance in the article
+    role: Mapped[str | None] = mapped_column(String(200))
+    org: Mapped[str | None] = mapped_column(String(300))
+    org_as_written: Mapped[str | None] = mapped_column(String(300))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[str] = mapped_column(String(100), default="")

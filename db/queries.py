@@ -8,7 +8,17 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from db.models import Article, CrawlRun, FailedPage, Site
+from db.models import (
+    Article,
+    ArticleSpeaker,
+    CrawlRun,
+    FailedPage,
+    Organisation,
+    OrganisationAlias,
+    Person,
+    PersonRole,
+    Site,
+)
 from db.types import SHANGHAI
 
 
@@ -31,6 +41,7 @@ def article_summary(article: Article, site: Site) -> dict[str, Any]:
         "source": article.source,
         "authors": article.authors,
         "chars": len(article.body),
+        "kind": article.kind,
     }
 
 
@@ -43,8 +54,15 @@ def list_articles(
     contains: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    speaker: str | None = None,
+    org: str | None = None,
+    kind: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Articles newest first. date_to is inclusive; `contains` matches title or body (plain substring)."""
+    """Articles newest first. date_to is inclusive; `contains` matches title or body (plain substring).
+
+    `speaker` is a person's name, `org` a body's name or alias (工信部 finds its departments' speakers too),
+    `kind` an attribution kind (speech_full_text, speech_report, press_conference …).
+    """
     query: Select[Any] = select(Article, Site).join(Site)
     if site:
         query = query.where(or_(Site.domain == site, Site.name == site))
@@ -55,6 +73,20 @@ def list_articles(
     if contains:
         query = query.where(
             or_(Article.title.contains(contains, autoescape=True), Article.body.contains(contains, autoescape=True))
+        )
+    if kind:
+        query = query.where(Article.kind == kind)
+    if speaker:
+        query = query.where(
+            Article.id.in_(select(ArticleSpeaker.article_id).join(Person).where(Person.name == speaker))
+        )
+    if org:
+        query = query.where(
+            Article.id.in_(
+                select(ArticleSpeaker.article_id).where(
+                    ArticleSpeaker.organisation_id.in_(organisation_ids(session, org))
+                )
+            )
         )
     query = query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit).offset(offset)
     return [article_summary(a, s) for a, s in session.execute(query).all()]
@@ -76,6 +108,11 @@ def get_article(session: Session, article_id: int) -> dict[str, Any] | None:
         "warnings": article.warnings,
         "first_seen_at": _iso(article.first_seen_at),
         "last_seen_at": _iso(article.last_seen_at),
+        "occasion": article.occasion,
+        "place": article.place,
+        "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
+        "speakers": article_speakers(session, article.id),
+        "attribution": article.attribution,
     }
 
 
@@ -177,3 +214,133 @@ def site_activity(session: Session) -> dict[str, dict[str, Any]]:
     for run, site in last_runs:
         activity.setdefault(site.domain, {"articles": 0})["last_run"] = run_record(run, site)
     return activity
+
+
+# ---- Speakers and the registry of officials (issue 5) -------------------------------------------------------
+
+
+def organisation_ids(session: Session, name: str) -> list[int]:
+    """The body named `name` (its name or an alias) and every body under it (工信部 → its departments)."""
+    found = set(session.scalars(select(Organisation.id).where(Organisation.name == name)))
+    found |= set(session.scalars(select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == name)))
+    frontier = set(found)
+    while frontier:
+        children = set(session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier))))
+        frontier = children - found
+        found |= children
+    return sorted(found)
+
+
+def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ArticleSpeaker, Person.name)
+        .join(Person)
+        .where(ArticleSpeaker.article_id == article_id)
+        .order_by(ArticleSpeaker.position)
+    ).all()
+    return [
+        {
+            "name": name,
+            "role": s.role,
+            "org": s.org,
+            "org_as_written": s.org_as_written,
+            "evidence": s.evidence,
+            "rule": s.rule,
+        }
+        for s, name in rows
+    ]
+
+
+def list_speakers(session: Session, *, org: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """People who spoke, most articles first: their latest post and body, article count, and the first and
+    last day they were seen speaking."""
+    articles = func.count(func.distinct(ArticleSpeaker.article_id))
+    query = (
+        select(Person.id, Person.name, articles)
+        .join(ArticleSpeaker, ArticleSpeaker.person_id == Person.id)
+        .group_by(Person.id, Person.name)
+        .order_by(articles.desc(), Person.name)
+        .limit(limit)
+    )
+    if org:
+        query = query.where(ArticleSpeaker.organisation_id.in_(organisation_ids(session, org)))
+    result = []
+    for person_id, name, count in session.execute(query).all():
+        roles = session.scalars(select(PersonRole).where(PersonRole.person_id == person_id)).all()
+        latest = max(roles, key=lambda r: (r.last_seen or date.min, r.id), default=None)
+        # The days the person spoke (or, where the text gives none, the publish days), in Shanghai.
+        days = [
+            spoken or published.date()
+            for spoken, published in session.execute(
+                select(Article.spoken_on, Article.published_at)
+                .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+                .where(ArticleSpeaker.person_id == person_id)
+            ).all()
+            if spoken or published
+        ]
+        firsts = lasts = days
+        result.append(
+            {
+                "name": name,
+                "role": latest.role if latest else None,
+                "org": (latest.org_name or None) if latest else None,
+                "articles": count,
+                "first_seen": min(firsts).isoformat() if firsts else None,
+                "last_seen": max(lasts).isoformat() if lasts else None,
+            }
+        )
+    return result
+
+
+def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
+    """One person: roles over time (first and last day seen), articles by kind and by year, and the articles."""
+    person = session.scalar(select(Person).where(Person.name == name))
+    if person is None:
+        return None
+    roles = session.execute(
+        select(PersonRole).where(PersonRole.person_id == person.id).order_by(PersonRole.first_seen, PersonRole.id)
+    ).scalars()
+    articles = session.execute(
+        select(Article, Site, ArticleSpeaker)
+        .join(Site, Site.id == Article.site_id)
+        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+        .where(ArticleSpeaker.person_id == person.id)
+        .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+    ).all()
+    by_kind: dict[str, int] = {}
+    by_year: dict[str, int] = {}
+    listed = []
+    for article, site, link in articles:
+        kind = article.kind or "unknown"
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        when = article.spoken_on or (article.published_at.date() if article.published_at else None)
+        year = str(when.year) if when else "unknown"
+        by_year[year] = by_year.get(year, 0) + 1
+        listed.append(
+            {
+                "id": article.id,
+                "published_at": _iso(article.published_at),
+                "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
+                "site": site.domain,
+                "kind": article.kind,
+                "title": article.title,
+                "role": link.role,
+                "org": link.org,
+                "occasion": article.occasion,
+            }
+        )
+    return {
+        "name": person.name,
+        "roles": [
+            {
+                "role": r.role,
+                "org": r.org_name or None,
+                "first_seen": r.first_seen.isoformat() if r.first_seen else None,
+                "last_seen": r.last_seen.isoformat() if r.last_seen else None,
+            }
+            for r in roles
+        ],
+        "articles_by_kind": dict(sorted(by_kind.items())),
+        "articles_by_year": dict(sorted(by_year.items())),
+        "articles": listed,
+    }

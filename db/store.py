@@ -4,18 +4,33 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.extraction.record import Extracted
 from crawler.extraction.sites import site_name as default_site_name
 from crawler.extraction.text import nfkc_key
-from db.models import Article, CrawlRun, FailedPage, RawPage, Site
+from db.models import (
+    Article,
+    ArticleSpeaker,
+    CrawlRun,
+    FailedPage,
+    Organisation,
+    OrganisationAlias,
+    Person,
+    PersonRole,
+    RawPage,
+    Site,
+)
 from db.types import SHANGHAI
+
+if TYPE_CHECKING:
+    from crawler.attribution import Attribution
+    from crawler.attribution.registry import Registry
 
 Outcome = Literal["new", "changed", "unchanged"]
 
@@ -68,10 +83,12 @@ def store_article(
     raw: RawInput | None = None,
     run_id: int | None = None,
     seen_at: datetime | None = None,
+    attribution: Attribution | None = None,
 ) -> Stored:
     """Insert or update the article at record.url; the unique URL index, not a prior check, prevents twins.
 
     Returns whether the article was new, changed (title/body differ from the stored copy) or unchanged.
+    With an attribution, its speakers are resolved to registry rows in the same transaction.
     """
     if not record.title or not record.body:
         raise ValueError(f"{record.url}: an article needs a title and a body")
@@ -112,6 +129,9 @@ def store_article(
         session.execute(update(Article).where(Article.id == article_id).values(**changes))
     if raw is not None:
         store_raw_page(session, record.url, raw, article_id=article_id, run_id=run_id, fetched_at=seen)
+    if attribution is not None:
+        published = record.published_at.astimezone(SHANGHAI).date() if record.published_at else seen.date()
+        store_attribution(session, article_id, attribution, seen_on=attribution.spoken_on or published)
     return Stored(article_id, outcome)
 
 
@@ -213,3 +233,181 @@ def known_urls(session: Session, site: str) -> set[str]:
 
 def article_count(session: Session) -> int:
     return int(session.scalar(select(func.count(Article.id))) or 0)
+
+
+# ---- Attribution and the registry of officials (issue 5) ------------------------------------------------------
+
+
+def sync_registry(session: Session, registry: Registry) -> None:
+    """Put the curated registry (data/registry) into the database: bodies, parents and aliases.
+
+    Idempotent; a body first learned from text and later curated becomes curated (with its parent and kind).
+    A department's aliases combine its parent's names with its own (工信部信软司).
+    """
+    now = now_shanghai()
+    ids: dict[str, int] = {}
+    for organisation in sorted(registry.organisations, key=lambda o: o.parent is not None):
+        parent_id = ids.get(organisation.parent) if organisation.parent else None
+        full = (organisation.parent or "") + organisation.name
+        stmt = _insert(session, Organisation).values(
+            name=full, parent_id=parent_id, kind=organisation.kind, curated=True, created_at=now
+        )
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["name"], set_={"parent_id": parent_id, "kind": organisation.kind, "curated": True}
+            )
+        )
+        org_id = session.scalar(select(Organisation.id).where(Organisation.name == full))
+        assert org_id is not None
+        ids[organisation.name] = org_id
+        own = (organisation.name, *organisation.aliases)
+        if organisation.parent:
+            parent = next(o for o in registry.organisations if o.name == organisation.parent and not o.parent)
+            aliases = {p + a for p in (parent.name, *parent.aliases) for a in own}
+        else:
+            aliases = set(own)
+        aliases.discard(full)
+        for alias in sorted(aliases):
+            session.execute(
+                _insert(session, OrganisationAlias)
+                .values(alias=alias, organisation_id=org_id)
+                .on_conflict_do_nothing(index_elements=["alias"])
+            )
+
+
+def resolve_organisation(session: Session, name: str, as_written: str | None = None) -> int:
+    """The id of the body called `name` (registry-normalised) or `as_written`; a body never seen is added,
+    under its registered parent when its name starts with one (国家数据局数据资源司 under 国家数据局)."""
+    for candidate in (name, as_written):
+        if not candidate:
+            continue
+        found = session.scalar(select(Organisation.id).where(Organisation.name == candidate))
+        if found is None:
+            found = session.scalar(
+                select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == candidate)
+            )
+        if found is not None:
+            return int(found)
+    parent_id = session.scalar(
+        select(Organisation.id)
+        .where(Organisation.curated.is_(True), Organisation.parent_id.is_(None))
+        .where(func.length(Organisation.name) < len(name))
+        .where(func.substr(name, 1, func.length(Organisation.name)) == Organisation.name)
+        .order_by(func.length(Organisation.name).desc())
+        .limit(1)
+    )
+    session.execute(
+        _insert(session, Organisation)
+        .values(name=name, parent_id=parent_id, curated=False, created_at=now_shanghai())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    org_id = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    assert org_id is not None
+    if as_written and as_written != name:
+        session.execute(
+            _insert(session, OrganisationAlias)
+            .values(alias=as_written, organisation_id=org_id)
+            .on_conflict_do_nothing(index_elements=["alias"])
+        )
+    return int(org_id)
+
+
+def resolve_person(session: Session, name: str) -> int:
+    """The id of the person called `name`, added when new (safe against a concurrent writer)."""
+    session.execute(
+        _insert(session, Person)
+        .values(name=name, created_at=now_shanghai())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    person_id = session.scalar(select(Person.id).where(Person.name == name))
+    assert person_id is not None
+    return int(person_id)
+
+
+def record_role(session: Session, person_id: int, role: str, org_id: int | None, org_name: str, seen_on: date) -> None:
+    """Note that the person held the post on `seen_on`: widen the role's first/last seen days."""
+    session.execute(
+        _insert(session, PersonRole)
+        .values(
+            person_id=person_id,
+            role=role,
+            organisation_id=org_id,
+            org_name=org_name,
+            first_seen=seen_on,
+            last_seen=seen_on,
+        )
+        .on_conflict_do_nothing(index_elements=["person_id", "role", "org_name"])
+    )
+    key = (PersonRole.person_id == person_id, PersonRole.role == role, PersonRole.org_name == org_name)
+    session.execute(
+        update(PersonRole)
+        .where(*key, or_(PersonRole.first_seen.is_(None), PersonRole.first_seen > seen_on))
+        .values(first_seen=seen_on)
+    )
+    session.execute(
+        update(PersonRole)
+        .where(*key, or_(PersonRole.last_seen.is_(None), PersonRole.last_seen < seen_on))
+        .values(last_seen=seen_on)
+    )
+
+
+def store_attribution(session: Session, article_id: int, attribution: Attribution, *, seen_on: date) -> None:
+    """Write the article's kind, occasion, place and day, and link its speakers to people and bodies.
+
+    Idempotent: storing the same attribution again changes nothing; a re-crawl that finds other speakers
+    replaces the article's links, and people or bodies are never duplicated.
+    """
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            kind=attribution.kind,
+            occasion=attribution.occasion,
+            place=attribution.place,
+            spoken_on=attribution.spoken_on,
+            attribution=attribution.evidence_json(),
+        )
+    )
+    keep: list[int] = []
+    for position, speaker in enumerate(attribution.speakers):
+        person_id = resolve_person(session, speaker.name)
+        org_id = resolve_organisation(session, speaker.org, speaker.org_as_written) if speaker.org else None
+        if speaker.role:
+            record_role(session, person_id, speaker.role, org_id, speaker.org or "", seen_on)
+        values = {
+            "organisation_id": org_id,
+            "position": position,
+            "role": speaker.role,
+            "org": speaker.org,
+            "org_as_written": speaker.org_as_written,
+            "evidence": speaker.evidence,
+            "rule": speaker.rule,
+        }
+        session.execute(
+            _insert(session, ArticleSpeaker)
+            .values(article_id=article_id, person_id=person_id, **values)
+            .on_conflict_do_update(index_elements=["article_id", "person_id"], set_=values)
+        )
+        keep.append(person_id)
+    session.execute(
+        delete(ArticleSpeaker).where(ArticleSpeaker.article_id == article_id, ArticleSpeaker.person_id.not_in(keep))
+    )
+
+
+def reattribute_articles(session: Session, *, every: bool = False) -> int:
+    """Attribute stored articles again from their stored text: those never attributed (stored before the
+    attribution schema), or every article with `every` (after the rules or the registry improved)."""
+    from crawler.attribution import ArticleText, attribute
+
+    query = select(Article).order_by(Article.id)
+    if not every:
+        query = query.where(Article.kind.is_(None))
+    done = 0
+    for article in session.scalars(query).all():
+        result = attribute(
+            ArticleText(article.title, article.body.split("\n"), article.published_at, article.authors, article.editors)
+        )
+        published = article.published_at.date() if article.published_at else article.first_seen_at.date()
+        store_attribution(session, article.id, result, seen_on=result.spoken_on or published)
+        done += 1
+    return done

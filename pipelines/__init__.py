@@ -1,1 +1,1 @@
-"""Item pipelines, one job each: validate, then store."""
+"""Item pipelines, one job each: validate, attribute, then store."""

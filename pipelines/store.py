@@ -34,7 +34,14 @@ class StorePipeline:
                 body=item.raw_body, http_status=item.http_status, content_type=item.content_type, charset=record.charset
             )
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(record.site), raw=raw, run_id=run_id)
+                stored = store_article(
+                    session,
+                    record,
+                    site_name=site_name(record.site),
+                    raw=raw,
+                    run_id=run_id,
+                    attribution=item.attribution,
+                )
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, record.url)
         elif isinstance(item, FailedPageItem):

@@ -1,0 +1,288 @@
+"""Who spoke: people named with their posts, then the rules that say their words are carried.
+
+Each rule is a small named function over the article's sentences; none knows any one article.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from crawler.attribution.model import Speaker
+from crawler.attribution.names import name_at, plausible_name, standalone_name, tokens
+from crawler.attribution.registry import Registry
+from crawler.attribution.roles import _POSTS_LONGEST, NON_OFFICIAL, POSTS, post_ending, split_chain
+from crawler.attribution.text import ArticleText, Sentence
+
+SPEECH_VERBS = (
+    "表示|说道|说|指出|强调|介绍|透露|称|认为|坦言|提出|提到|谈到|要求|希望|呼吁|提醒|宣布|回应|回答|解释|建议|直言|"
+    "重申|分析|补充|表态|告诉记者|向记者介绍|向记者表示|答记者问"
+)
+# A clause a speaker's words follow: NAME, an adverbial without punctuation (8日在接受…采访时), the verb, then
+# the words (after a comma or colon) or the end of the sentence (“…。”周海清向记者介绍。).
+_SPEECH = re.compile(rf"^(?P<adverbial>[^，,。！？；;：:“”\"]{{0,40}}?)(?:{SPEECH_VERBS})(?:[，,：:。]|$|要|将|，?“)")
+# The lead sentence of a speech: 出席论坛并作主旨发言, 出席会议并讲话, 在开幕式上致辞.
+_DELIVERS = re.compile(
+    r"^[^。！？；;]{0,60}?(?:并|时|上)(?:发表)?(?:作|做)?(?:了)?(?:主旨|重要|专题|书面)?(?:讲话|致辞|发言|演讲|报告|解读)"
+)
+# A transcript turn: 方启航：谢谢主持人。
+_TURN = re.compile(r"^(?P<who>[^：:，,。\s]{2,12})[：:]")
+# Chain characters: a post chain is made of these tokens; anything else (a verb, a preposition, a number) ends it.
+_CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng")
+_ORG_SUFFIX = re.compile(r"[厅局部委办署院会司处室所中心组团队行府]$")
+_CHAIN_STOP = set('，,。！？；;：:“”"（）()《》[]【】 \u3000\t')
+
+
+@dataclass
+class Mention:
+    """A person named after a post: 安徽省司法厅厅长孙建新."""
+
+    name: str
+    role: str | None
+    org: str | None
+    official: bool
+    sentence: Sentence
+    start: int  # offset of the name inside the sentence
+
+
+def _chain_before(text: str, end: int) -> str:
+    """The role chain that ends at text[end] (the name's start): posts and bodies back to the first verb,
+    preposition, number or punctuation mark. Posts joined by 、 stay one chain (省委副书记、省长)."""
+    start = end
+    while start > 0 and text[start - 1] not in _CHAIN_STOP:
+        start -= 1
+    segment = text[start:end]
+    pieces = tokens(segment)
+    kept: list[str] = []
+    consumed = len(segment)
+    for word, tag in reversed(pieces):
+        consumed -= len(word)
+        if word == "、":
+            if post_ending(segment[:consumed]):
+                kept.insert(0, word)
+                continue
+            break
+        if tag.startswith(_CHAIN_TAGS) or _ORG_SUFFIX.search(word) or word in POSTS:
+            if tag.startswith("nr") and plausible_name(word) and kept:
+                break  # another person's name: 方启航、数据资源司司长唐宁
+            kept.insert(0, word)
+            continue
+        break
+    chain = "".join(kept).lstrip("、")
+    # a 、 only joins posts: drop a leading part that is not a post chain (马兴瑞、)
+    while "、" in chain and not all(post_ending(part) for part in chain.split("、")[:-1]):
+        chain = chain.split("、", 1)[1]
+    return chain
+
+
+def find_mentions(article: ArticleText) -> list[Mention]:
+    """Every name that follows a post (or a non-official title such as 院士, which marks a non-official)."""
+    found: list[Mention] = []
+    titles = sorted(POSTS | NON_OFFICIAL, key=len, reverse=True)
+    pattern = re.compile("|".join(re.escape(t) for t in titles))
+    for sentence in article.sentences():
+        text = sentence.text
+        for match in pattern.finditer(text):
+            start = match.end()
+            while start < len(text) and text[start] in " \u3000":
+                start += 1
+            name = name_at(text, start)
+            if name is None:
+                continue
+            title_word = match.group()
+            if title_word in NON_OFFICIAL:
+                found.append(Mention(name, title_word, None, False, sentence, start))
+                continue
+            longest = next(p for p in _POSTS_LONGEST if text[: match.end()].endswith(p))
+            chain = _chain_before(text, match.end() - len(longest)) + longest
+            title = split_chain(chain)
+            role, org = (title.role, title.org) if title else (longest, None)
+            found.append(Mention(name, role, org, True, sentence, start))
+        # 习近平总书记指出, 李强总理表示: an official's post after the name (the post is the role, no body)
+        for match in _POST_AFTER_NAME.finditer(text):
+            candidate = _name_before(text, match.start())
+            if candidate and not any(m.name == candidate and m.official for m in found):
+                found.append(Mention(candidate, match.group(), None, True, sentence, match.start() - len(candidate)))
+        # 钟南山院士说: a non-official title after the name
+        for match in re.finditer("|".join(re.escape(t) for t in NON_OFFICIAL), text):
+            for size in (3, 2, 4):
+                candidate = text[max(0, match.start() - size) : match.start()]
+                if len(candidate) == size and plausible_name(candidate):
+                    found.append(Mention(candidate, match.group(), None, False, sentence, match.start() - size))
+                    break
+    return found
+
+
+# Posts written after a name (习近平总书记, 李强总理, 王毅部长); followed by a verb or punctuation, not a body.
+_POST_AFTER_NAME = re.compile(
+    r"(?:总书记|国家主席|主席|总理|副总理|国务委员|委员长|部长|副部长|省长|副省长|市长|书记|局长|司长|主任|发言人)"
+    rf"(?=在|于|对|向|就|同|与|[，,。：:、“]|{SPEECH_VERBS}|出席|主持|会见)"
+)
+
+
+def _name_before(text: str, end: int) -> str | None:
+    """A name that ends at text[end] and starts at a boundary (start, punctuation) or is one jieba name token."""
+    for size in (3, 2):
+        start = end - size
+        if start < 0:
+            continue
+        candidate = text[start:end]
+        if not plausible_name(candidate):
+            continue
+        if start == 0 or text[start - 1] in _CHAIN_STOP or text[start - 1] in "、据":
+            return candidate
+        if any(word == candidate and tag.startswith("nr") for word, tag in tokens(text[max(0, start - 4) : end])):
+            return candidate
+    return None
+
+
+# ---- rules: each returns (name, evidence sentence, rule name) for the speakers it finds ------------------
+
+Found = tuple[str, Sentence, str]
+
+
+def headline_name_colon(article: ArticleText, known: set[str]) -> list[Found]:
+    """Headline `X：…` (谢少锋:电子政务发展的产业支撑) where X is a person, not a body (证监会：…)."""
+    match = _TURN.match(article.title)
+    if match and (match.group("who") in known or standalone_name(match.group("who"))):
+        return [(match.group("who"), Sentence(article.title, -1), "headline:X：…")]
+    return []
+
+
+_HEADLINE_SPEECH = re.compile(
+    r"^(?P<who>[\u4e00-\u9fff]{2,4})在(?P<occasion>.+?)(?:上|时)的(?:讲话|致辞|发言|演讲|报告)"
+)
+_HEADLINE_VERB = re.compile(
+    rf"^(?P<who>[\u4e00-\u9fff]{{2,4}}?)(?:在.{{1,40}}?(?:时|上|中))?(?:{SPEECH_VERBS}|答记者问|接受.{{0,20}}采访)"
+)
+
+
+def headline_speech_at(article: ArticleText, known: set[str]) -> list[Found]:
+    """Headline `X在…上的讲话` or `X在…时强调` / `X答记者问`."""
+    for pattern, rule in ((_HEADLINE_SPEECH, "headline:X在…上的讲话"), (_HEADLINE_VERB, "headline:X…强调")):
+        match = pattern.match(article.title)
+        if match and (match.group("who") in known or standalone_name(match.group("who"))):
+            return [(match.group("who"), Sentence(article.title, -1), rule)]
+    return []
+
+
+def speech_verb_after_name(article: ArticleText, known: set[str]) -> list[Found]:
+    """`X表示/指出/强调/说…` with X a person named with a post somewhere in the article."""
+    found = []
+    for sentence in article.sentences():
+        if sentence.paragraph < 0:
+            continue
+        for name in known:
+            for match in re.finditer(re.escape(name), sentence.text):
+                rest = sentence.text[match.end() :]
+                if _SPEECH.match(rest):
+                    found.append((name, sentence, "lead:X表示/指出/强调"))
+                    break
+    return found
+
+
+def delivers_speech(article: ArticleText, known: set[str]) -> list[Found]:
+    """Lead `X出席…并讲话/致辞/作主旨发言`."""
+    found = []
+    for sentence in article.sentences():
+        for name in known:
+            index = sentence.text.find(name)
+            if index >= 0 and _DELIVERS.match(sentence.text[index + len(name) :]):
+                found.append((name, sentence, "lead:出席…并讲话"))
+    return found
+
+
+def transcript_turns(article: ArticleText, known: set[str]) -> list[Found]:
+    """Press-conference turns `X：…` at a paragraph start (主持人 and reporters are not speakers)."""
+    found = []
+    for index, paragraph in enumerate(article.paragraphs):
+        match = _TURN.match(paragraph)
+        if not match:
+            continue
+        who = match.group("who")
+        if who in known or (standalone_name(who) and who not in article.authors):
+            found.append((who, Sentence(paragraph[:120], index), "turn:X："))
+    return found
+
+
+def transcript_header(article: ArticleText, known: set[str]) -> list[Found]:
+    """A short line presenting the speaker of a transcript: `中国载人航天工程新闻发言人 武平`."""
+    found = []
+    for index, paragraph in enumerate(article.paragraphs[:5]):
+        if len(paragraph) > 40:
+            continue
+        for name in known:
+            if paragraph.rstrip().endswith(name) and paragraph.rstrip() != name:
+                found.append((name, Sentence(paragraph, index), "header:职务 X"))
+    return found
+
+
+RULES: tuple[Callable[[ArticleText, set[str]], list[Found]], ...] = (
+    headline_name_colon,
+    headline_speech_at,
+    delivers_speech,
+    speech_verb_after_name,
+    transcript_turns,
+    transcript_header,
+)
+# Rules that make a person a speaker even when the text gives no post (the headline or the transcript says so).
+_SELF_EVIDENT = {"headline:X：…", "headline:X在…上的讲话", "headline:X…强调", "turn:X："}
+
+
+def is_reporter(name: str, article: ArticleText) -> bool:
+    """Reporters and editors are never speakers: the byline, the editor line, or `记者X` in the text."""
+    if name in article.authors or name in article.editors:
+        return True
+    text = "\n".join(article.paragraphs)
+    return bool(re.search(rf"(?:记者|编辑|通讯员|摄影|摄)\s*{re.escape(name)}|{re.escape(name)}\s*摄", text))
+
+
+@dataclass
+class SpeakerFinding:
+    speaker: Speaker
+    evidence_count: int
+    paragraphs: set[int]
+
+
+def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFinding]:
+    mentions = [m for m in find_mentions(article) if not is_reporter(m.name, article)]
+    officials: dict[str, Mention] = {}
+    non_officials = set()
+    for mention in mentions:
+        if mention.official:
+            officials.setdefault(mention.name, mention)
+        else:
+            non_officials.add(mention.name)
+    known = set(officials)
+    findings: dict[str, SpeakerFinding] = {}
+    for rule in RULES:
+        for name, sentence, rule_name in rule(article, known):
+            if is_reporter(name, article) or (name in non_officials and name not in officials):
+                continue
+            if name not in officials and rule_name not in _SELF_EVIDENT:
+                continue
+            finding = findings.get(name)
+            if finding is None:
+                official = officials.get(name)
+                org_as_written = official.org if official else None
+                speaker = Speaker(
+                    name=name,
+                    role=official.role if official else None,
+                    org=registry.normalise(org_as_written) if org_as_written else None,
+                    org_as_written=org_as_written,
+                    evidence=official.sentence.text if official else sentence.text,
+                    rule=rule_name,
+                )
+                finding = findings[name] = SpeakerFinding(speaker, 0, set())
+            finding.evidence_count += 1
+            if sentence.paragraph >= 0:
+                finding.paragraphs.add(sentence.paragraph)
+    # Headline names may be given in the body only with a post: take it from there.
+    return sorted(findings.values(), key=lambda f: _first_position(article, f.speaker.name))
+
+
+def _first_position(article: ArticleText, name: str) -> int:
+    text = article.title + "\n" + "\n".join(article.paragraphs)
+    index = text.find(name)
+    return index if index >= 0 else len(text)

@@ -1,0 +1,383 @@
+"""Attribution: kind, speakers (post and body), occasion, place and day — on gold pages, the mirror, the seed,
+and on sentences covering each rule, including what must never make a speaker."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from crawler.attribution import ArticleText, Attribution, attribute
+from crawler.attribution.evaluate import (
+    contains_either,
+    corpus_cases,
+    evaluate_attribution,
+    evaluate_cases,
+    mirror_cases,
+)
+from crawler.attribution.registry import default_registry
+from crawler.extraction.dates import SHANGHAI
+from tests.conftest import CORPUS, ROOT, need_corpus
+
+FLOORS = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))
+
+
+def corpus_ids() -> list[str]:
+    return sorted(p.stem for p in (CORPUS / "gold").glob("*.json")) if (CORPUS / "gold").is_dir() else ["(absent)"]
+
+
+def article(title: str, *paragraphs: str, authors: tuple[str, ...] = (), editors: tuple[str, ...] = ()) -> Attribution:
+    return attribute(
+        ArticleText(
+            title=title,
+            paragraphs=list(paragraphs),
+            published_at=datetime(2024, 5, 10, 9, 0, tzinfo=SHANGHAI),
+            authors=list(authors),
+            editors=list(editors),
+        )
+    )
+
+
+def speakers(result: Attribution) -> list[tuple[str, str | None, str | None]]:
+    return [(s.name, s.role, s.org) for s in result.speakers]
+
+
+# ---- every gold page of ../shared/corpus (its gold text, so each page tests attribution alone) --------------
+
+
+@pytest.mark.parametrize("page_id", corpus_ids())
+def test_gold_page(page_id: str) -> None:
+    corpus = need_corpus()
+    case = next(c for c in corpus_cases(corpus, gold_text=True) if c.id == page_id)
+    result = attribute(
+        ArticleText(
+            case.record.title or "",
+            case.record.paragraphs,
+            case.record.published_at,
+            case.record.authors,
+            case.record.editors,
+        )
+    )
+    gold = case.gold
+    assert result.kind == gold["kind"], result.evidence["kind"]
+    assert sorted(result.speaker_names) == sorted(s["name"] for s in gold["speakers"])
+    found = {s.name: s for s in result.speakers}
+    for expected in gold["speakers"]:
+        speaker = found[expected["name"]]
+        assert speaker.evidence, "every speaker carries the sentence it was taken from"
+        if expected["role"]:
+            assert contains_either(speaker.role, expected["role"])
+        if expected["org"]:  # as the text writes it, or normalised by the registry
+            assert contains_either(speaker.org_as_written, expected["org"])
+    if gold.get("place"):
+        assert contains_either(result.place, gold["place"])
+    if not gold.get("occasion"):
+        assert result.occasion is None
+    assert "kind" in result.evidence
+
+
+def test_floors_on_the_corpus() -> None:
+    scores = evaluate_attribution(need_corpus())
+    below = [
+        f"{gold_set} {name}: {scores[gold_set]['scores'][name]['score']:.3f} < {floor}"
+        for gold_set, pinned in FLOORS.items()
+        for name, floor in pinned.items()
+        if scores[gold_set]["scores"][name]["score"] < floor
+    ]
+    assert not below
+
+
+# ---- the bundled mirror: texts the project owns, extracted from its generated pages ------------------------
+
+
+def test_floors_on_the_mirror() -> None:
+    scores = evaluate_cases(mirror_cases()).scores()
+    for name, floor in FLOORS["mirror"].items():
+        assert scores[name]["score"] >= floor, name
+
+
+@pytest.mark.parametrize("case", mirror_cases(), ids=lambda c: c.id)
+def test_mirror_article(case) -> None:
+    result = attribute(
+        ArticleText(case.record.title or "", case.record.paragraphs, case.record.published_at, case.record.authors)
+    )
+    gold = case.gold
+    assert result.kind == gold["kind"]
+    assert result.speaker_names == [s["name"] for s in gold["speakers"]]
+    assert result.occasion == gold["occasion"]
+    assert result.place == gold["place"]
+    if gold["spoken_on"] and result.spoken_on:
+        assert result.spoken_on.isoformat() == gold["spoken_on"]
+
+
+# ---- the seed (issue 5 §2) -------------------------------------------------------------------------------
+
+
+def test_seed_attribution_is_exactly_the_issue_s() -> None:
+    from crawler.attribution import attribute_record
+    from crawler.extraction.plaintext import parse_plaintext
+    from db.seed import SEED_FILE, SEED_SITE, SEED_URL
+
+    record = parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE)
+    result = attribute_record(record)
+    assert result.kind == "speech_full_text"
+    assert speakers(result) == [("谢少锋", "司长", "工业和信息化部信息化和软件服务业司")]
+    assert result.speakers[0].org_as_written == "工信部信软司"
+    assert result.occasion == "首届数字中国建设峰会分论坛“电子政务:协同 优化 创新”"
+    assert result.place == "福州"
+    assert result.spoken_on == date(2018, 4, 23)
+    assert record.authors == ["燕帅", "宋心蕊"]
+    assert "以下是发言全文" in result.evidence["kind"].evidence
+    assert "今天上午在福州举行" in result.evidence["place"].evidence
+
+
+# ---- each rule on sentences of its own -------------------------------------------------------------------
+
+
+def test_headline_name_colon() -> None:
+    result = article(
+        "王立新：加快推进政务数据共享", "国家数据局副局长王立新日前接受采访。", "王立新表示，要打通数据壁垒。"
+    )
+    assert speakers(result) == [("王立新", "副局长", "国家数据局")]
+    assert result.speakers[0].rule == "headline:X：…"
+
+
+def test_headline_colon_with_a_body_is_not_a_speaker() -> None:
+    result = article("证监会：严厉打击造谣传谣行为", "证监会近日通报了多起案件的查处情况，涉及多家机构。")
+    assert result.speakers == []
+    assert result.kind == "news"
+
+
+def test_headline_speech_at_occasion_is_full_text() -> None:
+    result = article("赵明远在全省数字政府建设工作会议上的讲话", "同志们：", "这次会议的主要任务是部署下一阶段工作。")
+    assert result.kind == "speech_full_text"
+    assert result.speaker_names == ["赵明远"]
+    assert result.occasion == "全省数字政府建设工作会议"
+
+
+def test_answers_reporters_questions_is_a_press_conference() -> None:
+    result = article(
+        "外交部发言人就有关问题答记者问",
+        "外交部发言人陈立华就有关问题答记者问。",
+        "记者：请介绍一下有关情况。",
+        "陈立华：我们一贯主张通过对话解决分歧。",
+    )
+    assert result.kind == "press_conference"
+    assert speakers(result) == [("陈立华", "发言人", "外交部")]
+
+
+def test_lead_attends_and_speaks() -> None:
+    result = article(
+        "全国政务公开工作座谈会召开",
+        "本报北京5月9日电（记者周文）全国政务公开工作座谈会9日在京召开。国务院办公厅副秘书长刘建平出席会议并讲话。",
+        "刘建平指出，要坚持以公开为常态、不公开为例外。",
+        "刘建平强调，要推进决策公开、执行公开。",
+        "刘建平表示，要加强政策解读，回应社会关切。",
+    )
+    assert result.kind == "speech_report"
+    assert speakers(result) == [("刘建平", "副秘书长", "国务院办公厅")]
+    assert result.occasion == "全国政务公开工作座谈会"
+    assert result.place == "北京"
+    assert result.spoken_on == date(2024, 5, 9)
+
+
+def test_full_text_announced_in_the_lead_with_the_keynote() -> None:
+    result = article(
+        "以数字化推动政务服务提质增效",
+        "人民网杭州9月28日电 2024数字政府论坛28日在杭州举行。"
+        "工信部信软司司长孙立平出席论坛并作主旨发言，以下是发言全文：",
+        "尊敬的各位来宾：大家上午好！",
+    )
+    assert result.kind == "speech_full_text"
+    assert speakers(result) == [("孙立平", "司长", "工业和信息化部信息化和软件服务业司")]
+    assert result.place == "杭州"
+
+
+def test_role_chain_with_several_posts() -> None:
+    result = article(
+        "河南推进中部崛起",
+        "“我们将坚定不移推进改革。”河南省委副书记、省长王凯说，河南将着力培育新动能。",
+        "河南省委常委、常务副省长孙守刚介绍，黄河生态保护治理取得进展。",
+    )
+    assert speakers(result) == [
+        ("王凯", "省委副书记、省长", "河南省"),
+        ("孙守刚", "省委常委、常务副省长", "河南省"),
+    ]
+
+
+def test_posts_of_different_bodies_keep_the_chain_and_no_org() -> None:
+    result = article("调研", "中共中央政治局常委、国务院总理李强在新疆调研。李强指出，要扩大开放。")
+    assert speakers(result) == [("李强", "中共中央政治局常委、国务院总理", None)]
+    assert result.place == "新疆"
+
+
+def test_transcript_turns() -> None:
+    result = article(
+        "国家数据局举行新闻发布会",
+        "3月22日，国家数据局举行新闻发布会。国家数据局副局长周启明出席发布会并回答记者提问。",
+        "主持人：欢迎各位参加今天的发布会。",
+        "周启明：谢谢主持人。公共数据规模大、价值高。",
+        "新华社记者：请问下一步有什么考虑？",
+        "周启明：我们将扩大共享范围。",
+    )
+    assert result.kind == "press_conference"
+    assert result.speaker_names == ["周启明"]
+    assert result.occasion == "国家数据局新闻发布会"
+
+
+def test_excerpt() -> None:
+    result = article(
+        "吴建国在全省电子政务工作会议上的讲话（摘要）", "一、关于总体要求", "今年以来，各地工作取得明显成效。"
+    )
+    assert result.kind == "speech_excerpt"
+
+
+def test_policy_document_has_no_speakers() -> None:
+    result = article(
+        "全国人民代表大会常务委员会关于批准某项议案的决议",
+        "（2007年6月29日第十届全国人民代表大会常务委员会第二十八次会议通过）",
+        "会议听取了财政部部长金人庆代表国务院作的说明，同意国务院提出的议案。",
+    )
+    assert result.kind == "policy_document"
+    assert result.speakers == []
+    assert result.occasion == "第十届全国人民代表大会常务委员会第二十八次会议"
+
+
+def test_interview_occasion_and_day() -> None:
+    result = article(
+        "法国大罢工",
+        "新华社巴黎12月9日电（记者唐霁）法国9日再次爆发全国跨行业大罢工，首都巴黎交通几乎完全瘫痪。",
+        "9日的罢工是继5日大罢工后工会发起的第二轮行动，大巴黎地区多条地铁线路停运，公交发车减半。",
+        "法国各工会号召10日继续举行罢工及游行，预计交通、教育等多个行业都将受到影响。",
+        "法国总理菲利普8日在接受法国《星期日报》采访时表示，将推进改革。",
+        "其他城市交通也受到影响，多所学校停课，铁路运力仅为平日两成，航空公司取消了部分航班。",
+    )
+    assert result.kind == "news"  # one official's sentence does not make a speech report
+    assert result.speaker_names == ["菲利普"]
+    assert result.occasion == "接受法国《星期日报》采访"
+    assert result.place is None  # the dateline is where the reporter filed, a day after the interview
+    assert result.spoken_on == date(2023, 12, 8)
+
+
+# ---- negatives: who is never a speaker ------------------------------------------------------------------
+
+
+def test_reporter_in_the_dateline_is_not_a_speaker() -> None:
+    result = article(
+        "政务服务迈上新台阶",
+        "本报北京5月9日电（记者张华）记者从国家数据局获悉，政务数据共享取得新进展。",
+        "张华介绍，今年以来共享调用量大幅增长。",
+        authors=("张华",),
+    )
+    assert result.speakers == []
+
+
+def test_editor_is_not_a_speaker() -> None:
+    result = article("数据共享", "责任编辑李明表示，本文有删节。", editors=("李明",))
+    assert result.speakers == []
+
+
+def test_person_merely_mentioned_is_not_a_speaker() -> None:
+    result = article(
+        "座谈会召开",
+        "座谈会由省政府副省长陈东主持，国家发展改革委副主任王平参加会议。",
+        "会议听取了各地工作汇报，研究部署下一步工作。",
+    )
+    assert result.speakers == []
+
+
+def test_non_official_quoted_is_not_a_speaker() -> None:
+    result = article("武汉加油", "钟南山院士说：“武汉肯定能过关。”", "董事长刘强表示，公司将全力保障供应。")
+    assert result.speakers == []
+
+
+def test_anonymised_person_is_not_a_speaker() -> None:
+    result = article("案件通报", "经查，某公司董秘罗某表示，消息属实。", "局长王某称，将依法处理。")
+    assert result.speakers == []
+
+
+def test_news_without_officials() -> None:
+    result = article(
+        "联合国报告称全球仍有6.55亿人用不上电", "报告说，若不采取紧急行动，目标将无法实现。", "报告指出，进展令人鼓舞。"
+    )
+    assert result.kind == "news"
+    assert result.speakers == [] and result.occasion is None and result.place is None
+
+
+# ---- the registry ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "normalised"),
+    [
+        ("工信部信软司", "工业和信息化部信息化和软件服务业司"),
+        ("工信部", "工业和信息化部"),
+        ("网信办", "国家互联网信息办公室"),
+        ("国家网信办", "国家互联网信息办公室"),
+        ("工信部电子信息司", "工业和信息化部电子信息司"),  # a known ministry with a department it does not list
+        ("河南省发展改革委", "河南省发展改革委"),  # provincial bodies are kept as written
+        ("信软司", "信软司"),  # a department abbreviation alone is ambiguous across ministries
+    ],
+)
+def test_registry_normalises_abbreviations(written: str, normalised: str) -> None:
+    assert default_registry().normalise(written) == normalised
+
+
+def test_registry_ships_its_starter_list() -> None:
+    registry = default_registry()
+    ministry = registry.resolve("工信部")
+    assert ministry is not None and ministry.name == "工业和信息化部"
+    department = registry.resolve("工信部信软司")
+    assert department is not None and department.parent == "工业和信息化部"
+    assert len(registry.organisations) >= 50
+
+
+def test_post_after_the_name() -> None:
+    result = article(
+        "会议召开",
+        "会议在北京召开，各地代表参加。",
+        "王毅部长表示，中方愿同各方加强合作。王毅部长强调，要坚持多边主义。王毅部长指出，合作是唯一正确选择。",
+    )
+    assert speakers(result) == [("王毅", "部长", None)]
+
+
+def test_question_and_answer_turns_make_a_press_conference() -> None:
+    result = article(
+        "国家统计局新闻发言人就4月份国民经济运行情况答记者问",
+        "国家统计局新闻发言人付凌晖就4月份国民经济运行情况答记者问。",
+        "问：如何看待4月份经济运行？",
+        "答：4月份，国民经济延续恢复向好态势。",
+    )
+    assert result.kind == "press_conference"
+    assert speakers(result) == [("付凌晖", "新闻发言人", "国家统计局")]
+
+
+@pytest.mark.parametrize(
+    "headline", ["江西：政务服务“一网通办”全覆盖", "商务部：前4月外贸平稳增长", "安徽：数字政府建设提速"]
+)
+def test_a_place_or_body_in_a_colon_headline_is_not_a_speaker(headline: str) -> None:
+    result = article(headline, "今年以来，各地政务服务事项网上可办率稳步提升，群众办事更加便利。")
+    assert result.speakers == []
+
+
+def test_later_posts_in_departments_of_the_first_body() -> None:
+    result = article(
+        "工信部：今年将推动5G规模化应用",
+        "工业和信息化部新闻发言人、运行监测协调局局长陶青在发布会上表示，要加快5G建设。",
+        "陶青介绍，截至去年底，5G基站总数大幅增长。",
+        "陶青说，将深入推进5G应用。",
+    )
+    assert speakers(result) == [("陶青", "新闻发言人、运行监测协调局局长", "工业和信息化部")]
+    assert result.kind == "speech_report"
+
+
+def test_leader_named_in_jieba_s_dictionary() -> None:
+    result = article(
+        "习近平在中共中央政治局第十一次集体学习时强调 加快发展新质生产力",
+        "新华社北京2月1日电 中共中央政治局1月31日下午进行第十一次集体学习。中共中央总书记习近平在主持学习时强调，"
+        "发展新质生产力是推动高质量发展的内在要求。",
+    )
+    assert speakers(result) == [("习近平", "总书记", "中共中央")]
+    assert result.kind == "speech_report"
+    assert result.occasion == "中共中央政治局第十一次集体学习"
