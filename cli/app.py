@@ -93,8 +93,8 @@ def import_files(
     """
     from crawler.extraction.plaintext import import_url, parse_plaintext
     from crawler.extraction.record import ExtractionError
+    from analysis.reprints import store_and_match
     from crawler.extraction.sites import site_name
-    from db.store import store_article
 
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
@@ -108,7 +108,7 @@ def import_files(
                 results.append({"file": str(path), "status": "error", "reason": error.reason})
                 continue
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(site))
+                stored = store_and_match(session, record, site_name=site_name(site))
             results.append(
                 {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
             )

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crawler.extraction.record import Extracted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from db.store import Stored
 
 
 @dataclass
@@ -15,6 +22,8 @@ class ArticleItem:
     raw_body: bytes
     http_status: int
     content_type: str | None
+    # Steps later pipelines ask the store pipeline to run in the article's own transaction, after the write.
+    in_transaction: list[Callable[[Session, Stored], None]] = field(default_factory=list)
 
 
 @dataclass

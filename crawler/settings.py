@@ -28,6 +28,7 @@ EXTENSIONS = {
 }
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.reprints.ReprintsPipeline": 200,
     "pipelines.store.StorePipeline": 300,
 }
 

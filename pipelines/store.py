@@ -35,6 +35,8 @@ class StorePipeline:
             )
             with database.session() as session:
                 stored = store_article(session, record, site_name=site_name(record.site), raw=raw, run_id=run_id)
+                for step in item.in_transaction:
+                    step(session, stored)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, record.url)
         elif isinstance(item, FailedPageItem):
