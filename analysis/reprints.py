@@ -8,8 +8,9 @@ import logging
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
@@ -104,20 +105,20 @@ def title_key(title: str) -> str:
     return hashlib.sha1(nfkc_key(title).encode()).hexdigest()
 
 
-def jaccard(a: set[bytes], b: set[bytes]) -> float:
+def jaccard(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
 
 
-def containment(a: set[bytes], b: set[bytes]) -> float:
+def containment(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> float:
     """How much of the smaller text is in the larger one."""
     if not a or not b:
         return 0.0
     return len(a & b) / min(len(a), len(b))
 
 
-def is_copy(a: set[bytes], b: set[bytes]) -> bool:
+def is_copy(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> bool:
     if min(len(a), len(b)) < MIN_SHINGLES:
         return False
     return jaccard(a, b) >= MATCH_JACCARD or containment(a, b) >= MATCH_CONTAINMENT
@@ -298,8 +299,11 @@ def choose_original(members: Sequence[store.Member]) -> int:
     return min(pool, key=_earliest).article_id
 
 
-def _earliest(m: store.Member) -> tuple[bool, datetime | None, int]:
-    return (m.published_at is None, m.published_at, m.article_id)
+def _earliest(m: store.Member) -> tuple[bool, date | None, bool, datetime | None, int]:
+    # By day first: a copy that states only its date (00:00) is not earlier than one stamped 09:21 that day.
+    if m.published_at is None:
+        return (True, None, True, None, m.article_id)
+    return (False, m.published_at.date(), m.published_precision == "day", m.published_at, m.article_id)
 
 
 def paragraph_changes(original: str, copy: str) -> dict[str, list[str]]:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from cli.output import console, fail, print_json, print_table, setup_logging
+from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from db.engine import Database, database_url, open_database
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
+app.add_typer(reprints_app, name="reprints")
 
 DbOption = Annotated[
     str | None,
@@ -91,9 +93,9 @@ def import_files(
 
     Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
     """
+    from analysis.reprints import store_and_match
     from crawler.extraction.plaintext import import_url, parse_plaintext
     from crawler.extraction.record import ExtractionError
-    from analysis.reprints import store_and_match
     from crawler.extraction.sites import site_name
 
     if url and len(files) > 1:
@@ -209,6 +211,10 @@ def articles_list(
     contains: Annotated[str | None, typer.Option(help="Text the title or body contains.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    dedupe: Annotated[
+        DedupeChoice,
+        typer.Option(help="copies: every copy; reprints: each speech once (its original, else its earliest copy)."),
+    ] = DedupeChoice.copies,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -224,11 +230,14 @@ def articles_list(
             contains=contains,
             limit=limit,
             offset=offset,
+            dedupe=dedupe.value_literal,
         )
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["id", "published_at", "site_name", "title", "source"], title=f"{len(rows)} articles")
+        speeches = dedupe is DedupeChoice.reprints
+        columns = ["id", "published_at", "site_name", "title", "source"] + (["copies"] if speeches else [])
+        print_table(rows, columns, title=f"{len(rows)} {'speeches' if speeches else 'articles'}")
 
 
 def _day(value: datetime | None) -> date | None:
@@ -267,6 +276,7 @@ def articles_show(
     console.print(f"[dim]{'rules':>14}[/] " + ", ".join(f"{k}={v}" for k, v in article["field_rules"].items()))
     for warning in article["warnings"]:
         console.print(f"[yellow]{'warning':>14}[/] {warning}")
+    print_reprints(article)
     console.print()
     console.print(article["body"], markup=False, highlight=False)
 

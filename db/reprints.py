@@ -43,6 +43,7 @@ class Member:
     site: str
     stated_site: str | None
     published_at: datetime | None
+    published_precision: str | None = None
 
 
 def article_for_matching(session: Session, article_id: int) -> ArticleText:
@@ -165,14 +166,18 @@ def remove_membership(session: Session, article_id: int) -> None:
 
 def merge_clusters(session: Session, into: int, others: list[int]) -> None:
     if others:
-        session.execute(
-            update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into)
-        )
+        session.execute(update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into))
 
 
 def cluster_members(session: Session, cluster_id: int) -> list[Member]:
     rows = session.execute(
-        select(ArticleReprint.article_id, Site.domain, ArticleReprint.stated_site, Article.published_at)
+        select(
+            ArticleReprint.article_id,
+            Site.domain,
+            ArticleReprint.stated_site,
+            Article.published_at,
+            Article.published_precision,
+        )
         .join(Article, Article.id == ArticleReprint.article_id)
         .join(Site, Site.id == Article.site_id)
         .where(ArticleReprint.cluster_id == cluster_id)

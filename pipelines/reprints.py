@@ -16,8 +16,10 @@ class ReprintsPipeline:
     (index look-up, cluster and original) is queued to run in the article's transaction right after its write."""
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, ArticleItem) and item.record.title and item.record.body:
+        if isinstance(item, ArticleItem):
             record = item.record
+            if not record.title or not record.body:
+                return item  # the store pipeline refuses it
             prepared = prepare(title=record.title, body=record.body, source=record.source, site=record.site)
             item.in_transaction.append(_matcher(prepared))
         return item
