@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from analysis.reprints import (
     choose_original,
@@ -288,7 +288,7 @@ def test_reindex_matches_articles_stored_before_matching(sqlite_url: str) -> Non
     database = open_database(sqlite_url)
     try:
         with database.session() as session:
-            session.execute(ArticleReprint.__table__.delete())
+            session.execute(delete(ArticleReprint))
         result = json.loads(newsmon("reprints", "reindex", "--db", sqlite_url, "--json").stdout)
         assert result == {"matched": 1}
         with database.session() as session:
