@@ -7,8 +7,7 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Iterable, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -79,17 +78,36 @@ def stated_site(source: str | None, body: str, own_site: str) -> str | None:
     return None
 
 
-def shingles(body: str) -> set[bytes]:
-    """Character 5-grams of the body compared NFKC, without whitespace and punctuation."""
+def shingles(body: str) -> np.ndarray:
+    """The body's character 5-grams (NFKC, without whitespace and punctuation) as sorted unique 32-bit hashes.
+
+    Hashed with numpy in one pass: a polynomial over the code points, then the splitmix64 finaliser, so the
+    values are the same in every process (signatures are stored) and a long article costs well under 1 ms.
+    """
     key = _NOT_WORD.sub("", nfkc_key(body))
-    if len(key) <= SHINGLE:
-        return {key.encode()} if key else set()
-    return {key[i : i + SHINGLE].encode() for i in range(len(key) - SHINGLE + 1)}
+    if not key:
+        return np.empty(0, dtype=np.uint64)
+    points = np.frombuffer(key.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    width = min(SHINGLE, len(points))
+    count = len(points) - width + 1
+    h = np.zeros(count, dtype=np.uint64)
+    for j in range(width):
+        h = h * np.uint64(1_000_003) + points[j : j + count]
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return np.unique(h >> np.uint64(32))
 
 
-def minhash(grams: Iterable[bytes]) -> LeanMinHash:
-    m = MinHash(num_perm=NUM_PERM, seed=SEED)
-    m.update_batch(list(grams))
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations  # drawn once: they depend on the seed only
+
+
+def minhash(grams: np.ndarray) -> LeanMinHash:
+    # The grams are hashes already (hashfunc=int); the permutations are reused, not drawn again per article.
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS)
+    m.update_batch(grams.tolist())
     return LeanMinHash(m)
 
 
@@ -105,21 +123,26 @@ def title_key(title: str) -> str:
     return hashlib.sha1(nfkc_key(title).encode()).hexdigest()
 
 
-def jaccard(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> float:
-    if not a or not b:
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not a.size or not b.size:
         return 0.0
-    return len(a & b) / len(a | b)
+    common = _common(a, b)
+    return common / (a.size + b.size - common)
 
 
-def containment(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> float:
+def containment(a: np.ndarray, b: np.ndarray) -> float:
     """How much of the smaller text is in the larger one."""
-    if not a or not b:
+    if not a.size or not b.size:
         return 0.0
-    return len(a & b) / min(len(a), len(b))
+    return _common(a, b) / min(a.size, b.size)
 
 
-def is_copy(a: AbstractSet[bytes], b: AbstractSet[bytes]) -> bool:
-    if min(len(a), len(b)) < MIN_SHINGLES:
+def is_copy(a: np.ndarray, b: np.ndarray) -> bool:
+    if min(a.size, b.size) < MIN_SHINGLES:
         return False
     return jaccard(a, b) >= MATCH_JACCARD or containment(a, b) >= MATCH_CONTAINMENT
 
@@ -129,14 +152,14 @@ class Prepared:
     """What matching needs of one article, computed outside the transaction (CPU only)."""
 
     content_hash: str
-    grams: frozenset[bytes]
+    grams: np.ndarray
     signature: LeanMinHash
     title_key: str
     stated_site: str | None
 
 
 def prepare(*, title: str, body: str, source: str | None, site: str) -> Prepared:
-    grams = frozenset(shingles(body))
+    grams = shingles(body)
     return Prepared(
         content_hash=content_hash(title, body),
         grams=grams,
@@ -264,12 +287,13 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
         reason="+".join(sorted(matches[best][1], key=["text", "source"].index)) if best is not None else None,
         similarity=round(matches[best][0], 4) if best is not None else None,
     )
+    if best is None:  # a cluster of its own, its own original: nothing else to update
+        return Membership(article_id, article_id, article_id, None, None, None)
     store.merge_clusters(session, cluster_id, [c for c in clusters if c != cluster_id])
     _settle(session, cluster_id)
     current = store.membership(session, article_id)
     assert current is not None
-    if best is not None:
-        log.info("article %d joins reprint cluster %d (original %d)", article_id, cluster_id, current.canonical_id)
+    log.info("article %d joins reprint cluster %d (original %d)", article_id, cluster_id, current.canonical_id)
     return _membership(current)
 
 

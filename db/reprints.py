@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -198,3 +199,20 @@ def unindexed_article_ids(session: Session) -> list[int]:
     """Articles without a signature (stored before migration 0005), oldest first."""
     indexed = select(ArticleReprint.article_id)
     return list(session.scalars(select(Article.id).where(Article.id.not_in(indexed)).order_by(Article.id)))
+
+
+def bulk_insert(session: Session, articles: list[dict[str, Any]], memberships: list[dict[str, Any]]) -> None:
+    """Insert many prepared articles (with explicit ids) and their reprint rows in one statement each.
+
+    For bulk back-fills and the benchmark's 100k-article database; ingest goes through store_article.
+    """
+    if articles:
+        session.execute(insert(Article), articles)
+    if memberships:
+        session.execute(insert(ArticleReprint), memberships)
+
+
+def cluster_map(session: Session) -> dict[int, int]:
+    """article id → cluster id for every matched article."""
+    rows = session.execute(select(ArticleReprint.article_id, ArticleReprint.cluster_id))
+    return {int(a): int(c) for a, c in rows}
