@@ -296,3 +296,13 @@ def test_reindex_matches_articles_stored_before_matching(sqlite_url: str) -> Non
             assert session.get(ArticleReprint, 1) is not None
     finally:
         database.dispose()
+
+
+def test_detection_accuracy_floors(tmp_path: Path) -> None:
+    """The CI floor of bench/reprints.py on a small generated set: copies edited 0–30%, same-topic strangers."""
+    from bench.reprints import evaluate
+
+    result = evaluate(seed=3, families=15, negatives=60, directory=tmp_path)
+    assert result["precision"] >= 0.99
+    assert result["recall_upto_20"] >= 0.95
+    assert result["unrelated_clustered"] == 0
