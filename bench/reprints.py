@@ -34,6 +34,7 @@ from analysis.reprints import (
     forget_indexes,
     index_for,
     is_copy,
+    jaccard,
     match_article,
     minhash_from_bytes,
     prepare,
@@ -112,6 +113,7 @@ class Doc:
     source: str | None = None
     site: str = "people.com.cn"
     day: int = 0
+    quotes: int | None = None  # an unrelated article quoting a paragraph of this family's base
 
 
 @dataclass
@@ -138,9 +140,13 @@ def accuracy_corpus(seed: int, families: int, negatives: int) -> Corpus:
             corpus.docs.append(Doc(title, paragraphs, family, level, None, site, base.day + rng.randint(0, 3)))
     for _ in range(negatives):
         paragraphs = maker.article()
+        quoted = None
         if bases and rng.random() < 0.3:  # a different article quoting one paragraph of a base
-            paragraphs[rng.randrange(len(paragraphs))] = rng.choice(rng.choice(bases).paragraphs)
-        corpus.docs.append(Doc(maker.title(), paragraphs, None, None, None, rng.choice(SITES), rng.randrange(365)))
+            quoted = rng.choice(bases)
+            paragraphs[rng.randrange(len(paragraphs))] = rng.choice(quoted.paragraphs)
+        doc = Doc(maker.title(), paragraphs, None, None, None, rng.choice(SITES), rng.randrange(365))
+        doc.quotes = quoted.family if quoted else None
+        corpus.docs.append(doc)
     rng.shuffle(corpus.docs)  # copies may arrive before their original
     return corpus
 
@@ -212,6 +218,7 @@ def evaluate(
     base_of = {doc.family: i for i, doc in doc_of.items() if doc.family is not None and doc.edit_level is None}
     recall: dict[str, list[int]] = {f"{level:.2f}": [0, 0] for level in EDIT_LEVELS}
     direct: dict[str, int] = {f"{level:.2f}": 0 for level in EDIT_LEVELS}
+    lowest: dict[str, float] = {f"{level:.2f}": 1.0 for level in EDIT_LEVELS}
     for article_id, doc in doc_of.items():
         if doc.edit_level is None or doc.family is None:
             continue
@@ -219,8 +226,15 @@ def evaluate(
         recall[level][0] += int(cluster_of[article_id] == cluster_of[base_of[doc.family]])
         recall[level][1] += 1
         # The pair decision alone, without other copies bridging the copy to its base.
-        base_text = "\n".join(doc_of[base_of[doc.family]].paragraphs)
-        direct[level] += int(is_copy(shingles("\n".join(doc.paragraphs)), shingles(base_text)))
+        copy, base = shingles("\n".join(doc.paragraphs)), shingles("\n".join(doc_of[base_of[doc.family]].paragraphs))
+        direct[level] += int(is_copy(copy, base))
+        lowest[level] = min(lowest[level], jaccard(copy, base))
+    # The margin on the other side: unrelated articles that quote a paragraph of a base, against that base.
+    quoting = [
+        jaccard(shingles("\n".join(d.paragraphs)), shingles("\n".join(doc_of[base_of[d.quotes]].paragraphs)))
+        for d in doc_of.values()
+        if d.quotes is not None
+    ]
     upto_20 = [v for k, v in recall.items() if float(k) <= 0.2]
     lonely = [d for d in doc_of if d in cluster_of and doc_of[d].family is None]
     false_joins = sum(1 for d in lonely if len(members[cluster_of[d]]) > 1)
@@ -235,6 +249,9 @@ def evaluate(
         "recall_upto_20": sum(h for h, _ in upto_20) / sum(t for _, t in upto_20),
         "pair_recall_by_edit": {k: round(direct[k] / total, 4) for k, (_, total) in recall.items()},
         "unrelated_clustered": false_joins,
+        "lowest_copy_jaccard_by_edit": {k: round(v, 3) for k, v in lowest.items()},
+        "highest_quoting_jaccard": round(max(quoting, default=0.0), 3),
+        "match_rule": "Jaccard >= 0.4 or containment >= 0.8",
     }
 
 
