@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.output import console, fail, print_json, print_table, setup_logging
+from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from db.engine import Database, database_url, open_database
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -23,6 +24,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
+app.add_typer(reprints_app, name="reprints")
 
 DbOption = Annotated[
     str | None,
@@ -91,11 +93,11 @@ def import_files(
 
     Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
     """
+    from analysis.reprints import store_and_match
     from crawler.attribution import attribute_record
     from crawler.extraction.plaintext import import_url, parse_plaintext
     from crawler.extraction.record import ExtractionError
     from crawler.extraction.sites import site_name
-    from db.store import store_article
 
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
@@ -109,7 +111,9 @@ def import_files(
                 results.append({"file": str(path), "status": "error", "reason": error.reason})
                 continue
             with database.session() as session:
-                stored = store_article(session, record, site_name=site_name(site), attribution=attribute_record(record))
+                stored = store_and_match(
+                    session, record, site_name=site_name(site), attribution=attribute_record(record)
+                )
             results.append(
                 {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
             )
@@ -222,6 +226,10 @@ def articles_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
+    dedupe: Annotated[
+        DedupeChoice,
+        typer.Option(help="copies: every copy; reprints: each speech once (its original, else its earliest copy)."),
+    ] = DedupeChoice.copies,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -240,11 +248,14 @@ def articles_list(
             speaker=speaker,
             org=org,
             kind=kind,
+            dedupe=dedupe.value_literal,
         )
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["id", "published_at", "site_name", "kind", "title", "source"], title=f"{len(rows)} articles")
+        speeches = dedupe is DedupeChoice.reprints
+        columns = ["id", "published_at", "site_name", "kind", "title", "source"] + (["copies"] if speeches else [])
+        print_table(rows, columns, title=f"{len(rows)} {'speeches' if speeches else 'articles'}")
 
 
 def _day(value: datetime | None) -> date | None:
@@ -284,6 +295,7 @@ def articles_show(
     for warning in article["warnings"]:
         console.print(f"[yellow]{'warning':>14}[/] {warning}")
     _print_attribution(article)
+    print_reprints(article)
     console.print()
     console.print(article["body"], markup=False, highlight=False)
 

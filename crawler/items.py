@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from crawler.attribution.model import Attribution
 from crawler.extraction.record import Extracted
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from db.store import Stored
 
 
 @dataclass
@@ -17,6 +24,9 @@ class ArticleItem:
     http_status: int
     content_type: str | None
     attribution: Attribution | None = None  # set by pipelines.attribute.AttributePipeline
+
+    # Steps later pipelines ask the store pipeline to run in the article's own transaction, after the write.
+    in_transaction: list[Callable[[Session, Stored], None]] = field(default_factory=list)
 
 
 @dataclass

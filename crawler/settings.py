@@ -29,6 +29,7 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.attribute.AttributePipeline": 200,
+    "pipelines.reprints.ReprintsPipeline": 250,
     "pipelines.store.StorePipeline": 300,
 }
 

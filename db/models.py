@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,3 +196,23 @@ class ArticleSpeaker(Base):
     org_as_written: Mapped[str | None] = mapped_column(String(300))
     evidence: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[str] = mapped_column(String(100), default="")
+
+
+class ArticleReprint(Base):
+    """An article's place among copies of the same text: its MinHash signature, its reprint cluster and the
+    cluster's original (canonical_id). Count one speech once with COUNT(DISTINCT coalesce(canonical_id, id))."""
+
+    __tablename__ = "article_reprints"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), primary_key=True)
+    # Stable cluster id: the id of the cluster's first-stored member; singletons are their own cluster.
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
+    canonical_id: Mapped[int] = mapped_column(Integer, index=True)  # the cluster's original article
+    content_hash: Mapped[str] = mapped_column(String(64))  # the articles.content_hash the signature was made from
+    title_key: Mapped[str] = mapped_column(String(40), index=True)  # sha1 of the NFKC title, for 来源 matches
+    stated_site: Mapped[str | None] = mapped_column(String(253))  # another site the page names (来源, 转载自)
+    minhash: Mapped[bytes] = mapped_column(LargeBinary)  # datasketch hash values, uint64 little-endian
+    matched_with: Mapped[int | None] = mapped_column(Integer)  # the earlier article it was matched to
+    match_reason: Mapped[str | None] = mapped_column(String(20))  # text | source | text+source
+    similarity: Mapped[float | None] = mapped_column(Float)  # Jaccard with matched_with at ingest
+    indexed_at: Mapped[datetime]

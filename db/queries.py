@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
     Article,
+    ArticleReprint,
     ArticleSpeaker,
     CrawlRun,
     FailedPage,
@@ -45,25 +46,31 @@ def article_summary(article: Article, site: Site) -> dict[str, Any]:
     }
 
 
-def list_articles(
-    session: Session,
+Dedupe = Literal["copies", "reprints"]
+
+
+def speech_key() -> ColumnElement[int]:
+    """One value per speech: the id of the article's reprint-cluster original (its own id when it has no copies
+    or was stored before matching existed). Needs `with_reprints(query)`; count with COUNT(DISTINCT speech_key())."""
+    return func.coalesce(ArticleReprint.canonical_id, Article.id)
+
+
+def with_reprints(query: Select[Any]) -> Select[Any]:
+    """Outer-join each article's reprint membership, so speech_key() can be selected, grouped or counted."""
+    return query.outerjoin(ArticleReprint, ArticleReprint.article_id == Article.id)
+
+
+def _filtered(
+    query: Select[Any],
     *,
     site: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     contains: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
     speaker: str | None = None,
-    org: str | None = None,
+    org_ids: list[int] | None = None,
     kind: str | None = None,
-) -> list[dict[str, Any]]:
-    """Articles newest first. date_to is inclusive; `contains` matches title or body (plain substring).
-
-    `speaker` is a person's name, `org` a body's name or alias (工信部 finds its departments' speakers too),
-    `kind` an attribution kind (speech_full_text, speech_report, press_conference …).
-    """
-    query: Select[Any] = select(Article, Site).join(Site)
+) -> Select[Any]:
     if site:
         query = query.where(or_(Site.domain == site, Site.name == site))
     if date_from:
@@ -80,16 +87,132 @@ def list_articles(
         query = query.where(
             Article.id.in_(select(ArticleSpeaker.article_id).join(Person).where(Person.name == speaker))
         )
-    if org:
+    if org_ids is not None:
         query = query.where(
-            Article.id.in_(
-                select(ArticleSpeaker.article_id).where(
-                    ArticleSpeaker.organisation_id.in_(organisation_ids(session, org))
-                )
-            )
+            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(org_ids)))
         )
-    query = query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc()).limit(limit).offset(offset)
-    return [article_summary(a, s) for a, s in session.execute(query).all()]
+    return query
+
+
+def list_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    contains: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    dedupe: Dedupe = "copies",
+    speaker: str | None = None,
+    org: str | None = None,
+    kind: str | None = None,
+) -> list[dict[str, Any]]:
+    """Articles newest first. date_to is inclusive; `contains` matches title or body (plain substring).
+
+    `speaker` is a person's name, `org` a body's name or alias (工信部 finds its departments' speakers too),
+    `kind` an attribution kind (speech_full_text, speech_report, press_conference …).
+
+    dedupe="reprints" lists each speech once among the articles that pass the filters: the cluster's original
+    when it passes them, else its earliest copy that does; `copies` then says how many copies passed.
+    """
+    filters: dict[str, Any] = {
+        "site": site,
+        "date_from": date_from,
+        "date_to": date_to,
+        "contains": contains,
+        "speaker": speaker,
+        "org_ids": organisation_ids(session, org) if org else None,
+        "kind": kind,
+    }
+    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    if dedupe == "copies":
+        query: Select[Any] = _filtered(select(Article, Site).join(Site), **filters)
+        query = query.order_by(*order).limit(limit).offset(offset)
+        return [article_summary(a, s) for a, s in session.execute(query).all()]
+    first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
+    ranked = _filtered(
+        with_reprints(
+            select(
+                Article.id.label("id"),
+                func.row_number()
+                .over(partition_by=speech_key(), order_by=(first, Article.published_at.asc().nulls_last(), Article.id))
+                .label("rank"),
+                func.count().over(partition_by=speech_key()).label("copies"),
+            )
+            .select_from(Article)
+            .join(Site)
+        ),
+        **filters,
+    ).subquery()
+    query = (
+        select(Article, Site, ranked.c.copies)
+        .join(Site)
+        .join(ranked, ranked.c.id == Article.id)
+        .where(ranked.c.rank == 1)
+        .order_by(*order)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [{**article_summary(a, s), "copies": int(n)} for a, s, n in session.execute(query).all()]
+
+
+def count_articles(
+    session: Session,
+    *,
+    site: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    contains: str | None = None,
+    dedupe: Dedupe = "copies",
+) -> int:
+    """How many articles pass the filters: every copy, or each speech once (dedupe="reprints")."""
+    counted = func.count(Article.id) if dedupe == "copies" else func.count(distinct(speech_key()))
+    query = _filtered(
+        with_reprints(select(counted).select_from(Article).join(Site)),
+        site=site,
+        date_from=date_from,
+        date_to=date_to,
+        contains=contains,
+    )
+    return int(session.scalar(query) or 0)
+
+
+def reprint_cluster(session: Session, article_id: int) -> dict[str, Any]:
+    """The article's reprint cluster: its original and every other copy, with each copy's similarity to the
+    original (Jaccard of character 5-grams) and the paragraphs it added or removed. An article with no copies
+    is its own original."""
+    from analysis.reprints import paragraph_changes, similarity
+
+    membership = session.get(ArticleReprint, article_id)
+    query = with_reprints(select(Article, Site, ArticleReprint).join(Site))
+    if membership is None:
+        query = query.where(Article.id == article_id)
+    else:
+        query = query.where(ArticleReprint.cluster_id == membership.cluster_id)
+    rows = session.execute(query.order_by(Article.published_at.asc().nulls_last(), Article.id)).all()
+    canonical_id = membership.canonical_id if membership else article_id
+    original, original_site = next((a, s) for a, s, _ in rows if a.id == canonical_id)
+    copies = []
+    for copy, site, row in rows:
+        if copy.id == canonical_id:
+            continue
+        copies.append(
+            {
+                **article_summary(copy, site),
+                "this": copy.id == article_id,
+                "similarity": similarity(original.body, copy.body),
+                "changes": paragraph_changes(original.body, copy.body),
+                "matched_with": row.matched_with if row else None,
+                "match_reason": row.match_reason if row else None,
+                "stated_source_site": row.stated_site if row else None,
+            }
+        )
+    return {
+        "cluster_id": membership.cluster_id if membership else None,
+        "original": {**article_summary(original, original_site), "this": original.id == article_id},
+        "reprints": copies,
+    }
 
 
 def get_article(session: Session, article_id: int) -> dict[str, Any] | None:
@@ -113,6 +236,7 @@ def get_article(session: Session, article_id: int) -> dict[str, Any] | None:
         "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
         "speakers": article_speakers(session, article.id),
         "attribution": article.attribution,
+        **reprint_cluster(session, article_id),
     }
 
 

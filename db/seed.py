@@ -9,7 +9,7 @@ from crawler.attribution.registry import default_registry
 from crawler.extraction.plaintext import parse_plaintext
 from crawler.extraction.sites import site_name
 from db.engine import Database
-from db.store import article_count, store_article, sync_registry
+from db.store import article_count, sync_registry
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "seed" / "000_d3230bdcfa9362f9.txt"
 # 谢少锋:电子政务发展的产业支撑 as republished by 中国电子政务网 (its 来源 names 人民网, the original).
@@ -24,4 +24,6 @@ def ensure_seed(database: Database) -> None:
         sync_registry(session, default_registry())
         if article_count(session) == 0:
             record = parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE)
-            store_article(session, record, site_name=site_name(SEED_SITE), attribution=attribute_record(record))
+            from analysis.reprints import store_and_match  # matching uses the extraction package too
+
+            store_and_match(session, record, site_name=site_name(SEED_SITE), attribution=attribute_record(record))

@@ -42,6 +42,8 @@ class StorePipeline:
                     run_id=run_id,
                     attribution=item.attribution,
                 )
+                for step in item.in_transaction:
+                    step(session, stored)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, record.url)
         elif isinstance(item, FailedPageItem):

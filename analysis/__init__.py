@@ -1,0 +1,1 @@
+"""Analyses over stored articles: reprint clusters (who copied whom)."""

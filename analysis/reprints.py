@@ -1,0 +1,369 @@
+"""Who copied whom: MinHash/LSH near-duplicate matching, stated sources (来源, 转载自), originals and diffs."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
+from sqlalchemy.orm import Session
+
+from crawler.attribution import Attribution
+from crawler.extraction.record import Extracted
+from crawler.extraction.text import nfkc_key
+from db import reprints as store
+from db.store import Stored, content_hash, store_article
+
+log = logging.getLogger(__name__)
+
+NUM_PERM = 128
+SEED = 1
+SHINGLE = 5  # characters: Chinese has no spaces, so words are not the unit
+# LSH finds candidates at a low threshold; the exact check on the texts decides (precision comes from there).
+LSH_THRESHOLD = 0.3
+MATCH_JACCARD = 0.4
+MATCH_CONTAINMENT = 0.8  # a copy cut to a part of the original (or the original cut from a longer page)
+MIN_SHINGLES = 20  # texts shorter than this only match by their stated source
+SOURCE_WINDOW = timedelta(days=30)  # a stated-source match: same title, published within this window
+CATCH_UP_OVERLAP = 32  # re-read the newest rows: other writers may commit lower ids after higher ones
+
+_NOT_WORD = re.compile(r"[\W_]+")
+# 转载自人民网 / 转自：新华社 / 原标题…（来源：中国政府网）written into the body by the copying site.
+_REPOST = re.compile(r"(?:转载自|转自|来源[:：])\s*《?([^\s，,。；;）)》]{2,40})")
+
+# Publisher names and domains as pages write them in 来源 / 转载自, mapped to the registrable domain.
+PUBLISHERS: dict[str, tuple[str, ...]] = {
+    "people.com.cn": ("人民网", "人民日报", "people.com.cn"),
+    "news.cn": ("新华网", "新华社", "新华每日电讯", "xinhuanet.com", "news.cn"),
+    "gov.cn": ("中国政府网", "中央人民政府", "www.gov.cn"),
+    "miit.gov.cn": ("工业和信息化部", "工信部", "miit.gov.cn"),
+    "e-gov.org.cn": ("中国电子政务网", "e-gov.org.cn"),
+    "cac.gov.cn": ("国家互联网信息办公室", "中国网信网", "网信办", "cac.gov.cn"),
+}
+_SAME_PUBLISHER = {"xinhuanet.com": "news.cn"}
+
+
+def publisher(domain: str) -> str:
+    """The key a site is compared by: its registrable domain, with a publisher's second domain folded in."""
+    return _SAME_PUBLISHER.get(domain, domain)
+
+
+def resolve_source(text: str | None) -> str | None:
+    """The site a 来源 string names (the first publisher named in it), or None if it names none newsmon knows."""
+    if not text:
+        return None
+    best: tuple[int, int, str] | None = None
+    for domain, aliases in PUBLISHERS.items():
+        for alias in aliases:
+            at = text.find(alias)
+            if at >= 0 and (best is None or (at, -len(alias)) < (best[0], best[1])):
+                best = (at, -len(alias), domain)
+    return best[2] if best else None
+
+
+def stated_site(source: str | None, body: str, own_site: str) -> str | None:
+    """Another site the page says it copied from: its 来源, else a 转载自/转自 line at the body's start or end."""
+    paragraphs = body.split("\n")
+    texts = [source or "", *(m.group(1) for p in paragraphs[:2] + paragraphs[-2:] for m in _REPOST.finditer(p))]
+    for text in texts:
+        site = resolve_source(text)
+        if site and site != publisher(own_site):
+            return site
+    return None
+
+
+def shingles(body: str) -> np.ndarray:
+    """The body's character 5-grams (NFKC, without whitespace and punctuation) as sorted unique 32-bit hashes.
+
+    Hashed with numpy in one pass: a polynomial over the code points, then the splitmix64 finaliser, so the
+    values are the same in every process (signatures are stored) and a long article costs well under 1 ms.
+    """
+    key = _NOT_WORD.sub("", nfkc_key(body))
+    if not key:
+        return np.empty(0, dtype=np.uint64)
+    points = np.frombuffer(key.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
+    width = min(SHINGLE, len(points))
+    count = len(points) - width + 1
+    h = np.zeros(count, dtype=np.uint64)
+    for j in range(width):
+        h = h * np.uint64(1_000_003) + points[j : j + count]
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return np.unique(h >> np.uint64(32))
+
+
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations  # drawn once: they depend on the seed only
+
+
+def minhash(grams: np.ndarray) -> LeanMinHash:
+    # The grams are hashes already (hashfunc=int); the permutations are reused, not drawn again per article.
+    m = MinHash(num_perm=NUM_PERM, seed=SEED, hashfunc=int, permutations=_PERMUTATIONS)
+    m.update_batch(grams.tolist())
+    return LeanMinHash(m)
+
+
+def minhash_bytes(m: LeanMinHash) -> bytes:
+    return np.asarray(m.hashvalues, dtype="<u8").tobytes()
+
+
+def minhash_from_bytes(data: bytes) -> LeanMinHash:
+    return LeanMinHash(seed=SEED, hashvalues=np.frombuffer(data, dtype="<u8"))
+
+
+def title_key(title: str) -> str:
+    return hashlib.sha1(nfkc_key(title).encode()).hexdigest()
+
+
+def _common(a: np.ndarray, b: np.ndarray) -> int:
+    return int(np.intersect1d(a, b, assume_unique=True).size)
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not a.size or not b.size:
+        return 0.0
+    common = _common(a, b)
+    return common / (a.size + b.size - common)
+
+
+def containment(a: np.ndarray, b: np.ndarray) -> float:
+    """How much of the smaller text is in the larger one."""
+    if not a.size or not b.size:
+        return 0.0
+    return _common(a, b) / min(a.size, b.size)
+
+
+def is_copy(a: np.ndarray, b: np.ndarray) -> bool:
+    if min(a.size, b.size) < MIN_SHINGLES:
+        return False
+    return jaccard(a, b) >= MATCH_JACCARD or containment(a, b) >= MATCH_CONTAINMENT
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What matching needs of one article, computed outside the transaction (CPU only)."""
+
+    content_hash: str
+    grams: np.ndarray
+    signature: LeanMinHash
+    title_key: str
+    stated_site: str | None
+
+
+def prepare(*, title: str, body: str, source: str | None, site: str) -> Prepared:
+    grams = shingles(body)
+    return Prepared(
+        content_hash=content_hash(title, body),
+        grams=grams,
+        signature=minhash(grams),
+        title_key=title_key(title),
+        stated_site=stated_site(source, body, site),
+    )
+
+
+class ReprintIndex:
+    """The in-memory datasketch LSH over every stored signature, loaded from the database and kept current."""
+
+    def __init__(self) -> None:
+        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+        self.signatures: dict[int, bytes] = {}
+        self.loaded_upto = 0
+        self.lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.signatures)
+
+    def add(self, key: int, data: bytes) -> None:
+        if self.signatures.get(key) == data:
+            return
+        if key in self.signatures:
+            self.lsh.remove(key)
+        self.lsh.insert(key, minhash_from_bytes(data), check_duplication=False)
+        self.signatures[key] = data
+
+    def catch_up(self, session: Session) -> int:
+        """Add rows stored since the last call (by this or any other process); returns how many were new."""
+        newest = store.newest_signature_id(session)
+        if newest < self.loaded_upto:  # the database was replaced under the same URL
+            self.__init__()  # type: ignore[misc]
+        before = len(self.signatures)
+        for article_id, data in store.signatures_after(session, max(0, self.loaded_upto - CATCH_UP_OVERLAP)):
+            self.add(article_id, data)
+            self.loaded_upto = max(self.loaded_upto, article_id)
+        return len(self.signatures) - before
+
+    def candidates(self, signature: LeanMinHash) -> list[int]:
+        return [int(key) for key in self.lsh.query(signature)]
+
+
+_INDEXES: dict[str, ReprintIndex] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def index_for(session: Session) -> ReprintIndex:
+    """This process's index of the session's database: built from the stored signatures on first use."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    with _INDEXES_LOCK:
+        index = _INDEXES.get(url)
+        if index is None:
+            index = _INDEXES[url] = ReprintIndex()
+    return index
+
+
+def forget_indexes() -> None:
+    """Drop the in-memory indexes (the next match rebuilds them from the database, as a new process would)."""
+    with _INDEXES_LOCK:
+        _INDEXES.clear()
+
+
+@dataclass(frozen=True)
+class Membership:
+    article_id: int
+    cluster_id: int
+    canonical_id: int
+    matched_with: int | None
+    reason: str | None
+    similarity: float | None
+
+
+def match_article(session: Session, article_id: int, prepared: Prepared | None = None) -> Membership:
+    """Match a stored article against earlier ones and put it in its reprint cluster, in the caller's transaction.
+
+    Idempotent: an article whose content is unchanged since it was matched keeps its membership.
+    """
+    article = store.article_for_matching(session, article_id)
+    existing = store.membership(session, article_id)
+    if existing is not None and existing.content_hash == article.content_hash:
+        return _membership(existing)
+    if prepared is None or prepared.content_hash != article.content_hash:
+        prepared = prepare(title=article.title, body=article.body, source=article.source, site=article.site)
+    if existing is not None:  # the text changed: leave the old cluster and match afresh
+        store.remove_membership(session, article_id)
+        _settle(session, existing.cluster_id)
+    index = index_for(session)
+    with index.lock:
+        index.catch_up(session)
+        candidates = set(index.candidates(prepared.signature)) - {article_id}
+    matches: dict[int, tuple[float, set[str]]] = {}
+    if candidates:
+        for other_id, body in store.bodies(session, candidates):
+            grams = shingles(body)
+            if is_copy(prepared.grams, grams):
+                matches[other_id] = (jaccard(prepared.grams, grams), {"text"})
+    for other in store.same_title(session, prepared.title_key, exclude=article_id):
+        names_other = prepared.stated_site is not None and prepared.stated_site == publisher(other.site)
+        named_by_other = other.stated_site is not None and other.stated_site == publisher(article.site)
+        close = (
+            article.published_at is None
+            or other.published_at is None
+            or abs(article.published_at - other.published_at) <= SOURCE_WINDOW
+        )
+        if (names_other or named_by_other) and close:
+            if other.article_id in matches:
+                matches[other.article_id][1].add("source")
+            else:
+                body = next(b for _, b in store.bodies(session, [other.article_id]))
+                matches[other.article_id] = (jaccard(prepared.grams, shingles(body)), {"source"})
+    clusters = store.cluster_ids(session, list(matches))
+    cluster_id = min([*clusters, article_id])
+    best = max(matches, key=lambda k: (matches[k][0], -k)) if matches else None
+    store.add_membership(
+        session,
+        article_id,
+        cluster_id=cluster_id,
+        content_hash=prepared.content_hash,
+        title_key=prepared.title_key,
+        stated_site=prepared.stated_site,
+        minhash=minhash_bytes(prepared.signature),
+        matched_with=best,
+        reason="+".join(sorted(matches[best][1], key=["text", "source"].index)) if best is not None else None,
+        similarity=round(matches[best][0], 4) if best is not None else None,
+    )
+    if best is None:  # a cluster of its own, its own original: nothing else to update
+        return Membership(article_id, article_id, article_id, None, None, None)
+    store.merge_clusters(session, cluster_id, [c for c in clusters if c != cluster_id])
+    _settle(session, cluster_id)
+    current = store.membership(session, article_id)
+    assert current is not None
+    log.info("article %d joins reprint cluster %d (original %d)", article_id, cluster_id, current.canonical_id)
+    return _membership(current)
+
+
+def _membership(row: store.MembershipRow) -> Membership:
+    return Membership(
+        row.article_id, row.cluster_id, row.canonical_id, row.matched_with, row.match_reason, row.similarity
+    )
+
+
+def _settle(session: Session, cluster_id: int) -> None:
+    members = store.cluster_members(session, cluster_id)
+    if members:
+        store.set_canonical(session, cluster_id, choose_original(members))
+
+
+def choose_original(members: Sequence[store.Member]) -> int:
+    """The earliest publication; but when a copy's stated source names a site in the cluster, that site's
+    earliest copy (following the chain 中国政府网 → 人民网 → 新华社 to the site that names no other)."""
+    sites = {publisher(m.site) for m in members}
+    names: dict[str, set[str]] = {}
+    for m in members:
+        if m.stated_site in sites and m.stated_site != publisher(m.site):
+            names.setdefault(publisher(m.site), set()).add(m.stated_site)
+    named = set().union(*names.values()) if names else set()
+    origins = {site for site in named if not names.get(site)}
+    pool = [m for m in members if publisher(m.site) in origins] or list(members)
+    return min(pool, key=_earliest).article_id
+
+
+def _earliest(m: store.Member) -> tuple[bool, date | None, bool, datetime | None, int]:
+    # By day first: a copy that states only its date (00:00) is not earlier than one stamped 09:21 that day.
+    if m.published_at is None:
+        return (True, None, True, None, m.article_id)
+    return (False, m.published_at.date(), m.published_precision == "day", m.published_at, m.article_id)
+
+
+def paragraph_changes(original: str, copy: str) -> dict[str, list[str]]:
+    """Paragraphs the copy added and removed relative to the original (an edited paragraph is both)."""
+    a = [p for p in original.split("\n") if p.strip()]
+    b = [p for p in copy.split("\n") if p.strip()]
+    matcher = difflib.SequenceMatcher(a=[nfkc_key(p) for p in a], b=[nfkc_key(p) for p in b], autojunk=False)
+    added: list[str] = []
+    removed: list[str] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag in ("delete", "replace"):
+            removed.extend(a[i1:i2])
+        if tag in ("insert", "replace"):
+            added.extend(b[j1:j2])
+    return {"added": added, "removed": removed}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two bodies' character 5-grams (1.0: the same text)."""
+    return round(jaccard(shingles(a), shingles(b)), 4)
+
+
+def store_and_match(
+    session: Session, record: Extracted, *, site_name: str | None = None, attribution: Attribution | None = None
+) -> Stored:
+    """The import path: store the article and match it to earlier copies, in the session's one transaction."""
+    stored = store_article(session, record, site_name=site_name, attribution=attribution)
+    match_article(session, stored.article_id)
+    return stored
+
+
+def reindex(session: Session, article_ids: Sequence[int]) -> int:
+    """Match articles stored before matching existed (or before migration 0005), oldest first."""
+    done = 0
+    for article_id in article_ids:
+        match_article(session, article_id)
+        done += 1
+    return done

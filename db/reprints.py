@@ -1,0 +1,218 @@
+"""Reads and writes of reprint clusters (article_reprints): signatures, membership, originals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from db.models import Article, ArticleReprint, Site
+from db.types import SHANGHAI
+
+
+@dataclass(frozen=True)
+class ArticleText:
+    article_id: int
+    site: str
+    title: str
+    body: str
+    source: str | None
+    content_hash: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MembershipRow:
+    article_id: int
+    cluster_id: int
+    canonical_id: int
+    content_hash: str
+    matched_with: int | None
+    match_reason: str | None
+    similarity: float | None
+
+
+@dataclass(frozen=True)
+class Member:
+    """A cluster member as the choice of the original sees it."""
+
+    article_id: int
+    site: str
+    stated_site: str | None
+    published_at: datetime | None
+    published_precision: str | None = None
+
+
+def article_for_matching(session: Session, article_id: int) -> ArticleText:
+    row = session.execute(
+        select(
+            Article.id,
+            Site.domain,
+            Article.title,
+            Article.body,
+            Article.source,
+            Article.content_hash,
+            Article.published_at,
+        )
+        .join(Site)
+        .where(Article.id == article_id)
+    ).one()
+    return ArticleText(*row)
+
+
+def membership(session: Session, article_id: int) -> MembershipRow | None:
+    row = session.execute(
+        select(
+            ArticleReprint.article_id,
+            ArticleReprint.cluster_id,
+            ArticleReprint.canonical_id,
+            ArticleReprint.content_hash,
+            ArticleReprint.matched_with,
+            ArticleReprint.match_reason,
+            ArticleReprint.similarity,
+        ).where(ArticleReprint.article_id == article_id)
+    ).first()
+    return MembershipRow(*row) if row else None
+
+
+def newest_signature_id(session: Session) -> int:
+    return int(session.scalar(select(func.max(ArticleReprint.article_id))) or 0)
+
+
+def signatures_after(session: Session, after_id: int) -> Iterator[tuple[int, bytes]]:
+    """(article id, MinHash bytes) of every indexed article with a greater id, in id order (streamed)."""
+    result = session.execute(
+        select(ArticleReprint.article_id, ArticleReprint.minhash)
+        .where(ArticleReprint.article_id > after_id)
+        .order_by(ArticleReprint.article_id)
+        .execution_options(yield_per=2000)
+    )
+    for article_id, data in result:
+        yield int(article_id), bytes(data)
+
+
+def bodies(session: Session, article_ids: Iterable[int]) -> list[tuple[int, str]]:
+    ids = sorted(set(article_ids))
+    if not ids:
+        return []
+    return [(int(i), b) for i, b in session.execute(select(Article.id, Article.body).where(Article.id.in_(ids)))]
+
+
+@dataclass(frozen=True)
+class TitleTwin:
+    article_id: int
+    site: str
+    stated_site: str | None
+    published_at: datetime | None
+
+
+def same_title(session: Session, title_key: str, *, exclude: int) -> list[TitleTwin]:
+    """Indexed articles with the same title (NFKC), for matches by stated source."""
+    rows = session.execute(
+        select(ArticleReprint.article_id, Site.domain, ArticleReprint.stated_site, Article.published_at)
+        .join(Article, Article.id == ArticleReprint.article_id)
+        .join(Site, Site.id == Article.site_id)
+        .where(ArticleReprint.title_key == title_key, ArticleReprint.article_id != exclude)
+        .order_by(ArticleReprint.article_id)
+    ).all()
+    return [TitleTwin(*row) for row in rows]
+
+
+def cluster_ids(session: Session, article_ids: list[int]) -> set[int]:
+    if not article_ids:
+        return set()
+    rows = session.scalars(
+        select(ArticleReprint.cluster_id).where(ArticleReprint.article_id.in_(article_ids)).distinct()
+    )
+    return {int(c) for c in rows}
+
+
+def add_membership(
+    session: Session,
+    article_id: int,
+    *,
+    cluster_id: int,
+    content_hash: str,
+    title_key: str,
+    stated_site: str | None,
+    minhash: bytes,
+    matched_with: int | None,
+    reason: str | None,
+    similarity: float | None,
+) -> None:
+    session.execute(
+        insert(ArticleReprint).values(
+            article_id=article_id,
+            cluster_id=cluster_id,
+            canonical_id=article_id,
+            content_hash=content_hash,
+            title_key=title_key,
+            stated_site=stated_site,
+            minhash=minhash,
+            matched_with=matched_with,
+            match_reason=reason,
+            similarity=similarity,
+            indexed_at=datetime.now(SHANGHAI),
+        )
+    )
+
+
+def remove_membership(session: Session, article_id: int) -> None:
+    session.execute(delete(ArticleReprint).where(ArticleReprint.article_id == article_id))
+
+
+def merge_clusters(session: Session, into: int, others: list[int]) -> None:
+    if others:
+        session.execute(update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into))
+
+
+def cluster_members(session: Session, cluster_id: int) -> list[Member]:
+    rows = session.execute(
+        select(
+            ArticleReprint.article_id,
+            Site.domain,
+            ArticleReprint.stated_site,
+            Article.published_at,
+            Article.published_precision,
+        )
+        .join(Article, Article.id == ArticleReprint.article_id)
+        .join(Site, Site.id == Article.site_id)
+        .where(ArticleReprint.cluster_id == cluster_id)
+        .order_by(ArticleReprint.article_id)
+    ).all()
+    return [Member(*row) for row in rows]
+
+
+def set_canonical(session: Session, cluster_id: int, canonical_id: int) -> None:
+    session.execute(
+        update(ArticleReprint)
+        .where(ArticleReprint.cluster_id == cluster_id, ArticleReprint.canonical_id != canonical_id)
+        .values(canonical_id=canonical_id)
+    )
+
+
+def unindexed_article_ids(session: Session) -> list[int]:
+    """Articles without a signature (stored before migration 0005), oldest first."""
+    indexed = select(ArticleReprint.article_id)
+    return list(session.scalars(select(Article.id).where(Article.id.not_in(indexed)).order_by(Article.id)))
+
+
+def bulk_insert(session: Session, articles: list[dict[str, Any]], memberships: list[dict[str, Any]]) -> None:
+    """Insert many prepared articles (with explicit ids) and their reprint rows in one statement each.
+
+    For bulk back-fills and the benchmark's 100k-article database; ingest goes through store_article.
+    """
+    if articles:
+        session.execute(insert(Article), articles)
+    if memberships:
+        session.execute(insert(ArticleReprint), memberships)
+
+
+def cluster_map(session: Session) -> dict[int, int]:
+    """article id → cluster id for every matched article."""
+    rows = session.execute(select(ArticleReprint.article_id, ArticleReprint.cluster_id))
+    return {int(a): int(c) for a, c in rows}
