@@ -1,14 +1,20 @@
-"""Run one crawl in this process: settings assembled from the project's and the caller's, run id returned."""
+"""Run one crawl in this process under the site's lock and job directory; the run id is returned."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from db.engine import database_url
+from crawler.jobs import SiteJob, state_dir
+from db.engine import database_url, open_database
+from db.queries import get_run, last_run
+from db.store import close_dead_runs
+
+log = logging.getLogger(__name__)
 
 
 def project_settings(**overrides: object) -> Settings:
@@ -44,12 +50,61 @@ class CrawlOptions:
     trigger: str = "manual"
     log_level: str = "WARNING"
     polite: bool | None = None  # None: polite, except against a local mirror
+    state_dir: str | None = None  # crawl state (job directories, locks); see crawler/jobs.py
 
 
 def run_crawl(spider: str, options: CrawlOptions) -> int | None:
-    """Crawl with one spider until it finishes; returns the crawl run's id (None if it never opened)."""
+    """Crawl with one spider until it finishes; returns the crawl run's id (None if it never opened).
+
+    Raises crawler.jobs.CrawlBusy when a crawl of the same site is already running.
+
+    How a crawl that was cut short is carried on:
+    - stopped cleanly (SIGTERM/SIGINT, the run recorded `interrupted`): Scrapy saved its request queue and
+      seen-requests in the job directory, and this crawl continues from them;
+    - killed (the run is still marked `running` but nobody holds the site lock): Scrapy's disk queue was
+      never closed and cannot be trusted, so it is discarded; the run is marked `interrupted`.
+    Either way this crawl runs in resume mode: it pages past known URLs (up to the page limit) so that list
+    pages the cut-short run never reached are read, while known articles are still not fetched again. The
+    unique URL index makes a second store of the same article an update, never a twin.
+    """
+    url = database_url(options.db_url)
+    site = spider_names().get(spider, spider)
+    with SiteJob(state_dir(url, options.state_dir), spider) as job:
+        database = open_database(url, seed=False)
+        try:
+            with database.session() as session:
+                previous = last_run(session, site)
+                dead = close_dead_runs(session, site)
+        finally:
+            database.dispose()
+        resumed_from = previous["id"] if previous and previous["status"] in ("running", "interrupted") else None
+        if dead or resumed_from is None:
+            job.clear()
+        if resumed_from is not None:
+            log.warning("run %d of %s did not finish: this crawl resumes it", resumed_from, site)
+        job.job_dir.mkdir(parents=True, exist_ok=True)
+        run_id = _crawl(spider, options, url, job_dir=str(job.job_dir), resumed_from=resumed_from)
+        if run_id is not None and _run_status(url, run_id) != "interrupted":
+            job.clear()  # nothing to carry on: the next crawl starts from the columns
+        return run_id
+
+
+def _run_status(url: str, run_id: int) -> str | None:
+    database = open_database(url, seed=False)
+    try:
+        with database.session() as session:
+            run = get_run(session, run_id)
+            return str(run["status"]) if run else None
+    finally:
+        database.dispose()
+
+
+def _crawl(spider: str, options: CrawlOptions, url: str, *, job_dir: str, resumed_from: int | None) -> int | None:
     overrides: dict[str, object] = {
-        "NEWSMON_DATABASE_URL": database_url(options.db_url),
+        "JOBDIR": job_dir,
+        "NEWSMON_RESUME": resumed_from is not None,
+        "NEWSMON_RESUMED_FROM": resumed_from,
+        "NEWSMON_DATABASE_URL": url,
         "NEWSMON_MIRROR": options.mirror,
         "NEWSMON_FULL_CRAWL": options.full,
         "NEWSMON_MAX_LIST_PAGES": options.max_list_pages,

@@ -32,6 +32,7 @@ class NewsmonSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.known: set[str] = set()
         self.full_crawl = False
+        self.resume = False  # the site's last run was cut short: read list pages past known URLs
         self.max_list_pages = 20
         self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
 
@@ -40,6 +41,7 @@ class NewsmonSpider(scrapy.Spider):
         spider: NewsmonSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
+        spider.resume = crawler.settings.getbool("NEWSMON_RESUME")
         if not spider.full_crawl:
             with database_for(crawler).session() as session:
                 spider.known = known_urls(session, cls.site)
@@ -87,7 +89,7 @@ class NewsmonSpider(scrapy.Spider):
             log.warning("list page %s has no article links: layout changed?", response.url)
             self.crawler.stats.inc_value("newsmon/empty_list_pages")
         next_page = self.next_list_page(response)
-        if next_page and seen_known and not self.full_crawl:
+        if next_page and seen_known and not self.full_crawl and not self.resume:
             log.info("stopping at %s: it lists articles already stored", response.url)
         elif next_page and depth < self.max_list_pages:
             yield scrapy.Request(
