@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -185,7 +185,7 @@ def crawl(
         raise typer.Exit(1)
 
 
-def _print_run(run: dict[str, object]) -> None:
+def _print_run(run: dict[str, Any]) -> None:
     colour = {"finished": "green", "failed": "red"}.get(str(run["status"]), "yellow")
     console.print(
         f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
@@ -195,6 +195,22 @@ def _print_run(run: dict[str, object]) -> None:
     )
     if run.get("message"):
         console.print(f"  {run['message']}")
+    details = {
+        "trigger": run.get("trigger"),
+        "removed": run.get("articles_removed") or None,
+        "resumed run": run.get("resumed_from"),
+        "HTTP errors": ", ".join(f"{k}×{v}" for k, v in dict(run.get("http_status_counts") or {}).items()) or None,
+        "coverage": ", ".join(
+            f"{k} {v:.0%}" for k, v in dict(run.get("field_coverage") or {}).items() if k in _COVERAGE_SHOWN
+        )
+        or None,
+    }
+    for key, value in details.items():
+        if value is not None:
+            console.print(f"  [dim]{key}:[/] {value}")
+
+
+_COVERAGE_SHOWN = ("title", "published_at", "body", "source", "body_site_rule")
 
 
 @articles_app.command("list")
@@ -291,6 +307,7 @@ def runs_list(
             [
                 "id",
                 "site",
+                "trigger",
                 "status",
                 "started_at",
                 "pages_fetched",
@@ -455,6 +472,15 @@ def extract(
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
+
+
+from cli import ops, schedule  # noqa: E402  (they use the options defined above)
+
+app.add_typer(schedule.schedule_app, name="schedule")
+app.add_typer(schedule.scheduler_app, name="scheduler")
+app.add_typer(ops.alerts_app, name="alerts")
+app.command("status")(ops.status)
+articles_app.command("history")(ops.articles_history)
 
 
 def main() -> None:
