@@ -139,9 +139,19 @@ def crawl(
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
+    state_dir: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NEWSMON_STATE_DIR",
+            help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Crawl one site's columns into the database and record the run."""
+    """Crawl one site's columns into the database and record the run.
+
+    A crawl that was stopped or killed half-way is carried on by the next crawl of the same site.
+    """
     from crawler.run import CrawlOptions, resolve_spider, run_crawl
     from db.queries import get_run
 
@@ -159,7 +169,9 @@ def crawl(
 
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
-        with console.status(f"crawling {site}…", spinner="dots"):
+        from crawler.jobs import CrawlBusy
+
+        with console.status(f"crawling {site}…", spinner="dots"), _fail_on(CrawlBusy):
             run_id = run_crawl(
                 spider,
                 CrawlOptions(
@@ -169,6 +181,7 @@ def crawl(
                     trigger=trigger,
                     max_list_pages=max_list_pages,
                     log_level=logging.getLevelName(logging.getLogger().level),
+                    state_dir=state_dir,
                 ),
             )
     if run_id is None:
@@ -183,6 +196,15 @@ def crawl(
         _print_run(run)
     if run["status"] == "failed":
         raise typer.Exit(1)
+
+
+@contextlib.contextmanager
+def _fail_on(error_type: type[Exception]) -> Iterator[None]:
+    """Turn an expected error into a one-line message and exit code 1."""
+    try:
+        yield
+    except error_type as error:
+        fail(str(error))
 
 
 def _print_run(run: dict[str, Any]) -> None:
