@@ -73,7 +73,8 @@ def layout_check(run: CrawlRun, baseline: list[CrawlRun], limits: Thresholds) ->
     if usable:
         past = [_coverage_metrics(c) for c in usable]
         expected = {k: mean(m[k] for m in past) for k in seen}
-        basis = "mean of runs " + ", ".join(str(r.id) for r in baseline if r.field_coverage in usable)
+        ids = [str(r.id) for r in baseline if r.field_coverage in usable]
+        basis = f"mean of run{'s' if len(ids) > 1 else ''} " + ", ".join(ids)
     else:
         # A site's first runs: nothing learned yet, so hold them to what any working template gives.
         expected = {"pages extracted": 1.0, "title": 1.0, "body": 1.0, "published_at": 1.0}
@@ -121,7 +122,8 @@ def error_check(run: CrawlRun, baseline: list[CrawlRun], limits: Thresholds) -> 
     if errors < limits.error_min or share < limit:
         return "ok"
     counts = run.http_status_counts or {}
-    detail = ", ".join(f"{status}×{n}" for status, n in counts.items())
+    # Most frequent first (JSONB does not keep the order the counts were written in).
+    detail = ", ".join(f"{k}×{n}" for k, n in sorted(counts.items(), key=lambda kv: (-int(kv[1]), kv[0])))
     bans = sum(int(counts.get(s, 0)) for s in ("403", "429"))
     ban_note = f"; {bans} answers 403/429: the site may be blocking the crawler" if bans else ""
     return Finding(
