@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes
-from email.message import Message
+from email.message import EmailMessage
 from email.policy import default
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -27,11 +27,13 @@ class Inbox:
     """aiosmtpd handler keeping every message it is given."""
 
     def __init__(self) -> None:
-        self.messages: list[tuple[Envelope, Message]] = []
+        self.messages: list[tuple[Envelope, EmailMessage]] = []
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         assert isinstance(envelope.content, bytes)
-        self.messages.append((envelope, message_from_bytes(envelope.content, policy=default)))
+        message = message_from_bytes(envelope.content, policy=default)
+        assert isinstance(message, EmailMessage)  # the `default` policy builds EmailMessage objects
+        self.messages.append((envelope, message))
         return "250 Message accepted for delivery"
 
 
