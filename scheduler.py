@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=60)  # another scheduler may take over this long after the holder stops renewing
 HEARTBEAT_SECONDS = 15.0  # renew the lease and re-read schedules (the CLI edits them from other processes)
 STOP_GRACE_SECONDS = 60.0  # how long running crawls get to stop cleanly (and save their job dir) on SIGTERM
+QUIET_CHECK_SECONDS = 3600.0  # between crawls, a site that went quiet is noticed within the hour
 
 
 class SchedulerLocked(RuntimeError):
@@ -293,6 +295,7 @@ class SchedulerService:
         log.info("scheduler %s started: %d schedules", self.owner, len(self._scheduler.get_jobs()))
 
     def _beat(self) -> None:
+        last_quiet_check = time.monotonic()
         while not self.stopping.wait(self.heartbeat_seconds):
             assert self._database is not None and self._scheduler is not None
             try:
@@ -307,6 +310,23 @@ class SchedulerService:
                 return
             # Schedules added or paused by the CLI in another process are seen at the next wakeup.
             self._scheduler.wakeup()
+            if time.monotonic() - last_quiet_check >= QUIET_CHECK_SECONDS:
+                last_quiet_check = time.monotonic()
+                self._check_quiet()
+
+    def _check_quiet(self) -> None:
+        """The quiet-site check for every scheduled site (crawls check it too, but a paused or failing
+        schedule must not hide a site that went quiet)."""
+        from crawler.monitors import check_quiet_sites
+        from crawler.run import spider_names
+
+        assert self._database is not None and self._scheduler is not None
+        domains = spider_names()
+        sites = [domains.get(job.kwargs.get("spider", ""), "") for job in self._scheduler.get_jobs()]
+        try:
+            check_quiet_sites(self._database, [s for s in sites if s])
+        except Exception:
+            log.exception("the quiet-site check failed")
 
     def stop(self) -> None:
         """Stop starting crawls, let running ones stop cleanly, give the lease back."""

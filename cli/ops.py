@@ -83,7 +83,7 @@ def status(db: DbOption = None, json_out: JsonOption = False) -> None:
         {
             "site": r["site"],
             "last run": _run_cell(r["last_run"]),
-            "next run": r["next_run_at"] or ("paused" if r["scheduled"] else "not scheduled"),
+            "next run": _short(r["next_run_at"]) or ("paused" if r["scheduled"] else "not scheduled"),
             "articles 7d / usual": f"{r['articles_7d']} / {r['usual_7d']}",
             "open alerts": r["open_alerts"],
         }
@@ -95,7 +95,12 @@ def status(db: DbOption = None, json_out: JsonOption = False) -> None:
 def _run_cell(run: dict[str, Any] | None) -> str:
     if run is None:
         return "never"
-    return f"#{run['id']} {run['status']} {run['finished_at'] or run['started_at']}"
+    return f"#{run['id']} {run['status']} {_short(run['finished_at'] or run['started_at'])}"
+
+
+def _short(iso: str | None) -> str:
+    """2026-11-25T19:00:00.123+08:00 → 2026-11-25 19:00 (every time newsmon shows is Asia/Shanghai)."""
+    return iso[:16].replace("T", " ") if iso else ""
 
 
 def articles_history(
