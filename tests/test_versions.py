@@ -128,3 +128,32 @@ def test_versions_and_removal_in_storage(database: Database) -> None:
         article = get_article(session, first.article_id)
         assert article is not None and article["removed_at"] is None
         assert len(article_history(session, first.article_id)) == 3
+
+
+def test_upgrade_from_0001_makes_every_stored_article_its_own_version_1(db_url: str) -> None:
+    from db.engine import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine, "0001")
+        with engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO sites (id, domain, name, created_at)"
+                " VALUES (1, 'people.com.cn', '人民网', CURRENT_TIMESTAMP)"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO articles (id, url, site_id, title, body, content_hash, authors, editors, field_rules,"
+                " warnings, first_seen_at, last_seen_at) VALUES (5, 'http://people.com.cn/a.html', 1, '标题', '正文',"
+                " 'h', '[]', '[]', '{}', '[]', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            )
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    database = open_database(db_url, seed=False)
+    try:
+        with database.session() as session:
+            assert [(v["version"], v["title"], v["body"]) for v in article_history(session, 5)] == [(1, "标题", "正文")]
+            migrated = get_article(session, 5)
+            assert migrated is not None and migrated["removed_at"] is None
+    finally:
+        database.dispose()
