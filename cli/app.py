@@ -138,6 +138,13 @@ def crawl(
     ] = None,
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
+    recheck_days: Annotated[
+        int | None,
+        typer.Option(
+            envvar="NEWSMON_RECHECK_DAYS",
+            help="Also fetch again the articles first seen or published in the last N days (edits, 404s).",
+        ),
+    ] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
     state_dir: Annotated[
         str | None,
@@ -180,6 +187,7 @@ def crawl(
                     full=full,
                     trigger=trigger,
                     max_list_pages=max_list_pages,
+                    recheck_days=recheck_days,
                     log_level=logging.getLevelName(logging.getLogger().level),
                     state_dir=state_dir,
                 ),

@@ -47,6 +47,7 @@ class CrawlOptions:
     mirror: str | None = None  # base URL of a running mirror server
     full: bool = False
     max_list_pages: int | None = None
+    recheck_days: int | None = None  # fetch articles stored in the last N days again (edits, removals)
     trigger: str = "manual"
     log_level: str = "WARNING"
     polite: bool | None = None  # None: polite, except against a local mirror
@@ -108,6 +109,7 @@ def _crawl(spider: str, options: CrawlOptions, url: str, *, job_dir: str, resume
         "NEWSMON_MIRROR": options.mirror,
         "NEWSMON_FULL_CRAWL": options.full,
         "NEWSMON_MAX_LIST_PAGES": options.max_list_pages,
+        "NEWSMON_RECHECK_DAYS": options.recheck_days,
         "NEWSMON_TRIGGER": options.trigger,
         "LOG_LEVEL": options.log_level.upper(),
         # The caller owns logging (the CLI's Rich handler); LOG_LEVEL still filters Scrapy's own loggers.

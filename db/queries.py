@@ -286,3 +286,18 @@ def site_health(session: Session, *, now: datetime, weeks: int = 8) -> list[dict
 def alerts_by_id(session: Session, alert_ids: list[int]) -> list[dict[str, Any]]:
     rows = session.execute(select(Alert, Site).join(Site).where(Alert.id.in_(alert_ids)).order_by(Alert.id)).all()
     return [alert_record(a, s) for a, s in rows]
+
+
+def recent_article_urls(session: Session, site: str, *, since: datetime) -> list[str]:
+    """URLs of the site's articles first seen or published since `since` and not marked removed."""
+    rows = session.scalars(
+        select(Article.url)
+        .join(Site)
+        .where(
+            Site.domain == site,
+            Article.removed_at.is_(None),
+            or_(Article.first_seen_at >= since, Article.published_at >= since),
+        )
+        .order_by(Article.id)
+    )
+    return list(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
@@ -16,7 +17,8 @@ from crawler.database import database_for
 from crawler.extraction import Extracted, ExtractionError, extract, extract_fields
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
-from db.store import known_urls
+from db.queries import recent_article_urls
+from db.store import known_urls, now_shanghai
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,7 @@ class NewsmonSpider(scrapy.Spider):
         self.resume = False  # the site's last run was cut short: read list pages past known URLs
         self.max_list_pages = 20
         self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
+        self.recheck: list[str] = []  # stored articles fetched again to catch edits and removals
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
@@ -42,9 +45,13 @@ class NewsmonSpider(scrapy.Spider):
         spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
         spider.resume = crawler.settings.getbool("NEWSMON_RESUME")
-        if not spider.full_crawl:
-            with database_for(crawler).session() as session:
+        recheck_days = crawler.settings.getint("NEWSMON_RECHECK_DAYS")
+        with database_for(crawler).session() as session:
+            if not spider.full_crawl:
                 spider.known = known_urls(session, cls.site)
+            if recheck_days > 0:
+                since = now_shanghai() - timedelta(days=recheck_days)
+                spider.recheck = recent_article_urls(session, cls.site, since=since)
         return spider
 
     @property
@@ -54,6 +61,9 @@ class NewsmonSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.columns:
             yield scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": 1})
+        for url in self.recheck:
+            self.crawler.stats.inc_value("newsmon/rechecked")
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, dont_filter=True)
 
     # ---- list pages --------------------------------------------------------------------------------------
 

@@ -71,8 +71,13 @@ def test_edited_page_gets_a_second_version_and_a_diff(mirror: Path, sqlite_url: 
 
 def test_page_answering_404_marks_the_article_removed_and_keeps_it(mirror: Path, sqlite_url: str) -> None:
     crawl(mirror, sqlite_url)
+    stored = len(mirror_articles(mirror))
     (mirror / EDITED.removeprefix("http://")).unlink()
-    run = crawl(mirror, sqlite_url, "--full")
+    # An incremental crawl never fetches a stored article again; --recheck-days does, for recent ones.
+    assert crawl(mirror, sqlite_url)["articles_removed"] == 0
+    run = crawl(mirror, sqlite_url, "--recheck-days", "7")
+    assert run["stats"]["newsmon/rechecked"] == stored
+    assert run["articles_unchanged"] == stored - 1
     assert run["articles_removed"] == 1
     assert run["http_status_counts"] == {"404": 1}
     assert run["failed_pages"] == []  # a known article that went away is not a broken page
