@@ -361,7 +361,7 @@ def store_and_match(
 
 
 def reindex(session: Session, article_ids: Sequence[int]) -> int:
-    """Match articles stored before matching existed (or before migration 0005), oldest first."""
+    """Match articles stored before matching existed (or before migration 0004), oldest first."""
     done = 0
     for article_id in article_ids:
         match_article(session, article_id)

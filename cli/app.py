@@ -145,12 +145,27 @@ def crawl(
     ] = None,
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
+    recheck_days: Annotated[
+        int | None,
+        typer.Option(
+            envvar="NEWSMON_RECHECK_DAYS",
+            help="Also fetch again the articles first seen or published in the last N days (edits, 404s).",
+        ),
+    ] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
+    state_dir: Annotated[
+        str | None,
+        typer.Option(
+            envvar="NEWSMON_STATE_DIR",
+            help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
+        ),
+    ] = None,
     json_out: JsonOption = False,
 ) -> None:
     """Crawl sites' columns into the database, all in one process, and record a run per site.
 
-    With one site, --json prints its run; with several (or `all`), a list of runs.
+    With one site, --json prints its run; with several (or `all`), a list of runs. A crawl that was stopped or
+    killed half-way is carried on by the next crawl of the same site.
     """
     from crawler.run import CrawlOptions, resolve_spiders, run_crawls
     from db.queries import get_run
@@ -169,7 +184,9 @@ def crawl(
 
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
-        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"):
+        from crawler.jobs import CrawlBusy
+
+        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy):
             run_ids = run_crawls(
                 spiders,
                 CrawlOptions(
@@ -178,7 +195,9 @@ def crawl(
                     full=full,
                     trigger=trigger,
                     max_list_pages=max_list_pages,
+                    recheck_days=recheck_days,
                     log_level=logging.getLevelName(logging.getLogger().level),
+                    state_dir=state_dir,
                 ),
             )
     if any(run_id is None for run_id in run_ids):
@@ -196,7 +215,16 @@ def crawl(
         raise typer.Exit(1)
 
 
-def _print_run(run: dict[str, object]) -> None:
+@contextlib.contextmanager
+def _fail_on(error_type: type[Exception]) -> Iterator[None]:
+    """Turn an expected error into a one-line message and exit code 1."""
+    try:
+        yield
+    except error_type as error:
+        fail(str(error))
+
+
+def _print_run(run: dict[str, Any]) -> None:
     colour = {"finished": "green", "failed": "red"}.get(str(run["status"]), "yellow")
     console.print(
         f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
@@ -206,6 +234,22 @@ def _print_run(run: dict[str, object]) -> None:
     )
     if run.get("message"):
         console.print(f"  {run['message']}")
+    details = {
+        "trigger": run.get("trigger"),
+        "removed": run.get("articles_removed") or None,
+        "resumed run": run.get("resumed_from"),
+        "HTTP errors": ", ".join(f"{k}×{v}" for k, v in dict(run.get("http_status_counts") or {}).items()) or None,
+        "coverage": ", ".join(
+            f"{k} {v:.0%}" for k, v in dict(run.get("field_coverage") or {}).items() if k in _COVERAGE_SHOWN
+        )
+        or None,
+    }
+    for key, value in details.items():
+        if value is not None:
+            console.print(f"  [dim]{key}:[/] {value}")
+
+
+_COVERAGE_SHOWN = ("title", "published_at", "body", "source", "body_site_rule")
 
 
 @articles_app.command("list")
@@ -334,6 +378,7 @@ def runs_list(
             [
                 "id",
                 "site",
+                "trigger",
                 "status",
                 "started_at",
                 "pages_fetched",
@@ -554,6 +599,14 @@ app.add_typer(sites_app, name="sites")
 from cli.speakers import app as speakers_app  # noqa: E402  (it uses the options defined above)
 
 app.add_typer(speakers_app, name="speakers")
+
+from cli import ops, schedule  # noqa: E402  (they use the options defined above)
+
+app.add_typer(schedule.schedule_app, name="schedule")
+app.add_typer(schedule.scheduler_app, name="scheduler")
+app.add_typer(ops.alerts_app, name="alerts")
+app.command("status")(ops.status)
+articles_app.command("history")(ops.articles_history)
 
 
 def main() -> None:

@@ -1,15 +1,22 @@
-"""Run one crawl in this process: settings assembled from the project's and the caller's, run id returned."""
+"""Run crawls in this process under the site's lock and job directory; the run id is returned."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
-from db.engine import database_url
+from crawler.jobs import SiteJob, state_dir
+from db.engine import database_url, open_database
+from db.queries import get_run, last_run
+from db.store import close_dead_runs
+
+log = logging.getLogger(__name__)
 
 
 def project_settings(**overrides: object) -> Settings:
@@ -42,9 +49,11 @@ class CrawlOptions:
     mirror: str | None = None  # base URL of a running mirror server
     full: bool = False
     max_list_pages: int | None = None
+    recheck_days: int | None = None  # fetch articles stored in the last N days again (edits, removals)
     trigger: str = "manual"
     log_level: str = "WARNING"
     polite: bool | None = None  # None: polite, except against a local mirror
+    state_dir: str | None = None  # crawl state (job directories, locks); see crawler/jobs.py
 
 
 def resolve_spiders(names: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -63,18 +72,92 @@ def resolve_spiders(names: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def run_crawl(spider: str, options: CrawlOptions) -> int | None:
-    """Crawl with one spider until it finishes; returns the crawl run's id (None if it never opened)."""
+    """Crawl with one spider until it finishes; returns the crawl run's id (None if it never opened).
+
+    Raises crawler.jobs.CrawlBusy when a crawl of the same site is already running.
+    """
     return run_crawls([spider], options)[0]
 
 
 def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None]:
-    """Crawl with several spiders at once in this process (one reactor, each its own run record and
-    per-domain politeness); returns each spider's run id in the order given (None where it never opened)."""
+    """Crawl with several spiders at once in this process (one reactor; each spider has its own run record,
+    job directory, site lock and per-domain politeness); returns each run id in the order given.
+
+    Raises crawler.jobs.CrawlBusy when a crawl of one of the sites is already running.
+
+    How a crawl that was cut short is carried on:
+    - stopped cleanly (SIGTERM/SIGINT, the run recorded `interrupted`): Scrapy saved its request queue and
+      seen-requests in the job directory, and this crawl continues from them;
+    - killed (the run is still marked `running` but nobody holds the site lock): Scrapy's disk queue was
+      never closed and cannot be trusted, so it is discarded; the run is marked `interrupted`.
+    Either way this crawl runs in resume mode: it pages past known URLs (up to the page limit) so that list
+    pages the cut-short run never reached are read, while known articles are still not fetched again. The
+    unique URL index makes a second store of the same article an update, never a twin.
+    """
+    url = database_url(options.db_url)
+    names = spider_names()
+    loader = SpiderLoader.from_settings(project_settings())
+    with ExitStack() as stack:
+        plans: list[tuple[str, SiteJob, int | None]] = []
+        for spider in spiders:
+            job = stack.enter_context(SiteJob(state_dir(url, options.state_dir), spider))
+            plans.append((spider, job, _prepare_job(url, names.get(spider, spider), job)))
+        process = CrawlerProcess(project_settings(**_overrides(options, url)))
+        crawlers = []
+        for spider, job, resumed_from in plans:
+            settings = project_settings(
+                **_overrides(options, url),
+                JOBDIR=str(job.job_dir),
+                NEWSMON_RESUME=resumed_from is not None,
+                NEWSMON_RESUMED_FROM=resumed_from,
+            )
+            crawler = Crawler(loader.load(spider), settings)
+            process.crawl(crawler)
+            crawlers.append(crawler)
+        process.start()
+        run_ids: list[int | None] = [getattr(crawler.spider, "run_id", None) for crawler in crawlers]
+        for (_, job, _), run_id in zip(plans, run_ids, strict=True):
+            if run_id is not None and _run_status(url, run_id) != "interrupted":
+                job.clear()  # nothing to carry on: the next crawl starts from the columns
+        return run_ids
+
+
+def _prepare_job(url: str, site: str, job: SiteJob) -> int | None:
+    """Close runs a killed crawl left `running`; keep the job directory only for a cleanly stopped run.
+    Returns the id of the run this crawl resumes, if any."""
+    database = open_database(url, seed=False)
+    try:
+        with database.session() as session:
+            previous = last_run(session, site)
+            dead = close_dead_runs(session, site)
+    finally:
+        database.dispose()
+    resumed_from = previous["id"] if previous and previous["status"] in ("running", "interrupted") else None
+    if dead or resumed_from is None:
+        job.clear()
+    if resumed_from is not None:
+        log.warning("run %d of %s did not finish: this crawl resumes it", resumed_from, site)
+    job.job_dir.mkdir(parents=True, exist_ok=True)
+    return resumed_from
+
+
+def _run_status(url: str, run_id: int) -> str | None:
+    database = open_database(url, seed=False)
+    try:
+        with database.session() as session:
+            run = get_run(session, run_id)
+            return str(run["status"]) if run else None
+    finally:
+        database.dispose()
+
+
+def _overrides(options: CrawlOptions, url: str) -> dict[str, object]:
     overrides: dict[str, object] = {
-        "NEWSMON_DATABASE_URL": database_url(options.db_url),
+        "NEWSMON_DATABASE_URL": url,
         "NEWSMON_MIRROR": options.mirror,
         "NEWSMON_FULL_CRAWL": options.full,
         "NEWSMON_MAX_LIST_PAGES": options.max_list_pages,
+        "NEWSMON_RECHECK_DAYS": options.recheck_days,
         "NEWSMON_TRIGGER": options.trigger,
         "LOG_LEVEL": options.log_level.upper(),
         # The caller owns logging (the CLI's Rich handler); LOG_LEVEL still filters Scrapy's own loggers.
@@ -86,9 +169,4 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
         if not options.polite:
             # The mirror is our own server on loopback: no need to wait between requests.
             overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
-    process = CrawlerProcess(project_settings(**overrides))
-    crawlers = [process.create_crawler(spider) for spider in spiders]
-    for crawler in crawlers:
-        process.crawl(crawler)
-    process.start()
-    return [getattr(crawler.spider, "run_id", None) for crawler in crawlers]
+    return overrides

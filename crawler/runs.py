@@ -1,4 +1,4 @@
-"""The crawl-run recorder: a row in crawl_runs when a spider opens, its counts and status when it closes."""
+"""The crawl-run recorder: a row in crawl_runs when a spider opens; counts, status and checks when it closes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.database import database_for
+from crawler.monitors import check_run
 from db.store import finish_run, start_run
+from pipelines.coverage import COVERED_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,37 @@ def run_counts(stats: dict[str, Any]) -> dict[str, int]:
         "pages_failed": int(stats.get("newsmon/pages_failed", 0)),
         "pages_skipped": int(stats.get("newsmon/pages_skipped", 0)),
         "http_errors": http_errors,
+        "articles_removed": int(stats.get("newsmon/articles_removed", 0)),
     }
+
+
+def http_status_counts(stats: dict[str, Any]) -> dict[str, int]:
+    """HTTP error answers by status ("404": 2, "503": 1) plus downloads that got no answer ("exception")."""
+    counts: dict[str, int] = {}
+    for key, value in stats.items():
+        if key.startswith("downloader/response_status_count/"):
+            status = key.rsplit("/", 1)[1]
+            if status[:1] in "45":
+                counts[status] = int(value)
+    if exceptions := int(stats.get("downloader/exception_count", 0)):
+        counts["exception"] = exceptions
+    return dict(sorted(counts.items()))
+
+
+def field_coverage(stats: dict[str, Any]) -> dict[str, Any]:
+    """Per field, the share of article pages that had it and the share that got it from the site's own rules.
+
+    {"pages": 9, "extraction_failed": 0, "title": 1.0, "title_site_rule": 1.0, …}; empty when no article
+    page was read (an incremental run that found nothing new says nothing about the layout).
+    """
+    pages = int(stats.get("newsmon/coverage/pages", 0))
+    if pages == 0:
+        return {}
+    coverage: dict[str, Any] = {"pages": pages, "extraction_failed": int(stats.get("newsmon/extraction_failed", 0))}
+    for name in COVERED_FIELDS:
+        coverage[name] = round(int(stats.get(f"newsmon/coverage/{name}", 0)) / pages, 4)
+        coverage[f"{name}_site_rule"] = round(int(stats.get(f"newsmon/coverage/{name}/site_rule", 0)) / pages, 4)
+    return coverage
 
 
 def run_outcome(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
@@ -68,6 +100,7 @@ class CrawlRunRecorder:
                 spider.name,
                 site_name=getattr(spider, "site_name", None),
                 trigger=self.crawler.settings.get("NEWSMON_TRIGGER", "manual"),
+                resumed_from=self.crawler.settings.getint("NEWSMON_RESUMED_FROM") or None,
             )
         # Pipelines tag what they store with the run; the CLI reads it back when the crawl ends.
         spider.run_id = self.run_id  # type: ignore[attr-defined]
@@ -79,6 +112,21 @@ class CrawlRunRecorder:
         status, message = run_outcome(stats, reason)
         counts = run_counts(stats)
         kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
-        with database_for(self.crawler).session() as session:
-            finish_run(session, self.run_id, status=status, counts=counts, message=message, stats=kept)
+        database = database_for(self.crawler)
+        with database.session() as session:
+            finish_run(
+                session,
+                self.run_id,
+                status=status,
+                counts=counts,
+                message=message,
+                stats=kept,
+                http_status_counts=http_status_counts(stats),
+                field_coverage=field_coverage(stats),
+            )
         log.info("crawl run %d %s: %s", self.run_id, status, counts)
+        try:
+            check_run(database, self.run_id)
+        except Exception:
+            # A monitor that breaks must not lose the run record, which is already committed.
+            log.exception("checks of run %d failed", self.run_id)

@@ -27,6 +27,7 @@ EXTENSIONS = {
     "crawler.runs.CrawlRunRecorder": 0,
 }
 ITEM_PIPELINES = {
+    "pipelines.coverage.CoveragePipeline": 50,
     "pipelines.validate.ValidatePipeline": 100,
     "pipelines.attribute.AttributePipeline": 200,
     "pipelines.reprints.ReprintsPipeline": 250,
@@ -39,3 +40,6 @@ NEWSMON_MIRROR = None  # "http://127.0.0.1:8765": fetch every URL from a local m
 NEWSMON_TRIGGER = "manual"  # recorded on the crawl run: manual | schedule
 NEWSMON_FULL_CRAWL = False  # True: do not stop at known URLs (backfill)
 NEWSMON_MAX_LIST_PAGES = 20  # how deep a column's pagination is followed in one run
+NEWSMON_RECHECK_DAYS = 0  # >0: fetch stored articles first seen or published that recently again (edits, 404s)
+NEWSMON_RESUME = False  # True: the last run was cut short, so page past known URLs (see crawler/run.py)
+NEWSMON_RESUMED_FROM = None  # id of the interrupted run this one carries on, recorded on the run

@@ -1,4 +1,4 @@
-"""The schema: sites, articles, raw pages, crawl runs and failed pages (SQLAlchemy 2.x typed models)."""
+"""The schema: sites, articles and their versions, raw pages, crawl runs, failed pages, alerts, leases."""
 
 from __future__ import annotations
 
@@ -65,6 +65,9 @@ class Article(Base):
     spoken_on: Mapped[date | None] = mapped_column(Date)
     attribution: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
+    # When the page first answered 404/410; the row is kept (never deleted), cleared if the page returns.
+    removed_at: Mapped[datetime | None]
+
     site: Mapped[Site] = relationship(back_populates="articles")
 
 
@@ -89,6 +92,10 @@ class CrawlRun(Base):
     http_errors: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    articles_removed: Mapped[int] = mapped_column(Integer, default=0)
+    http_status_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # "404" -> 3, "exception" -> 1
+    field_coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see crawler/runs.py field_coverage
+    resumed_from: Mapped[int | None]  # the interrupted run of the same site this run carried on
 
     site: Mapped[Site] = relationship()
 
@@ -216,3 +223,52 @@ class ArticleReprint(Base):
     match_reason: Mapped[str | None] = mapped_column(String(20))  # text | source | text+source
     similarity: Mapped[float | None] = mapped_column(Float)  # Jaccard with matched_with at ingest
     indexed_at: Mapped[datetime]
+
+
+class ArticleVersion(Base):
+    """One version of an article's text: version 1 as first stored, a new row whenever title or body change."""
+
+    __tablename__ = "article_versions"
+    __table_args__ = (UniqueConstraint("article_id", "version", name="uq_article_versions_article_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime]  # when this version was first fetched
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+
+
+class Alert(Base):
+    """Something ops must look at: what was expected, what was seen, on which site and run."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # layout | quiet | zero_items | error_spike
+    created_at: Mapped[datetime]
+    expected: Mapped[str] = mapped_column(Text)
+    seen: Mapped[str] = mapped_column(Text)
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | resolved
+    resolved_at: Mapped[datetime | None]
+    deliveries: Mapped[dict[str, Any]] = mapped_column(default=dict)  # channel -> "sent" | "error: …"
+
+    site: Mapped[Site] = relationship()
+
+
+class Lease(Base):
+    """A named lock held by one process until it stops renewing it (the single-scheduler lock)."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -1,4 +1,4 @@
-"""Reads shared by the CLI and (later) the web dashboard: article listings, one article, runs, a summary."""
+"""Reads shared by the CLI and the web dashboard: articles and their versions, runs, alerts, status, speakers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import (
+    Alert,
     Article,
     ArticleReprint,
     ArticleSpeaker,
+    ArticleVersion,
     CrawlRun,
     FailedPage,
+    Lease,
     Organisation,
     OrganisationAlias,
     Person,
@@ -231,6 +234,7 @@ def get_article(session: Session, article_id: int) -> dict[str, Any] | None:
         "warnings": article.warnings,
         "first_seen_at": _iso(article.first_seen_at),
         "last_seen_at": _iso(article.last_seen_at),
+        "removed_at": _iso(article.removed_at),
         "occasion": article.occasion,
         "place": article.place,
         "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
@@ -256,6 +260,10 @@ def run_record(run: CrawlRun, site: Site) -> dict[str, Any]:
         "pages_failed": run.pages_failed,
         "pages_skipped": run.pages_skipped,
         "http_errors": run.http_errors,
+        "articles_removed": run.articles_removed,
+        "http_status_counts": run.http_status_counts,
+        "field_coverage": run.field_coverage,
+        "resumed_from": run.resumed_from,
         "message": run.message,
     }
 
@@ -468,3 +476,149 @@ def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
         "articles_by_year": dict(sorted(by_year.items())),
         "articles": listed,
     }
+
+
+def last_run(session: Session, site: str) -> dict[str, Any] | None:
+    """The site's newest run (by id), whatever its status."""
+    row = session.execute(
+        select(CrawlRun, Site).join(Site).where(Site.domain == site).order_by(CrawlRun.id.desc()).limit(1)
+    ).first()
+    return run_record(*row) if row else None
+
+
+def recent_runs(session: Session, site: str, *, before_run: int, limit: int = 5) -> list[CrawlRun]:
+    """The site's finished runs before `before_run`, newest first: the baseline a run is judged against."""
+    query = (
+        select(CrawlRun)
+        .join(Site)
+        .where(Site.domain == site, CrawlRun.id < before_run, CrawlRun.status == "finished")
+        .order_by(CrawlRun.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def run_row(session: Session, run_id: int) -> tuple[CrawlRun, str] | None:
+    row = session.execute(select(CrawlRun, Site.domain).join(Site).where(CrawlRun.id == run_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def publish_times(session: Session, site: str, *, limit: int = 30) -> list[datetime]:
+    """The site's newest publish times, newest first: its rhythm, for the quiet-site check."""
+    rows = session.scalars(
+        select(Article.published_at)
+        .join(Site)
+        .where(Site.domain == site, Article.published_at.is_not(None))
+        .order_by(Article.published_at.desc())
+        .limit(limit)
+    )
+    return [t for t in rows if t is not None]
+
+
+def article_history(session: Session, article_id: int) -> list[dict[str, Any]]:
+    """Every stored version of an article, oldest first."""
+    versions = session.scalars(
+        select(ArticleVersion).where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.version)
+    )
+    return [
+        {
+            "version": v.version,
+            "seen_at": _iso(v.seen_at),
+            "run_id": v.run_id,
+            "title": v.title,
+            "body": v.body,
+            "source": v.source,
+            "published_at": _iso(v.published_at),
+            "content_hash": v.content_hash,
+        }
+        for v in versions
+    ]
+
+
+def alert_record(alert: Alert, site: Site) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "site": site.domain,
+        "kind": alert.kind,
+        "status": alert.status,
+        "run_id": alert.run_id,
+        "created_at": _iso(alert.created_at),
+        "expected": alert.expected,
+        "seen": alert.seen,
+        "message": alert.message,
+        "resolved_at": _iso(alert.resolved_at),
+        "deliveries": alert.deliveries,
+    }
+
+
+def list_alerts(
+    session: Session, *, site: str | None = None, status: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    query = select(Alert, Site).join(Site)
+    if site:
+        query = query.where(Site.domain == site)
+    if status:
+        query = query.where(Alert.status == status)
+    rows = session.execute(query.order_by(Alert.id.desc()).limit(limit)).all()
+    return [alert_record(a, s) for a, s in rows]
+
+
+def lease_holder(session: Session, name: str) -> dict[str, Any] | None:
+    lease = session.get(Lease, name)
+    if lease is None:
+        return None
+    return {"owner": lease.owner, "acquired_at": _iso(lease.acquired_at), "expires_at": _iso(lease.expires_at)}
+
+
+def site_health(session: Session, *, now: datetime, weeks: int = 8) -> list[dict[str, Any]]:
+    """Per site: last run, articles published in the last 7 days against the weekly mean of the weeks before,
+    open alerts. (Next run times live in the scheduler's job store; scheduler.py adds them.)"""
+    week_start = now - timedelta(days=7)
+    history_start = week_start - timedelta(weeks=weeks)
+    result = []
+    for site in session.scalars(select(Site).order_by(Site.domain)):
+        last = last_run(session, site.domain)
+        recent = session.scalar(
+            select(func.count(Article.id)).where(Article.site_id == site.id, Article.published_at >= week_start)
+        )
+        before = session.scalar(
+            select(func.count(Article.id)).where(
+                Article.site_id == site.id,
+                Article.published_at >= history_start,
+                Article.published_at < week_start,
+            )
+        )
+        open_alerts = session.scalar(
+            select(func.count(Alert.id)).where(Alert.site_id == site.id, Alert.status == "open")
+        )
+        result.append(
+            {
+                "site": site.domain,
+                "name": site.name,
+                "last_run": last,
+                "articles_7d": int(recent or 0),
+                "usual_7d": round(int(before or 0) / weeks, 1),
+                "open_alerts": int(open_alerts or 0),
+            }
+        )
+    return result
+
+
+def alerts_by_id(session: Session, alert_ids: list[int]) -> list[dict[str, Any]]:
+    rows = session.execute(select(Alert, Site).join(Site).where(Alert.id.in_(alert_ids)).order_by(Alert.id)).all()
+    return [alert_record(a, s) for a, s in rows]
+
+
+def recent_article_urls(session: Session, site: str, *, since: datetime) -> list[str]:
+    """URLs of the site's articles first seen or published since `since` and not marked removed."""
+    rows = session.scalars(
+        select(Article.url)
+        .join(Site)
+        .where(
+            Site.domain == site,
+            Article.removed_at.is_(None),
+            or_(Article.first_seen_at >= since, Article.published_at >= since),
+        )
+        .order_by(Article.id)
+    )
+    return list(rows)

@@ -196,7 +196,7 @@ def set_canonical(session: Session, cluster_id: int, canonical_id: int) -> None:
 
 
 def unindexed_article_ids(session: Session) -> list[int]:
-    """Articles without a signature (stored before migration 0005), oldest first."""
+    """Articles without a signature (stored before migration 0004), oldest first."""
     indexed = select(ArticleReprint.article_id)
     return list(session.scalars(select(Article.id).where(Article.id.not_in(indexed)).order_by(Article.id)))
 

@@ -1,13 +1,13 @@
-"""Writes: sites, articles (idempotent upsert by URL), raw pages, failed pages and crawl runs."""
+"""Writes: sites, articles (idempotent upsert by URL) and their versions, raw pages, failed pages, runs, alerts."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,10 +15,13 @@ from crawler.extraction.record import Extracted
 from crawler.extraction.sites import site_name as default_site_name
 from crawler.extraction.text import nfkc_key
 from db.models import (
+    Alert,
     Article,
     ArticleSpeaker,
+    ArticleVersion,
     CrawlRun,
     FailedPage,
+    Lease,
     Organisation,
     OrganisationAlias,
     Person,
@@ -125,14 +128,57 @@ def store_article(
         row = session.execute(query).one()
         article_id = row.id
         outcome = "unchanged" if row.content_hash == digest else "changed"
-        changes = {"last_seen_at": seen} if outcome == "unchanged" else {"last_seen_at": seen, **values}
+        # Answering again means the page is back: a removal mark no longer holds.
+        changes = {"last_seen_at": seen, "removed_at": None}
+        if outcome == "changed":
+            changes.update(values)
         session.execute(update(Article).where(Article.id == article_id).values(**changes))
+    if outcome != "unchanged":
+        _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id)
     if raw is not None:
         store_raw_page(session, record.url, raw, article_id=article_id, run_id=run_id, fetched_at=seen)
     if attribution is not None:
         published = record.published_at.astimezone(SHANGHAI).date() if record.published_at else seen.date()
         store_attribution(session, article_id, attribution, seen_on=attribution.spoken_on or published)
     return Stored(article_id, outcome)
+
+
+def _add_version(
+    session: Session, article_id: int, record: Extracted, digest: str, *, seen_at: datetime, run_id: int | None
+) -> None:
+    """Keep the text as a new version; the previous versions stay as they were (edit tracking)."""
+    latest = session.scalar(select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == article_id))
+    assert record.title and record.body
+    session.add(
+        ArticleVersion(
+            article_id=article_id,
+            version=(latest or 0) + 1,
+            title=record.title,
+            body=record.body,
+            source=record.source,
+            published_at=record.published_at,
+            content_hash=digest,
+            seen_at=seen_at,
+            run_id=run_id,
+        )
+    )
+    session.flush()
+
+
+def mark_removed(session: Session, url: str, *, when: datetime | None = None) -> int | None:
+    """Mark the stored article at url as removed (it answered 404/410); its id, or None if none is stored.
+
+    The row and every version stay: a removal is a fact about the site, not a reason to forget the text.
+    """
+    article_id = session.scalar(select(Article.id).where(Article.url == url))
+    if article_id is None:
+        return None
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id, Article.removed_at.is_(None))
+        .values(removed_at=when or now_shanghai())
+    )
+    return int(article_id)
 
 
 def store_raw_page(
@@ -182,7 +228,13 @@ def record_failed_page(
 
 
 def start_run(
-    session: Session, site: str, spider: str, *, site_name: str | None = None, trigger: str = "manual"
+    session: Session,
+    site: str,
+    spider: str,
+    *,
+    site_name: str | None = None,
+    trigger: str = "manual",
+    resumed_from: int | None = None,
 ) -> int:
     run = CrawlRun(
         site_id=ensure_site(session, site, site_name),
@@ -191,6 +243,7 @@ def start_run(
         started_at=now_shanghai(),
         status="running",
         stats={},
+        resumed_from=resumed_from,
     )
     session.add(run)
     session.flush()
@@ -205,6 +258,7 @@ RUN_COUNTERS = (
     "pages_failed",
     "pages_skipped",
     "http_errors",
+    "articles_removed",
 )
 
 
@@ -216,13 +270,129 @@ def finish_run(
     counts: dict[str, int],
     message: str | None = None,
     stats: dict[str, Any] | None = None,
+    http_status_counts: dict[str, int] | None = None,
+    field_coverage: dict[str, Any] | None = None,
 ) -> None:
     values: dict[str, Any] = {k: int(counts.get(k, 0)) for k in RUN_COUNTERS}
     session.execute(
         update(CrawlRun)
         .where(CrawlRun.id == run_id)
-        .values(status=status, finished_at=now_shanghai(), message=message, stats=stats or {}, **values)
+        .values(
+            status=status,
+            finished_at=now_shanghai(),
+            message=message,
+            stats=stats or {},
+            http_status_counts=http_status_counts or {},
+            field_coverage=field_coverage or {},
+            **values,
+        )
     )
+
+
+def close_dead_runs(session: Session, site: str) -> list[int]:
+    """Runs of the site still marked running whose process is gone: mark them interrupted; their ids.
+
+    Only call this while holding the site's crawl lock (crawler/jobs.py): then no live crawl owns them.
+    """
+    ids = list(
+        session.scalars(
+            select(CrawlRun.id)
+            .join(Site)
+            .where(Site.domain == site, CrawlRun.status == "running")
+            .order_by(CrawlRun.id)
+        )
+    )
+    if ids:
+        session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id.in_(ids))
+            .values(
+                status="interrupted",
+                finished_at=now_shanghai(),
+                message="the crawl process ended without closing its run (killed)",
+            )
+        )
+    return ids
+
+
+# ---- alerts ------------------------------------------------------------------------------------------------
+
+
+def record_alert(
+    session: Session, *, site: str, kind: str, expected: str, seen: str, message: str, run_id: int | None
+) -> int | None:
+    """Open an alert unless one of the same kind is already open for the site (one alert per problem)."""
+    site_id = ensure_site(session, site)
+    already = session.scalar(
+        select(Alert.id).where(Alert.site_id == site_id, Alert.kind == kind, Alert.status == "open").limit(1)
+    )
+    if already is not None:
+        return None
+    alert = Alert(
+        site_id=site_id,
+        run_id=run_id,
+        kind=kind,
+        created_at=now_shanghai(),
+        expected=expected,
+        seen=seen,
+        message=message,
+        status="open",
+        deliveries={},
+    )
+    session.add(alert)
+    session.flush()
+    return alert.id
+
+
+def resolve_alerts(session: Session, *, site: str, kind: str | None = None, alert_id: int | None = None) -> int:
+    """Close open alerts (of one kind for a site, or one by id); how many were closed."""
+    query = update(Alert).where(Alert.status == "open")
+    if alert_id is not None:
+        query = query.where(Alert.id == alert_id)
+    else:
+        site_id = session.scalar(select(Site.id).where(Site.domain == site))
+        if site_id is None:
+            return 0
+        query = query.where(Alert.site_id == site_id)
+        if kind is not None:
+            query = query.where(Alert.kind == kind)
+    result = session.execute(query.values(status="resolved", resolved_at=now_shanghai()))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def record_deliveries(session: Session, alert_id: int, deliveries: dict[str, str]) -> None:
+    session.execute(update(Alert).where(Alert.id == alert_id).values(deliveries=deliveries))
+
+
+# ---- leases (the single-scheduler lock) ---------------------------------------------------------------------
+
+
+def acquire_lease(session: Session, name: str, owner: str, *, ttl: timedelta, now: datetime | None = None) -> bool:
+    """Take or renew the lease `name` for `owner`; False while another owner holds an unexpired one.
+
+    One INSERT … ON CONFLICT DO NOTHING and one conditional UPDATE: atomic on SQLite and PostgreSQL alike.
+    """
+    moment = now or now_shanghai()
+    session.execute(
+        _insert(session, Lease)
+        .values(name=name, owner=owner, acquired_at=moment, expires_at=moment + ttl)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    result = session.execute(
+        update(Lease)
+        .where(Lease.name == name, or_(Lease.owner == owner, Lease.expires_at < moment))
+        # A renewal keeps acquired_at; a lease taken over from an expired owner starts now.
+        .values(
+            owner=owner,
+            expires_at=moment + ttl,
+            acquired_at=case((Lease.owner == owner, Lease.acquired_at), else_=moment),
+        )
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def release_lease(session: Session, name: str, owner: str) -> None:
+    session.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
 
 
 def known_urls(session: Session, site: str) -> set[str]:

@@ -1,4 +1,7 @@
-"""Store articles and failed pages, each in its own transaction, and count outcomes for the run record."""
+"""Store articles and failed pages, each in its own transaction, and count outcomes for the run record.
+
+A stored article whose page now answers 404/410 is marked removed (kept, with the date), not failed.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,11 @@ from scrapy.crawler import Crawler
 from crawler.database import database_for
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
-from db.store import RawInput, record_failed_page, store_article
+from db.store import RawInput, mark_removed, record_failed_page, store_article
 
 log = logging.getLogger(__name__)
+
+GONE = (404, 410)
 
 
 class StorePipeline:
@@ -46,6 +51,9 @@ class StorePipeline:
                     step(session, stored)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, record.url)
+        elif isinstance(item, FailedPageItem) and item.http_status in GONE and self._removed(item.url):
+            stats.inc_value("newsmon/articles_removed")
+            log.warning("article removed from the site (HTTP %s): %s", item.http_status, item.url)
         elif isinstance(item, FailedPageItem):
             failed_raw = None
             if item.raw_body is not None:
@@ -62,3 +70,7 @@ class StorePipeline:
             stats.inc_value("newsmon/pages_failed")
             log.warning("failed page %s: %s", item.url, item.reason)
         return item
+
+    def _removed(self, url: str) -> bool:
+        with database_for(self.crawler).session() as session:
+            return mark_removed(session, url) is not None

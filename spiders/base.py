@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
@@ -18,8 +19,8 @@ from crawler.extraction import REQUIRED, Extracted, extract_fields
 from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
-from db.queries import gone_urls
-from db.store import known_urls
+from db.queries import gone_urls, recent_article_urls
+from db.store import known_urls, now_shanghai
 
 log = logging.getLogger(__name__)
 
@@ -67,19 +68,28 @@ class NewsmonSpider(scrapy.Spider):
         # Article URLs requested in this run: lists overlap (a column and its feed, consecutive pages).
         self.requested: set[str] = set()
         self.full_crawl = False
+        self.resume = False  # the site's last run was cut short: read list pages past known URLs
         self.max_list_pages = 20
         self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
+        self.recheck: list[str] = []  # stored articles fetched again to catch edits and removals
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
         spider: NewsmonSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
-        if not spider.full_crawl:
-            with database_for(crawler).session() as session:
-                for domain in (cls.site, *cls.aliases):
+        spider.resume = crawler.settings.getbool("NEWSMON_RESUME")
+        recheck_days = crawler.settings.getint("NEWSMON_RECHECK_DAYS")
+        domains = (cls.site, *cls.aliases)
+        with database_for(crawler).session() as session:
+            if not spider.full_crawl:
+                for domain in domains:
                     spider.known |= known_urls(session, domain)
-                spider.gone = gone_urls(session, (cls.site, *cls.aliases))
+                spider.gone = gone_urls(session, domains)
+            if recheck_days > 0:
+                since = now_shanghai() - timedelta(days=recheck_days)
+                for domain in domains:
+                    spider.recheck += recent_article_urls(session, domain, since=since)
         return spider
 
     @property
@@ -89,6 +99,9 @@ class NewsmonSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         for url in self.columns:
             yield scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": 1})
+        for url in self.recheck:
+            self.crawler.stats.inc_value("newsmon/rechecked")
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, dont_filter=True)
 
     # ---- list pages --------------------------------------------------------------------------------------
 
@@ -153,7 +166,7 @@ class NewsmonSpider(scrapy.Spider):
             stats.inc_value("newsmon/empty_list_pages")
         yield from more
         next_page = self.next_list_page(response)
-        if next_page and seen_known and not self.full_crawl:
+        if next_page and seen_known and not self.full_crawl and not self.resume:
             log.info("stopping at %s: it lists articles already stored", response.url)
         elif next_page and depth < self.max_list_pages:
             yield self.list_request(next_page, depth + 1)

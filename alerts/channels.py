@@ -1,0 +1,59 @@
+"""Alert channels: the log (always), a webhook (JSON POST) and email over SMTP."""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import urllib.request
+from email.message import EmailMessage
+from typing import Any
+
+from alerts.config import AlertConfig
+
+log = logging.getLogger("newsmon.alerts")
+
+
+def to_log(alert: dict[str, Any]) -> None:
+    log.warning(
+        "ALERT %s on %s (run %s): expected %s; seen %s",
+        alert["kind"],
+        alert["site"],
+        alert["run_id"],
+        alert["expected"],
+        alert["seen"],
+    )
+
+
+def to_webhook(alert: dict[str, Any], config: AlertConfig) -> None:
+    """POST the alert record as JSON; any answer but 2xx is an error."""
+    assert config.webhook_url
+    data = json.dumps({"source": "newsmon", "alert": alert}, ensure_ascii=False).encode()
+    request = urllib.request.Request(
+        config.webhook_url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
+    )
+    with urllib.request.urlopen(request, timeout=config.timeout) as response:
+        if not 200 <= response.status < 300:
+            raise RuntimeError(f"webhook answered HTTP {response.status}")
+
+
+def to_email(alert: dict[str, Any], config: AlertConfig) -> None:
+    assert config.smtp_host
+    message = EmailMessage()
+    message["Subject"] = f"[newsmon] {alert['kind'].replace('_', ' ')} on {alert['site']}"
+    message["From"] = config.email_from
+    message["To"] = ", ".join(config.email_to)
+    message.set_content(
+        f"{alert['message']}\n\n"
+        f"site:     {alert['site']}\n"
+        f"run:      {alert['run_id']}\n"
+        f"expected: {alert['expected']}\n"
+        f"seen:     {alert['seen']}\n"
+        f"alert:    {alert['id']} at {alert['created_at']}\n"
+    )
+    with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout) as smtp:
+        if config.smtp_starttls:
+            smtp.starttls()
+        if config.smtp_user:
+            smtp.login(config.smtp_user, config.smtp_password or "")
+        smtp.send_message(message)
