@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from cli.analysis import register as register_analysis
 from cli.output import console, fail, print_json, print_table, setup_logging
 from db.engine import Database, database_url, open_database
 
@@ -455,6 +456,9 @@ def extract(
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
+
+
+register_analysis(app)
 
 
 def main() -> None:

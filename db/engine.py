@@ -18,6 +18,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import fts
+
 log = logging.getLogger(__name__)
 
 DEFAULT_URL = "sqlite:///newsmon.db"
@@ -44,6 +46,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The full-text triggers (migration 0004) call this to tokenise titles and bodies.
+    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def make_engine(url: str) -> Engine:

@@ -1,0 +1,1 @@
+"""Analysis for analysts: full-text search, the domain vocabulary, term trends, first use, exports."""
