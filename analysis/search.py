@@ -94,10 +94,7 @@ def snippet(body: str, literals: list[str], width: int = SNIPPET_CHARS) -> str:
     """About `width` characters of the body around the first occurrence of a term, highlighted (HTML)."""
     pattern = _pattern(literals)
     match = pattern.search(body) if pattern else None
-    if match is None:
-        start = 0
-    else:
-        start = max(0, match.start() - width // 3)
+    start = 0 if match is None else max(0, match.start() - width // 3)
     end = min(len(body), start + width)
     piece = body[start:end].replace("\n", " ")
     return ("…" if start > 0 else "") + highlight(piece, literals) + ("…" if end < len(body) else "")

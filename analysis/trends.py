@@ -190,7 +190,7 @@ def rising_terms(
         counts.append(counter)
         sizes.append(len(documents))
     before, after = counts
-    rows = []
+    rows: list[dict[str, Any]] = []
     for term, n_after in after.items():
         if n_after < min_articles or (curated_only and term not in vocabulary.terms):
             continue

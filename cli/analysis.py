@@ -256,7 +256,8 @@ def export(
     json_out: JsonOption = False,
 ) -> None:
     """Export every article matching a query with all its metadata, and a manifest to reproduce it."""
-    from analysis.export import FORMATS, export as run_export
+    from analysis.export import FORMATS
+    from analysis.export import export as run_export
     from db.engine import database_url
 
     if fmt not in FORMATS:
@@ -279,7 +280,6 @@ def web(
 ) -> None:
     """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
     import uvicorn
-
     from web.app import create_app
 
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")

@@ -135,7 +135,7 @@ class And:
     children: tuple[Node, ...]
 
     def _split(self) -> tuple[list[Node], list[Node]]:
-        positive = [c for c in self.children if not isinstance(c, Not)]
+        positive: list[Node] = [c for c in self.children if not isinstance(c, Not)]
         negative = [c.child for c in self.children if isinstance(c, Not)]
         if not positive:
             raise QueryError("a query needs at least one term that is not negated")

@@ -68,7 +68,7 @@ def _day_start(day: date) -> datetime:
 def matches(session: Session, query: Node) -> Subquery:
     """(id, score) of every article the query matches; a higher score is a better match."""
     if session.get_bind().dialect.name == "postgresql":
-        document = column("document")
+        document: ColumnElement[Any] = column("document")
         tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query", query.tsquery()))
         return (
             select(column("article_id").label("id"), func.ts_rank_cd(document, tsquery).label("score"))
@@ -76,7 +76,7 @@ def matches(session: Session, query: Node) -> Subquery:
             .where(document.op("@@")(tsquery))
             .subquery("matched")
         )
-    fts = literal_column("articles_fts")
+    fts: ColumnElement[Any] = literal_column("articles_fts")
     return (
         select(
             literal_column("articles_fts.rowid").label("id"),
@@ -114,7 +114,7 @@ def search(
     return total, [(a, s, float(score)) for a, s, score in rows]
 
 
-def month_of(session: Session, value: ColumnElement[Any]) -> ColumnElement[str]:
+def month_of(session: Session, value: Any) -> ColumnElement[str]:
     """'YYYY-MM' of a stored time in Asia/Shanghai (SQLite keeps UTC text; China has had no DST since 1991)."""
     if session.get_bind().dialect.name == "postgresql":
         return func.to_char(func.timezone("Asia/Shanghai", value), "YYYY-MM")

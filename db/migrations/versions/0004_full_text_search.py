@@ -27,11 +27,13 @@ SQLITE = [
       INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, {F}(new.title), {F}(new.body));
     END""",
     f"""CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles BEGIN
-      INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.id, {F}(old.title), {F}(old.body));
+      INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, {F}(old.title), {F}(old.body));
       INSERT INTO articles_fts(rowid, title, body) VALUES (new.id, {F}(new.title), {F}(new.body));
     END""",
     f"""CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
-      INSERT INTO articles_fts(articles_fts, rowid, title, body) VALUES ('delete', old.id, {F}(old.title), {F}(old.body));
+      INSERT INTO articles_fts(articles_fts, rowid, title, body)
+        VALUES ('delete', old.id, {F}(old.title), {F}(old.body));
     END""",
     f"INSERT INTO articles_fts(rowid, title, body) SELECT id, {F}(title), {F}(body) FROM articles",
 ]
@@ -67,7 +69,9 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name == "sqlite":
         # A connection opened outside db/engine.py (the alembic command line) lacks the tokeniser.
-        bind.connection.driver_connection.create_function(F, 1, fts.bigram_text, deterministic=True)
+        driver = bind.connection.driver_connection
+        assert driver is not None
+        driver.create_function(F, 1, fts.bigram_text, deterministic=True)
         for statement in SQLITE:
             op.execute(statement)
     else:
