@@ -280,6 +280,7 @@ def web(
 ) -> None:
     """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
     import uvicorn
+
     from web.app import create_app
 
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")

@@ -159,7 +159,7 @@ def test_trend_by_year_with_site_filter(corpus: tuple[Database, dict[str, int]])
 
 
 def test_curated_variants_count_as_one_term(corpus: tuple[Database, dict[str, int]]) -> None:
-    database, ids = corpus
+    database, _ = corpus
     with database.session() as session:
         rows = trend(session, ["放管服改革"], by="year")
     # 放管服改革 is a variant of 放管服: the seed (放管服) and c (放管服改革) both count, as 放管服.
