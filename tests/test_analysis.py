@@ -258,3 +258,23 @@ def test_document_tokens() -> None:
     assert parse_query("数字政府").fts5() == '"数字 字政 政府"'
     assert replace(Filters(), site="x").site == "x"
     assert len(ARTICLES) == 6
+
+
+def test_trend_chart_draws_chinese_with_the_bundled_font(sqlite_url: str, tmp_path: Path) -> None:
+    import warnings
+
+    from analysis.chart import FONT, trend_chart
+
+    database, _ = build(sqlite_url)
+    try:
+        with database.session() as session:
+            rows = trend(session, ["一网通办", "数字政府"], by="quarter")
+    finally:
+        database.dispose()
+    out = tmp_path / "trend.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font" for every box it draws
+        trend_chart(rows, out, by="quarter")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 10_000
+    assert FONT.stat().st_size > 1_000_000

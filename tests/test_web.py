@@ -107,7 +107,7 @@ def test_other_pages(client: tuple[TestClient, dict[str, int]]) -> None:
 def test_database_is_opened_read_only(client: tuple[TestClient, dict[str, int]]) -> None:
     http, _ = client
     database = http.app.state.database  # type: ignore[attr-defined]
-    with pytest.raises(Exception, match="(?i)read.only|readonly|query_only"), database.session() as session:
+    with pytest.raises(Exception, match=r"(?i)read.only|readonly|query_only"), database.session() as session:
         session.execute(text("UPDATE articles SET title = 'x'"))
 
 
