@@ -1,4 +1,4 @@
-"""Synthetic articles for benchmarks: realistic lengths, dates over ten years, the domain vocabulary rising and falling."""
+"""Synthetic articles for benchmarks: realistic lengths, ten years of dates, domain terms rising and falling."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from crawler.extraction.record import Extracted
 from db.types import SHANGHAI
 
 # Everyday words of government news, written for newsmon; the domain terms come from data/terms/.
-COMMON = (
+COMMON = str(
     "推进 加快 深化 建设 发展 改革 创新 服务 管理 工作 部门 地方 企业 群众 社会 经济 国家 政府 会议 要求 "
     "落实 提升 完善 加强 坚持 实现 推动 全面 重要 能力 体系 机制 水平 质量 领域 项目 平台 数据 信息 技术 "
     "应用 安全 治理 政策 制度 标准 规划 目标 任务 举措 成效 经验 问题 基层 群众 办事 审批 事项 环节 流程 "

@@ -32,7 +32,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--articles", type=int, default=300)
     args = parser.parse_args()
-    texts = [a.body[:2000] for a in synthetic_articles(args.articles * 2) if len(a.body) >= 2000][: args.articles]
+    bodies = [a.body or "" for a in synthetic_articles(args.articles * 3)]
+    texts = [b[:2000] for b in bodies if len(b) >= 2000][: args.articles]
     vocabulary = load_vocabulary()
     own = vocabulary.tokenizer()
     contenders: dict[str, Callable[[str], object]] = {
