@@ -11,12 +11,12 @@ from crawler.extraction.record import Extracted
 from db.types import SHANGHAI
 
 # Everyday words of government news, written for newsmon; the domain terms come from data/terms/.
-COMMON = str(
+COMMON = (  # noqa: SIM905 (a word list reads best as text)
     "推进 加快 深化 建设 发展 改革 创新 服务 管理 工作 部门 地方 企业 群众 社会 经济 国家 政府 会议 要求 "
     "落实 提升 完善 加强 坚持 实现 推动 全面 重要 能力 体系 机制 水平 质量 领域 项目 平台 数据 信息 技术 "
     "应用 安全 治理 政策 制度 标准 规划 目标 任务 举措 成效 经验 问题 基层 群众 办事 审批 事项 环节 流程 "
-    "效率 便利 协同 共享 开放 融合 支撑 保障 统筹 部署 召开 指出 强调 表示 介绍 今年 以来 同时 进一步 "
-    "持续 不断 积极 有效 重点 关键 基础 核心 主要 相关 各级 有关 全省 全市 全国 中央 国务院 工信部"
+    "效率 便利 协同 共享 开放 融合 支撑 保障 统筹 部署 召开 指出 强调 表示 介绍 今年 以来 同时 进一步 持续 "
+    "不断 积极 有效 重点 关键 基础 核心 主要 相关 各级 有关 全省 全市 全国 中央 国务院 工信部 "
 ).split()
 
 
