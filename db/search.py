@@ -257,3 +257,14 @@ def schema_revision(session: Session) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     return MigrationContext.configure(session.connection()).get_current_revision()
+
+
+def scan_count(session: Session, literal: str, filters: Filters) -> int:
+    """Articles whose title or body contains the text, by a plain LIKE scan: the baseline search is measured against."""
+    statement = _filtered(
+        select(func.count(Article.id))
+        .join(Site)
+        .where(or_(Article.title.contains(literal, autoescape=True), Article.body.contains(literal, autoescape=True))),
+        filters,
+    )
+    return session.scalar(statement) or 0
