@@ -40,19 +40,22 @@ def synthetic_articles(count: int, *, seed: int = 8, start_year: int = 2015, yea
     for number in range(count):
         published = start + span * (number / max(count, 1)) + timedelta(minutes=rng.randrange(0, 600))
         weights = _weights(terms, published.year, rng)
+        # An article takes up a few formulations (0–3, weighted by how current each is that year) and repeats
+        # them; so each term is in a few per cent of articles, as in real news, not in every one.
+        topics = rng.choices(terms, weights, k=rng.choice((0, 1, 1, 2, 3)))
         length = int(min(4000, max(600, rng.lognormvariate(7.6, 0.4))))
         sentences, size = [], 0
         while size < length:
             words = rng.choices(COMMON, k=rng.randint(6, 14))
-            for _ in range(rng.choice((0, 0, 1, 1, 2))):
-                words.insert(rng.randrange(len(words) + 1), rng.choices(terms, weights)[0])
+            if topics and rng.random() < 0.15:
+                words.insert(rng.randrange(len(words) + 1), rng.choice(topics))
             sentence = "".join(words) + rng.choice("。。，；")
             sentences.append(sentence)
             size += len(sentence)
         body = "".join(sentences)
         body = "\n".join(body[i : i + 200] for i in range(0, len(body), 200))
         site = number % len(sites)
-        headline = rng.choices(terms, weights)[0]
+        headline = topics[0] if topics else rng.choice(COMMON)
         yield Extracted(
             url=f"http://bench.{sites[site]}/{published:%Y%m%d}/{number}.html",
             site=sites[site],
