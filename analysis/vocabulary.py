@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jieba
 
-from db.fts import CJK, Node, Or, Term
+from db.fts import CJK, Node, Or, QueryError, Term, query_tokens
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ class Vocabulary:
 
     def query(self, term: str) -> Node:
         """A search query matching any spelling of the term."""
-        variants = self.variants(term)
+        variants = [v for v in self.variants(term) if query_tokens(v)[0]]
+        if not variants:
+            raise QueryError(f"{term!r} has no characters or words to search for")
         return Term(variants[0]) if len(variants) == 1 else Or(tuple(Term(v) for v in variants))
 
     def tokenizer(self) -> jieba.Tokenizer:

@@ -85,6 +85,7 @@ def test_trend_page_and_csv(client: tuple[TestClient, dict[str, int]]) -> None:
         "/articles/99999999999999999999",
         "/trends?terms=a,b,c,d,e,f,g",
         "/trends?terms=a&by=week",
+        "/trends?terms=%E3%80%82",  # 。 alone: nothing to count
         "/nowhere",
     ],
 )
