@@ -283,8 +283,13 @@ def web(
 
     from web.app import create_app
 
+    try:
+        app = create_app(db)
+    except (OSError, RuntimeError) as error:
+        fail(f"cannot serve the dashboard: {error}")
+        return
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")
-    uvicorn.run(create_app(db), host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:
