@@ -1,1 +1,1 @@
-"""Analyses over stored articles: reprint clusters (who copied whom)."""
+"""Analysis for analysts: full-text search, vocabulary, term trends, first use, exports, reprint clusters."""

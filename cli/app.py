@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.analysis import register as register_analysis
 from cli.output import console, fail, print_json, print_table, setup_logging
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from db.engine import Database, database_url, open_database
@@ -607,6 +608,8 @@ app.add_typer(schedule.scheduler_app, name="scheduler")
 app.add_typer(ops.alerts_app, name="alerts")
 app.command("status")(ops.status)
 articles_app.command("history")(ops.articles_history)
+
+register_analysis(app)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from db import fts
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+    # The full-text triggers (migration 0005) call this to tokenise titles and bodies.
+    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def make_engine(url: str) -> Engine:
@@ -113,3 +118,25 @@ def open_database(url: str | None = None, *, seed: bool = True) -> Database:
 
         ensure_seed(database)
     return database
+
+
+def _read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor.execute("PRAGMA query_only=ON")
+    else:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        dbapi_connection.commit()
+    cursor.close()
+
+
+def open_read_only(url: str | None = None) -> Database:
+    """Open an existing database for reading only (the dashboard): no migration, no seed, writes refused."""
+    resolved = database_url(url)
+    engine = make_engine(resolved)
+    event.listen(engine, "connect", _read_only)
+    revision = current_revision(engine)
+    if revision != head_revision():
+        engine.dispose()
+        raise RuntimeError(f"the database is at revision {revision}, not {head_revision()}: run `newsmon db upgrade`")
+    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))

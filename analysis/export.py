@@ -1,0 +1,173 @@
+"""Exports of search results (CSV, JSON Lines, Parquet) with a manifest beside each so a figure can be redone."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlalchemy.orm import Session
+
+from analysis.search import check_filters
+from db import search as db_search
+from db.fts import parse_query
+from db.models import Article, Site
+from db.search import Filters
+from db.types import SHANGHAI
+
+Format = Literal["csv", "jsonl", "parquet"]
+FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
+BATCH = 500
+# Every stored field of an article (the raw page bytes stay in the database; its URL is here).
+FIELDS = [
+    "id",
+    "url",
+    "site",
+    "site_name",
+    "title",
+    "published_at",
+    "published_precision",
+    "source",
+    "authors",
+    "editors",
+    "body",
+    "chars",
+    "content_hash",
+    "charset",
+    "field_rules",
+    "warnings",
+    "first_seen_at",
+    "last_seen_at",
+]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_record(article: Article, site: Site) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "url": article.url,
+        "site": site.domain,
+        "site_name": site.name,
+        "title": article.title,
+        "published_at": _iso(article.published_at),
+        "published_precision": article.published_precision,
+        "source": article.source,
+        "authors": article.authors,
+        "editors": article.editors,
+        "body": article.body,
+        "chars": len(article.body),
+        "content_hash": article.content_hash,
+        "charset": article.charset,
+        "field_rules": article.field_rules,
+        "warnings": article.warnings,
+        "first_seen_at": _iso(article.first_seen_at),
+        "last_seen_at": _iso(article.last_seen_at),
+    }
+
+
+def manifest_path(out: Path) -> Path:
+    return out.with_name(out.name + ".manifest.json")
+
+
+def export(
+    session: Session,
+    query_text: str,
+    out: Path,
+    *,
+    fmt: Format = "csv",
+    filters: Filters | None = None,
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Write every article matching the query (best first) to `out`, and `out`.manifest.json beside it.
+
+    Returns the manifest: query, filters, format, when, row count, database revision and URL (no password).
+    """
+    filters = filters or Filters()
+    check_filters(filters)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    node = parse_query(query_text)
+    ids = db_search.matching_ids(session, node, filters)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    batches = (
+        [export_record(a, s) for a, s in db_search.iter_articles(session, ids[i : i + BATCH])]
+        for i in range(0, len(ids), BATCH)
+    )
+    rows = {"csv": _write_csv, "jsonl": _write_jsonl, "parquet": _write_parquet}[fmt](out, batches)
+    manifest = {
+        "file": out.name,
+        "format": fmt,
+        "query": query_text,
+        "filters": filters.to_json(),
+        "rows": rows,
+        "fields": FIELDS,
+        "exported_at": datetime.now(SHANGHAI).isoformat(),
+        "database": database_url,
+        "database_revision": db_search.schema_revision(session),
+        "order": "relevance, then newest",
+    }
+    manifest_path(out).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _flat(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+
+
+def _write_csv(out: Path, batches: Any) -> int:
+    rows = 0
+    # utf-8-sig: Excel, which many analysts open CSVs in, reads Chinese correctly only with the BOM.
+    with out.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, FIELDS)
+        writer.writeheader()
+        for batch in batches:
+            writer.writerows({k: _flat(v) for k, v in row.items()} for row in batch)
+            rows += len(batch)
+    return rows
+
+
+def _write_jsonl(out: Path, batches: Any) -> int:
+    rows = 0
+    with out.open("w", encoding="utf-8") as handle:
+        for batch in batches:
+            for row in batch:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            rows += len(batch)
+    return rows
+
+
+def _write_parquet(out: Path, batches: Any) -> int:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    listed = pa.list_(pa.string())
+    schema = pa.schema(
+        [
+            ("id", pa.int64()),
+            *[(name, pa.string()) for name in ("url", "site", "site_name", "title", "published_at")],
+            *[(name, pa.string()) for name in ("published_precision", "source")],
+            ("authors", listed),
+            ("editors", listed),
+            ("body", pa.string()),
+            ("chars", pa.int64()),
+            *[(name, pa.string()) for name in ("content_hash", "charset", "field_rules")],
+            ("warnings", listed),
+            ("first_seen_at", pa.string()),
+            ("last_seen_at", pa.string()),
+        ]
+    )
+    rows = 0
+    with pq.ParquetWriter(out, schema) as writer:
+        for batch in batches:
+            for row in batch:
+                row["field_rules"] = json.dumps(row["field_rules"], ensure_ascii=False)
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            rows += len(batch)
+        if rows == 0:
+            writer.write_table(schema.empty_table())
+    return rows

@@ -1,0 +1,112 @@
+"""Full-text search: parse the query, run it through the index (db/search.py), highlight where it matched."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db import search as db_search
+from db.fts import CJK, Node, QueryError, parse_query
+from db.queries import article_summary
+from db.search import Filters
+
+SNIPPET_CHARS = 120
+MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
+NOT_YET = {
+    "speaker": "issue 5 (speakers)",
+    "org": "issue 5 (speakers and their organisations)",
+    "kind": "issue 5 (articles.kind)",
+}
+
+
+def check_filters(filters: Filters) -> None:
+    """Refuse filters whose data newsmon does not hold yet, rather than silently ignore them."""
+    for name, issue in NOT_YET.items():
+        if getattr(filters, name):
+            raise QueryError(f"--{name} is not available yet: it needs {issue}")
+    if filters.dedupe not in (None, "none"):
+        raise QueryError("--dedupe reprints is not available yet: it needs issue 10 (reprint links)")
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    total: int
+    limit: int
+    offset: int
+    hits: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"query": self.query, "total": self.total, "limit": self.limit, "offset": self.offset, "hits": self.hits}
+
+
+def search(
+    session: Session, query_text: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0
+) -> SearchPage:
+    """One page of articles matching the query, best first, each with a highlighted snippet.
+
+    Raises QueryError with a message for the user when the query cannot be run.
+    """
+    filters = filters or Filters()
+    check_filters(filters)
+    node = parse_query(query_text)
+    total, rows = db_search.search(session, node, filters, limit=limit, offset=offset)
+    literals = node.literals()
+    hits = [
+        {
+            **article_summary(article, site),
+            "score": round(score, 4),
+            "title_html": highlight(article.title, literals),
+            "snippet": snippet(article.body, literals),
+        }
+        for article, site, score in rows
+    ]
+    return SearchPage(query_text, total, limit, offset, hits)
+
+
+def _pattern(literals: list[str]) -> re.Pattern[str] | None:
+    """A regex for the literal text of the query's terms; Chinese may have been split by spaces in quotes."""
+    parts = []
+    for literal in sorted({lit.strip() for lit in literals if lit.strip()}, key=len, reverse=True):
+        literal = re.sub(f"(?<=[{CJK}])\\s+(?=[{CJK}])", "", literal)
+        parts.append(r"\s*".join(re.escape(ch) for ch in literal if not ch.isspace()))
+    return re.compile("|".join(parts), re.IGNORECASE) if parts else None
+
+
+def highlight(text: str, literals: list[str]) -> str:
+    """HTML-escaped text with every occurrence of the terms wrapped in <mark>."""
+    pattern = _pattern(literals)
+    if pattern is None:
+        return html.escape(text)
+    out, last = [], 0
+    for match in pattern.finditer(text):
+        out += [html.escape(text[last : match.start()]), MARK_OPEN, html.escape(match.group()), MARK_CLOSE]
+        last = match.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def snippet(body: str, literals: list[str], width: int = SNIPPET_CHARS) -> str:
+    """About `width` characters of the body around the first occurrence of a term, highlighted (HTML)."""
+    pattern = _pattern(literals)
+    match = pattern.search(body) if pattern else None
+    start = 0 if match is None else max(0, match.start() - width // 3)
+    end = min(len(body), start + width)
+    piece = body[start:end].replace("\n", " ")
+    return ("…" if start > 0 else "") + highlight(piece, literals) + ("…" if end < len(body) else "")
+
+
+def mark_to_rich(fragment: str) -> str:
+    """A highlighted HTML fragment as Rich markup for the terminal."""
+    from rich.markup import escape
+
+    text = html.unescape(fragment.replace(MARK_OPEN, "\x00").replace(MARK_CLOSE, "\x01"))
+    return escape(text).replace("\x00", "[bold yellow]").replace("\x01", "[/]")
+
+
+def parse(query_text: str) -> Node:
+    return parse_query(query_text)

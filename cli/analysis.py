@@ -1,0 +1,297 @@
+"""Analyst commands: search, trend, first, who, terms, export and the web dashboard."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from cli.output import console, fail, print_json, print_table
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="Database URL (sqlite:///newsmon.db)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+SiteOption = Annotated[str | None, typer.Option(help="Only this site (domain or name: people.com.cn, 人民网).")]
+FromOption = Annotated[
+    datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD).")
+]
+ToOption = Annotated[
+    datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD).")
+]
+SpeakerOption = Annotated[str | None, typer.Option(help="Only this speaker (needs issue 5: not available yet).")]
+OrgOption = Annotated[str | None, typer.Option(help="Only this speaker organisation (needs issue 5).")]
+KindOption = Annotated[str | None, typer.Option(help="Only this kind of article (needs issue 5).")]
+DedupeOption = Annotated[
+    str | None, typer.Option(help="'reprints' keeps one copy of each reprinted article (needs issue 10).")
+]
+TermsFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--terms-file",
+        envvar="NEWSMON_TERMS_FILE",
+        exists=True,
+        dir_okay=False,
+        help="Your own terms (same format as data/terms/egov.txt) added to the curated vocabulary.",
+    ),
+]
+
+
+def _filters(
+    site: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    speaker: str | None = None,
+    org: str | None = None,
+    kind: str | None = None,
+    dedupe: str | None = None,
+) -> Any:
+    from db.search import Filters
+
+    return Filters(
+        site=site,
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        speaker=speaker,
+        org=org,
+        kind=kind,
+        dedupe=dedupe,
+    )
+
+
+def _run(function: Any, db: str | None, *args: Any, **kwargs: Any) -> Any:
+    """Open the database, call one analysis function in a transaction; a bad query is a one-line error."""
+    from cli.app import opened
+    from db.fts import QueryError
+
+    with opened(db) as database, database.session() as session:
+        try:
+            return function(session, *args, **kwargs)
+        except QueryError as error:
+            fail(str(error), code=2)
+
+
+def search(
+    query: Annotated[str, typer.Argument(help='Words or "quoted phrases"; OR, NOT (or -word), parentheses.')],
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    dedupe: DedupeOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many hits.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many hits (paging).")] = 0,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Full-text search over titles and bodies, best match first, with highlighted snippets.
+
+    A word matches as written: 数字政府 finds the four characters together, never 数字 … 政府 apart.
+    """
+    from analysis.search import mark_to_rich
+    from analysis.search import search as run_search
+
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
+    page = _run(run_search, db, query, filters, limit=limit, offset=offset)
+    if json_out:
+        print_json(page.to_json())
+        return
+    console.print(f"{page.total} articles match [bold]{query}[/]", highlight=False)
+    for hit in page.hits:
+        console.print(
+            f"\n[bold]{hit['id']}[/] {mark_to_rich(hit['title_html'])}  "
+            f"[dim]{(hit['published_at'] or '')[:10]} {hit['site_name']} score {hit['score']}[/]",
+            highlight=False,
+        )
+        console.print("   " + mark_to_rich(hit["snippet"]), highlight=False)
+
+
+def trend(
+    terms: Annotated[list[str], typer.Argument(help="One or more terms (curated terms count all their variants).")],
+    by: Annotated[str, typer.Option(help="Period: month, quarter or year.")] = "month",
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    per: Annotated[int, typer.Option(min=1, help="Rate per this many articles of the period.")] = 1000,
+    chart: Annotated[Path | None, typer.Option(help="Also draw the rates as a PNG chart here.")] = None,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Articles and occurrences per period for each term, and articles using it per 1000 of the period."""
+    from analysis.trends import trend as run_trend
+    from analysis.vocabulary import load_vocabulary
+
+    if by not in ("month", "quarter", "year"):
+        fail("--by must be month, quarter or year", code=2)
+    filters = _filters(site, date_from, date_to, speaker, None, kind)
+    rows = _run(run_trend, db, terms, by=by, filters=filters, per=per, vocabulary=load_vocabulary(terms_file))
+    records = [r.to_json() for r in rows]
+    if chart is not None:
+        from analysis.chart import trend_chart
+
+        trend_chart(rows, chart, per=per, by=by)
+        console.print(f"chart written to {chart}", style="dim", highlight=False) if not (json_out or csv_out) else None
+    if json_out:
+        print_json(records)
+    elif csv_out:
+        sys.stdout.write(trend_csv(records))
+    else:
+        print_table(records, ["period", "term", "articles", "occurrences", "total_articles", "rate"])
+
+
+def trend_csv(records: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, ["period", "term", "articles", "occurrences", "total_articles", "rate"])
+    writer.writeheader()
+    writer.writerows(records)
+    return buffer.getvalue()
+
+
+def first(
+    term: Annotated[str, typer.Argument(help="A term (curated terms match all their variants).")],
+    site: SiteOption = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many of the earliest articles.")] = 1,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The earliest article that used a term: when, on which site, from which 来源."""
+    from analysis.trends import first as run_first
+    from analysis.vocabulary import load_vocabulary
+
+    rows = _run(run_first, db, term, filters=_filters(site), limit=limit, vocabulary=load_vocabulary(terms_file))
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        console.print(f"no dated article uses {term}")
+        return
+    print_table(rows, ["id", "published_at", "site_name", "source", "variant", "title", "url"], title=f"first: {term}")
+
+
+def who(
+    term: Annotated[str, typer.Argument(help="A term (curated terms match all their variants).")],
+    site: SiteOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Who uses a term most: by 来源 and site (by speaker once issue 5 adds speakers)."""
+    from analysis.trends import who as run_who
+    from analysis.vocabulary import load_vocabulary
+
+    filters = _filters(site, date_from, date_to)
+    rows = _run(run_who, db, term, filters=filters, limit=limit, vocabulary=load_vocabulary(terms_file))
+    if json_out:
+        print_json(rows)
+    else:
+        print_table(rows, ["source", "site_name", "articles", "occurrences", "first", "last"], title=f"who: {term}")
+
+
+def terms(
+    period_from: Annotated[str, typer.Option("--from", help="Earlier period: 2023, 2023-Q4 or 2023-05.")],
+    period_to: Annotated[str, typer.Option("--to", help="Later period, same forms.")],
+    site: SiteOption = None,
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+    min_articles: Annotated[int, typer.Option(min=1, help="Ignore terms in fewer articles of the later period.")] = 3,
+    sample: Annotated[int, typer.Option(min=1, help="Read at most this many articles per period.")] = 5000,
+    curated: Annotated[bool, typer.Option(help="Only curated terms (data/terms and --terms-file).")] = False,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """The terms rising fastest between two periods (share of articles using them, per 1000)."""
+    from analysis.trends import rising_terms
+    from analysis.vocabulary import load_vocabulary
+
+    report = _run(
+        rising_terms,
+        db,
+        period_from,
+        period_to,
+        filters=_filters(site),
+        limit=limit,
+        min_articles=min_articles,
+        sample=sample,
+        curated_only=curated,
+        vocabulary=load_vocabulary(terms_file),
+    )
+    if json_out:
+        print_json(report)
+        return
+    read = report["articles_read"]
+    print_table(
+        report["terms"],
+        ["term", "curated", "articles_from", "articles_to", "rate_from", "rate_to", "growth"],
+        title=f"rising from {period_from} ({read['from']} articles) to {period_to} ({read['to']} articles)",
+    )
+
+
+def export(
+    query: Annotated[str, typer.Argument(help="A search query (the same syntax as `newsmon search`).")],
+    out: Annotated[Path, typer.Option("--out", help="Output file; the manifest is written beside it.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "csv",
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    dedupe: DedupeOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Export every article matching a query with all its metadata, and a manifest to reproduce it."""
+    from analysis.export import FORMATS
+    from analysis.export import export as run_export
+    from db.engine import database_url
+
+    if fmt not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}", code=2)
+    from sqlalchemy.engine import make_url
+
+    shown = make_url(database_url(db)).render_as_string(hide_password=True)
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
+    manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown)
+    if json_out:
+        print_json(manifest)
+    else:
+        console.print(f"{manifest['rows']} articles written to {out} (manifest {out.name}.manifest.json)")
+
+
+def web(
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 unless you mean to share it.")] = "127.0.0.1",
+    db: DbOption = None,
+) -> None:
+    """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
+    import uvicorn
+
+    from web.app import create_app
+
+    try:
+        app = create_app(db)
+    except (OSError, RuntimeError) as error:
+        fail(f"cannot serve the dashboard: {error}")
+        return
+    console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (search, trend, first, who, terms, export, web):
+        app.command(command.__name__)(command)

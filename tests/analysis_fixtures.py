@@ -1,0 +1,92 @@
+"""A small database with known contents for the analysis and dashboard tests (text the project owns)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crawler.extraction.dates import SHANGHAI
+from crawler.extraction.record import Extracted
+from db.engine import Database, open_database
+from db.store import store_article
+
+# (key, site, published_at, source, title, body). The seed speech (article 1, 2018-05-04, e-gov.org.cn) is there
+# too: it contains 政务公开 twice, 放管服 once and 电子政务, and none of 数字政府, 一网通办, 政务服务.
+ARTICLES = [
+    (
+        "a",
+        "people.com.cn",
+        datetime(2023, 3, 10, 9, 0, tzinfo=SHANGHAI),
+        "人民网-人民日报",
+        "加快建设数字政府",
+        "数字政府建设是推进国家治理现代化的重要举措。\n各地要以数字政府为抓手，提升履职能力。",
+    ),
+    (
+        "b",
+        "people.com.cn",
+        datetime(2023, 7, 1, 10, 0, tzinfo=SHANGHAI),
+        "人民网",
+        "发展数字经济",
+        "数字经济蓬勃发展，政府部门要加强统筹。数字化转型带动产业升级，地方政府积极作为。",
+    ),
+    (
+        "c",
+        "people.com.cn",
+        datetime(2024, 1, 15, 8, 30, tzinfo=SHANGHAI),
+        "人民网-人民日报",
+        "上海推进一网通办",
+        "一网通办让企业和群众少跑腿。深化放管服改革，优化政务服务，一网通办再上新台阶。",
+    ),
+    (
+        "d",
+        "news.cn",
+        datetime(2024, 2, 20, 15, 0, tzinfo=SHANGHAI),
+        "新华社",
+        "推进互联网+政务服务",
+        "全面推进互联网+政务服务，建设数字政府，实现政务服务一网通办。",
+    ),
+    (
+        "e",
+        "news.cn",
+        datetime(2024, 5, 5, 9, 0, tzinfo=SHANGHAI),
+        "新华社",
+        "深化政务公开",
+        "各级政府要深化政务公开，回应社会关切。",
+    ),
+    (
+        "f",
+        "people.com.cn",
+        # 23:30 in Shanghai is 15:30 UTC: it belongs to December 2023, not to January 2024.
+        datetime(2023, 12, 31, 23, 30, tzinfo=SHANGHAI),
+        "人民网",
+        "年终盘点：一网通办",
+        "这一年，一网通办覆盖更多事项。",
+    ),
+]
+
+
+def url_of(key: str, site: str) -> str:
+    host = "politics.people.com.cn" if site == "people.com.cn" else "www.news.cn"
+    return f"http://{host}/analysis/{key}.html"
+
+
+def build(url: str) -> tuple[Database, dict[str, int]]:
+    """Open a new database with the seed and the articles above; returns it and article ids by key."""
+    database = open_database(url)
+    ids = {}
+    with database.session() as session:
+        for key, site, published, source, title, body in ARTICLES:
+            record = Extracted(
+                url=url_of(key, site),
+                site=site,
+                charset="utf-8",
+                title=title,
+                published_at=published,
+                published_precision="minute",
+                source=source,
+                authors=["记者甲"],
+                editors=["编辑乙"],
+                body=body,
+                rules={"title": "test"},
+            )
+            ids[key] = store_article(session, record).article_id
+    return database, ids

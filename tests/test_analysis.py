@@ -1,0 +1,280 @@
+"""Search, trends, first use, who and exports against a small database with known contents (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from analysis.export import export
+from analysis.search import search
+from analysis.trends import first, parse_period, rising_terms, trend, who
+from analysis.vocabulary import load_vocabulary, segment
+from db.engine import Database, head_revision, open_database, upgrade
+from db.fts import QueryError, document_tokens, parse_query
+from db.models import Article
+from db.search import Filters
+from tests.analysis_fixtures import ARTICLES, build
+
+SEED = 1
+
+
+@pytest.fixture
+def corpus(db_url: str) -> Iterator[tuple[Database, dict[str, int]]]:
+    database, ids = build(db_url)
+    try:
+        yield database, ids
+    finally:
+        database.dispose()
+
+
+def _ids(database: Database, query: str, filters: Filters | None = None) -> set[int]:
+    with database.session() as session:
+        page = search(session, query, filters, limit=100)
+    assert page.total == len(page.hits)
+    return {hit["id"] for hit in page.hits}
+
+
+def test_phrase_matches_together_not_apart(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    # b has 数字 and 政府 apart (数字经济 … 政府部门), never 数字政府.
+    assert _ids(database, "数字政府") == {ids["a"], ids["d"]}
+
+
+def test_two_and_one_character_queries(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    assert _ids(database, "政务") == {SEED, ids["c"], ids["d"], ids["e"]}
+    # 切 appears only at the end of a run of Chinese (回应社会关切。): found as the run's last character.
+    assert _ids(database, "切") == {ids["e"]}
+    assert _ids(database, "盘") == {ids["f"]}
+
+
+def test_boolean_operators_and_quotes(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    assert _ids(database, "数字政府 OR 一网通办") == {ids["a"], ids["c"], ids["d"], ids["f"]}
+    assert _ids(database, "数字政府 NOT 互联网") == {ids["a"]}
+    assert _ids(database, "数字政府 -互联网") == {ids["a"]}
+    assert _ids(database, "一网通办 政务服务") == {ids["c"], ids["d"]}
+    assert _ids(database, '"互联网+政务服务"') == {ids["d"]}
+    assert _ids(database, '"数字 政府"') == {ids["a"], ids["d"]}
+    # The seed has 政务公开 but also 互联网.
+    assert _ids(database, "(数字政府 OR 政务公开) NOT 互联网") == {ids["a"], ids["e"]}
+
+
+def test_bad_queries_are_refused_with_a_reason(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    for query in ['"数字政府', "NOT 数字政府", "(数字政府", "，。"]:
+        with pytest.raises(QueryError), database.session() as session:
+            search(session, query)
+
+
+def test_filters_and_paging(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    assert _ids(database, "一网通办", Filters(site="news.cn")) == {ids["d"]}
+    assert _ids(database, "一网通办", Filters(site="people.com.cn")) == {ids["c"], ids["f"]}
+    assert _ids(database, "一网通办", Filters(date_from=date(2024, 1, 1))) == {ids["c"], ids["d"]}
+    assert _ids(database, "一网通办", Filters(date_to=date(2023, 12, 31))) == {ids["f"]}
+    with database.session() as session:
+        pages = [search(session, "政务", limit=2, offset=offset) for offset in (0, 2)]
+    assert [p.total for p in pages] == [4, 4]
+    assert len({h["id"] for p in pages for h in p.hits}) == 4
+
+
+def test_filters_that_need_other_issues_are_refused(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    for filters in (Filters(speaker="谢少锋"), Filters(kind="speech"), Filters(dedupe="reprints")):
+        with pytest.raises(QueryError, match="issue"), database.session() as session:
+            search(session, "政务", filters)
+
+
+def test_ranking_and_highlighted_snippets(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    with database.session() as session:
+        page = search(session, "一网通办")
+    ranked = [h["id"] for h in page.hits]
+    # c has the term in its title and twice in its body, d once in a body of the same length: c ranks higher.
+    assert ranked.index(ids["c"]) < ranked.index(ids["d"])
+    hit = page.hits[ranked.index(ids["c"])]
+    assert hit["title_html"] == "上海推进<mark>一网通办</mark>"
+    assert "<mark>一网通办</mark>让企业和群众少跑腿" in hit["snippet"]
+    scores = [h["score"] for h in page.hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_index_follows_updates(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    with database.session() as session:
+        session.execute(
+            update(Article).where(Article.id == ids["a"]).values(title="加快建设", body="推进政务服务标准化。")
+        )
+    assert _ids(database, "数字政府") == {ids["d"]}
+    assert ids["a"] in _ids(database, "政务服务")
+    with database.session() as session:
+        session.delete(session.get(Article, ids["d"]))
+    assert _ids(database, "数字政府") == set()
+
+
+def test_migration_indexes_existing_articles(db_url: str) -> None:
+    from db.engine import make_engine
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    engine.dispose()
+    database = open_database(db_url)  # migrates to head; the seed was stored before or after, either way indexed
+    try:
+        assert _ids(database, "电子政务") == {SEED}
+    finally:
+        database.dispose()
+
+
+def test_trend_counts_per_month_and_rate(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    with database.session() as session:
+        rows = trend(session, ["一网通办", "数字政府"], by="month")
+    by_key = {(r.period, r.term): r for r in rows}
+    # Continuous months from the seed's (2018-05) to the newest (2024-05), for each term.
+    assert len(rows) == 2 * (6 * 12 + 1)
+    december = by_key[("2023-12", "一网通办")]
+    assert (december.articles, december.occurrences, december.total_articles, december.rate) == (1, 2, 1, 1000.0)
+    january = by_key[("2024-01", "一网通办")]
+    assert (january.articles, january.occurrences, january.total_articles) == (1, 3, 1)
+    assert by_key[("2023-07", "数字政府")].articles == 0  # b has 数字 and 政府 apart only
+
+
+def test_trend_by_year_with_site_filter(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    with database.session() as session:
+        rows = trend(session, ["数字政府"], by="year", per=100)
+        news = trend(session, ["一网通办"], by="quarter", filters=Filters(site="news.cn"))
+    year = {r.period: r for r in rows}
+    assert (year["2023"].articles, year["2023"].total_articles, year["2023"].rate) == (1, 3, 33.333)
+    assert (year["2024"].articles, year["2024"].occurrences, year["2024"].total_articles) == (1, 1, 3)
+    assert [(r.period, r.articles) for r in news] == [("2024-Q1", 1), ("2024-Q2", 0)]
+
+
+def test_curated_variants_count_as_one_term(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    with database.session() as session:
+        rows = trend(session, ["放管服改革"], by="year")
+    # 放管服改革 is a variant of 放管服: the seed (放管服) and c (放管服改革) both count, as 放管服.
+    counted = {r.period: r.articles for r in rows if r.articles}
+    assert counted == {"2018": 1, "2024": 1}
+    assert {r.term for r in rows} == {"放管服"}
+
+
+def test_first_and_who(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, ids = corpus
+    with database.session() as session:
+        earliest = first(session, "一网通办")
+        people = who(session, "一网通办")
+    assert earliest[0]["id"] == ids["f"]
+    assert earliest[0]["published_at"] == "2023-12-31T23:30:00+08:00"
+    assert earliest[0]["site"] == "people.com.cn"
+    assert [(r["source"], r["articles"], r["occurrences"]) for r in people] == [
+        ("人民网", 1, 2),
+        ("人民网-人民日报", 1, 3),
+        ("新华社", 1, 1),
+    ]
+
+
+def test_rising_terms(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    with database.session() as session:
+        report = rising_terms(session, "2023", "2024", min_articles=2, curated_only=True)
+    assert report["articles_read"] == {"from": 3, "to": 3}
+    top = report["terms"][0]
+    assert (top["term"], top["articles_from"], top["articles_to"]) == ("政务服务", 0, 2)
+    assert {t["term"] for t in report["terms"]} == {"政务服务", "一网通办"}
+
+
+def test_parse_period() -> None:
+    assert [d.isoformat()[:10] for d in parse_period("2024-Q4")] == ["2024-10-01", "2025-01-01"]
+    assert [d.isoformat()[:10] for d in parse_period("2024-02")] == ["2024-02-01", "2024-03-01"]
+    with pytest.raises(QueryError):
+        parse_period("2024-13")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_export_with_manifest(corpus: tuple[Database, dict[str, int]], tmp_path: Path, fmt: str) -> None:
+    database, ids = corpus
+    out = tmp_path / f"hits.{fmt}"
+    with database.session() as session:
+        manifest = export(session, "一网通办", out, fmt=fmt, filters=Filters(site="people.com.cn"))  # type: ignore[arg-type]
+    saved = json.loads((tmp_path / f"hits.{fmt}.manifest.json").read_text(encoding="utf-8"))
+    assert saved == manifest
+    assert (saved["rows"], saved["query"], saved["filters"]["site"]) == (2, "一网通办", "people.com.cn")
+    assert saved["database_revision"] == head_revision()
+    if fmt == "csv":
+        rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(out).to_pylist()
+    assert sorted(int(r["id"]) for r in rows) == [ids["c"], ids["f"]]
+    row = next(r for r in rows if int(r["id"]) == ids["c"])
+    assert set(row) == set(saved["fields"])
+    assert row["source"] == "人民网-人民日报"
+    assert row["published_at"] == "2024-01-15T08:30:00+08:00"
+    assert "一网通办让企业和群众少跑腿" in row["body"]
+
+
+def test_tokens_agree_between_python_and_postgresql(pg_url: str) -> None:
+    from sqlalchemy import func
+
+    from db import fts
+
+    samples = ["互联网+政务服务：5G、ＡＩ与数字政府", "政", "", "Digital China 数字中国 2024年"]
+    database = open_database(pg_url, seed=False)
+    try:
+        with database.session() as session:
+            for sample in samples:
+                assert session.scalar(select(func.newsmon_bigrams(sample))) == fts.bigram_text(sample)
+    finally:
+        database.dispose()
+
+
+def test_vocabulary_makes_curated_terms_single_tokens(tmp_path: Path) -> None:
+    vocabulary = load_vocabulary()
+    words = segment(vocabulary, "深化放管服改革，推动互联网+政务服务，建设全国一体化在线政务服务平台。")
+    assert {"放管服改革", "互联网+政务服务", "全国一体化在线政务服务平台"} <= set(words)
+    assert vocabulary.canonical("全国一体化在线政务服务平台") == "一体化在线政务服务平台"
+    mine = tmp_path / "mine.txt"
+    mine.write_text("# 分析员自己的词\n数据局|国家数据局\n", encoding="utf-8")
+    extended = load_vocabulary(mine)
+    assert extended.variants("国家数据局") == ["数据局"]  # 国家数据局 contains 数据局: counted once
+    assert "数据局" in extended.terms
+
+
+def test_document_tokens() -> None:
+    assert document_tokens("数字政府。5G") == ["数字", "字政", "政府", "府", "5g"]
+    assert parse_query("数字政府").fts5() == '"数字 字政 政府"'
+    assert replace(Filters(), site="x").site == "x"
+    assert len(ARTICLES) == 6
+
+
+def test_trend_chart_draws_chinese_with_the_bundled_font(sqlite_url: str, tmp_path: Path) -> None:
+    import warnings
+
+    from analysis.chart import FONT, trend_chart
+
+    database, _ = build(sqlite_url)
+    try:
+        with database.session() as session:
+            rows = trend(session, ["一网通办", "数字政府"], by="quarter")
+    finally:
+        database.dispose()
+    out = tmp_path / "trend.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font" for every box it draws
+        trend_chart(rows, out, by="quarter")
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 10_000
+    assert FONT.stat().st_size > 1_000_000

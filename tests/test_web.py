@@ -1,0 +1,135 @@
+"""The dashboard: pages render Chinese, filters and paging work, bad parameters get a 4xx page, never a 500."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.analysis_fixtures import build
+from web.app import create_app
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = build(db_url)
+    database.dispose()
+    app = create_app(db_url)
+    with TestClient(app) as test_client:
+        yield test_client, ids
+    app.state.database.dispose()
+
+
+def test_search_page_highlights_and_filters(client: tuple[TestClient, dict[str, int]]) -> None:
+    http, ids = client
+    page = http.get("/search", params={"q": "一网通办"})
+    assert page.status_code == 200
+    assert "text/html" in page.headers["content-type"]
+    assert '<p id="total">3 篇文章' in page.text
+    assert "上海推进<mark>一网通办</mark>" in page.text
+    assert f'href="/articles/{ids["c"]}"' in page.text
+    only_news = http.get("/search", params={"q": "一网通办", "site": "news.cn"})
+    assert '<p id="total">1 篇文章' in only_news.text
+    dated = http.get("/search", params={"q": "一网通办", "from": "2024-01-01", "to": "2024-12-31"})
+    assert '<p id="total">2 篇文章' in dated.text
+
+
+def test_search_paging(client: tuple[TestClient, dict[str, int]], monkeypatch: pytest.MonkeyPatch) -> None:
+    http, _ = client
+    monkeypatch.setattr("web.app.PAGE_SIZE", 2)
+    first = http.get("/search", params={"q": "政务"})
+    assert "第 1 / 2 页" in first.text and 'id="next"' in first.text
+    second = http.get("/search", params={"q": "政务", "page": 2})
+    assert "第 2 / 2 页" in second.text and 'id="next"' not in second.text
+    assert second.text.count('class="hit"') == 2
+
+
+def test_article_page(client: tuple[TestClient, dict[str, int]]) -> None:
+    http, ids = client
+    page = http.get(f"/articles/{ids['d']}")
+    assert page.status_code == 200
+    assert '<h1 id="title">推进互联网+政务服务</h1>' in page.text
+    assert "新华社" in page.text and "全面推进互联网+政务服务" in page.text
+    assert http.get("/articles/999999").status_code == 404
+
+
+def test_trend_page_and_csv(client: tuple[TestClient, dict[str, int]]) -> None:
+    http, _ = client
+    page = http.get("/trends", params={"terms": "一网通办,数字政府", "by": "year"})
+    assert page.status_code == 200
+    assert '<script src="/static/chart.umd.min.js"></script>' in page.text
+    assert '"periods": ["2018", "2019", "2020", "2021", "2022", "2023", "2024"]' in page.text
+    assert http.get("/static/chart.umd.min.js").status_code == 200
+    download = http.get("/trends.csv", params={"terms": "一网通办", "by": "year"})
+    assert download.headers["content-type"].startswith("text/csv")
+    assert "2023,一网通办,1,2,3,333.333" in download.text.splitlines()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=%22%E6%95%B0%E5%AD%97",  # unbalanced quote
+        "/search?q=NOT%20x",
+        "/search?q=" + "政" * 201,
+        "/search?q=a&page=abc",
+        "/search?q=a&page=0",
+        "/search?q=a&page=100000",
+        "/search?q=a&from=2024-13-40",
+        "/articles/abc",
+        "/articles/99999999999999999999",
+        "/trends?terms=a,b,c,d,e,f,g",
+        "/trends?terms=a&by=week",
+        "/trends?terms=%E3%80%82",  # 。 alone: nothing to count
+        "/nowhere",
+    ],
+)
+def test_bad_parameters_get_a_4xx_page(client: tuple[TestClient, dict[str, int]], path: str) -> None:
+    http, _ = client
+    response = http.get(path)
+    assert 400 <= response.status_code < 500, response.text
+    assert "Traceback" not in response.text
+    assert 'id="error-message"' in response.text
+
+
+def test_other_pages(client: tuple[TestClient, dict[str, int]]) -> None:
+    http, _ = client
+    ops = http.get("/ops")
+    assert ops.status_code == 200 and "people.com.cn" in ops.text and "中国电子政务网" in ops.text
+    assert http.get("/speakers").status_code == 200
+    assert http.get("/", follow_redirects=False).headers["location"] == "/search"
+
+
+def test_database_is_opened_read_only(client: tuple[TestClient, dict[str, int]]) -> None:
+    http, _ = client
+    database = http.app.state.database  # type: ignore[attr-defined]
+    with pytest.raises(Exception, match=r"(?i)read.only|readonly|query_only"), database.session() as session:
+        session.execute(text("UPDATE articles SET title = 'x'"))
+
+
+def test_real_server_on_loopback(sqlite_url: str) -> None:
+    build(sqlite_url)[0].dispose()
+    app = create_app(sqlite_url)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (server.started and server.servers):
+            assert time.monotonic() < deadline, "server did not start"
+            thread.join(0.05)
+        host, port = server.servers[0].sockets[0].getsockname()[:2]
+        assert host == "127.0.0.1"
+        response = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "数字政府"}, timeout=10)
+        assert response.status_code == 200
+        assert '<p id="total">2 篇文章' in response.text
+        assert response.headers["content-type"] == "text/html; charset=utf-8"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        app.state.database.dispose()

@@ -1,0 +1,1 @@
+"""The read-only analyst dashboard: FastAPI with server-rendered Jinja2 pages."""
