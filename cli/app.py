@@ -139,9 +139,13 @@ def crawl(
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
+    distributed: Annotated[
+        bool, typer.Option(help="Seed a crawl shared over Redis (REDIS_URL) and work on it; see `newsmon worker`.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Crawl one site's columns into the database and record the run."""
+    from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, resolve_spider, run_crawl
     from db.queries import get_run
 
@@ -169,6 +173,7 @@ def crawl(
                     trigger=trigger,
                     max_list_pages=max_list_pages,
                     log_level=logging.getLevelName(logging.getLogger().level),
+                    distributed=options_from_env("seeder") if distributed else None,
                 ),
             )
     if run_id is None:
@@ -455,6 +460,11 @@ def extract(
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
+
+
+from cli.distributed import worker  # noqa: E402  (registered last: it reuses this module's helpers)
+
+app.command()(worker)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.distributed import DistributedOptions
 from db.engine import database_url
 
 
@@ -44,6 +45,7 @@ class CrawlOptions:
     trigger: str = "manual"
     log_level: str = "WARNING"
     polite: bool | None = None  # None: polite, except against a local mirror
+    distributed: DistributedOptions | None = None  # take part in a crawl shared over Redis (scrapy-redis)
 
 
 def run_crawl(spider: str, options: CrawlOptions) -> int | None:
@@ -64,6 +66,8 @@ def run_crawl(spider: str, options: CrawlOptions) -> int | None:
         if not options.polite:
             # The mirror is our own server on loopback: no need to wait between requests.
             overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+    if options.distributed:
+        overrides.update(options.distributed.settings())
     process = CrawlerProcess(project_settings(**overrides))
     crawler = process.create_crawler(spider)
     process.crawl(crawler)

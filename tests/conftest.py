@@ -14,6 +14,11 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 MIRROR_SITE = ROOT / "mirror" / "site"
 PG_BASE = os.environ.get("NEWSMON_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+# The database a test gets when it does not ask for both: SQLite, or PostgreSQL for the second pass of
+# `make test` (NEWSMON_TEST_BACKEND=postgresql), so the whole suite runs on both.
+BACKEND = os.environ.get("NEWSMON_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    raise ValueError(f"NEWSMON_TEST_BACKEND must be sqlite or postgresql, not {BACKEND!r}")
 
 
 def need_corpus() -> Path:
@@ -57,8 +62,39 @@ def pg_url(pg_available: None) -> Iterator[str]:
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
+def default_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's database: a SQLite file, or a fresh PostgreSQL schema when NEWSMON_TEST_BACKEND=postgresql."""
+    if BACKEND == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
     return f"sqlite:///{tmp_path / 'newsmon.db'}"
+
+
+@pytest.fixture
+def sqlite_url(default_db_url: str) -> str:
+    """The older name of default_db_url: SQLite unless the suite runs on PostgreSQL."""
+    return default_db_url
+
+
+@pytest.fixture(autouse=True)
+def _default_database_env(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the PostgreSQL pass, commands run without --db use the test's own schema, not ./newsmon.db."""
+    if BACKEND == "postgresql":
+        monkeypatch.setenv("NEWSMON_DATABASE_URL", str(request.getfixturevalue("default_db_url")))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, tests that name their databases (db_url, pg_url) are left out: the first pass
+    already ran them on both."""
+    if BACKEND != "postgresql":
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        (dropped if "db_url" in names or "pg_url" in names else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
