@@ -93,7 +93,7 @@ class Cluster:
             **os.environ,
             "REDIS_URL": REDIS_URL,
             "NEWSMON_REDIS_PREFIX": prefix,
-            "NEWSMON_MAX_IDLE": "6",
+            "NEWSMON_MAX_IDLE": "5",
             "NEWSMON_LEASE_TIMEOUT": str(lease_timeout),
         }
         self.prefix = prefix
@@ -123,11 +123,11 @@ class Cluster:
             return sum(int(client.hlen(f"{self.prefix}:people:leases:{w}")) for w in self.workers() if f":{pid}:" in w)
 
     def start_three(self) -> None:
-        """Two workers first (they wait for work), then the seeder."""
-        self.start("worker")
-        self.start("worker")
-        wait_for(lambda: len(self.workers()) == 2, 120, "two workers to join")
+        """The seeder first; two workers join once it has started the crawl."""
         self.start("crawl", "--distributed")
+        wait_for(lambda: len(self.workers()) == 1, 120, "the seeder to start the crawl")
+        self.start("worker")
+        self.start("worker")
 
     def finish(self, timeout: float = 240) -> list[dict[str, Any]]:
         runs = []
@@ -187,7 +187,7 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
         cluster = Cluster(server.url, pg_url, redis_prefix, lease_timeout=4)
         try:
             cluster.start_three()
-            victim = cluster.processes[0]
+            victim = cluster.processes[1]
             # Kill it while it holds requests and the crawl is well under way.
             wait_for(
                 lambda: cluster.leases(victim.pid) > 0 and len(server.page_hits()) > 40,
