@@ -209,7 +209,7 @@ class LeasingScheduler(Scheduler):
             self.df.log(request, self.spider)
             return False
         if self.stats:
-            self.stats.inc_value("scheduler/enqueued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/enqueued/redis")
         return True
 
     def next_request(self) -> Request | None:
@@ -220,7 +220,7 @@ class LeasingScheduler(Scheduler):
         request: Request = self.queue._decode_request(data)
         self._leases[request] = data
         if self.stats:
-            self.stats.inc_value("scheduler/dequeued/redis", spider=self.spider)
+            self.stats.inc_value("scheduler/dequeued/redis")
         return request
 
     def release_finished(self) -> None:
@@ -247,7 +247,7 @@ class LeasingScheduler(Scheduler):
                 log.warning("worker %s is gone: %d of its requests are back in the queue", worker, count)
                 returned += count
                 if self.stats:
-                    self.stats.inc_value("newsmon/requests_reclaimed", count, spider=self.spider)
+                    self.stats.inc_value("newsmon/requests_reclaimed", count)
         return returned
 
     def _leased_anywhere(self) -> int:

@@ -65,7 +65,7 @@ def run_crawl(spider: str, options: CrawlOptions) -> int | None:
         overrides["DOWNLOAD_HANDLERS"] = {"http": handler, "https": handler}
         if not options.polite:
             # The mirror is our own server on loopback: no need to wait between requests.
-            overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+            overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16)
     if options.distributed:
         overrides.update(options.distributed.settings())
     process = CrawlerProcess(project_settings(**overrides))
