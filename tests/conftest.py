@@ -70,9 +70,9 @@ def default_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def sqlite_url(default_db_url: str) -> str:
-    """The older name of default_db_url: SQLite unless the suite runs on PostgreSQL."""
-    return default_db_url
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file, on both passes: for tests about SQLite itself (use default_db_url otherwise)."""
+    return f"sqlite:///{tmp_path / 'newsmon.db'}"
 
 
 @pytest.fixture(autouse=True)
@@ -83,15 +83,16 @@ def _default_database_env(request: pytest.FixtureRequest, monkeypatch: pytest.Mo
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL pass, tests that name their databases (db_url, pg_url) are left out: the first pass
-    already ran them on both."""
+    """On the PostgreSQL pass, tests that name their database (db_url, pg_url, sqlite_url) are left out: the
+    first pass already ran them."""
     if BACKEND != "postgresql":
         return
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
     for item in items:
         names = getattr(item, "fixturenames", ())
-        (dropped if "db_url" in names or "pg_url" in names else kept).append(item)
+        named = {"db_url", "pg_url", "sqlite_url"} & set(names)
+        (dropped if named else kept).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

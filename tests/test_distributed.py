@@ -207,3 +207,20 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
     urls = stored(pg_url)
     assert set(big_mirror.article_urls) <= set(urls)
     assert len(urls) == len(big_mirror.article_urls) + 1
+
+
+def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -> None:
+    from crawler.runs import run_outcome
+
+    assert run_outcome({}, "finished", distributed=True) == (
+        "finished",
+        "this worker found no work in the shared queue",
+    )
+    unreachable = {
+        "downloader/exception_count": 3,
+        "downloader/exception_type_count/builtins.ConnectionRefusedError": 3,
+    }
+    assert run_outcome(unreachable, "finished", distributed=True)[0] == "failed"
+    # A worker gets article pages without the list pages that led to them: not a failure.
+    assert run_outcome({"response_received_count": 5}, "finished", distributed=True) == ("finished", None)
+    assert run_outcome({"response_received_count": 5}, "finished")[0] == "failed"
