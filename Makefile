@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck unit eval clean
+.PHONY: install demo test lint typecheck unit unit-pg eval clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,11 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+# The suite again with PostgreSQL as every test's default database (tests naming db_url/pg_url ran on both).
+unit-pg: install
+	NEWSMON_TEST_BACKEND=postgresql $(BIN)/pytest -q
+
+test: lint typecheck unit unit-pg
 
 # Extraction scores on the gold corpus (needs ../shared/corpus).
 eval: install

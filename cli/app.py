@@ -161,6 +161,9 @@ def crawl(
             help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
         ),
     ] = None,
+    distributed: Annotated[
+        bool, typer.Option(help="Seed a crawl shared over Redis (REDIS_URL) and work on it; see `newsmon worker`.")
+    ] = False,
     json_out: JsonOption = False,
 ) -> None:
     """Crawl sites' columns into the database, all in one process, and record a run per site.
@@ -168,6 +171,7 @@ def crawl(
     With one site, --json prints its run; with several (or `all`), a list of runs. A crawl that was stopped or
     killed half-way is carried on by the next crawl of the same site.
     """
+    from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, resolve_spiders, run_crawls
     from db.queries import get_run
 
@@ -199,6 +203,7 @@ def crawl(
                     recheck_days=recheck_days,
                     log_level=logging.getLevelName(logging.getLogger().level),
                     state_dir=state_dir,
+                    distributed=options_from_env("seeder") if distributed else None,
                 ),
             )
     if any(run_id is None for run_id in run_ids):
@@ -610,6 +615,10 @@ app.command("status")(ops.status)
 articles_app.command("history")(ops.articles_history)
 
 register_analysis(app)
+
+from cli.distributed import worker  # noqa: E402  (registered last: it reuses this module's helpers)
+
+app.command()(worker)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
+from crawler.distributed import DistributedOptions
 from crawler.jobs import SiteJob, state_dir
 from db.engine import database_url, open_database
 from db.queries import get_run, last_run
@@ -54,6 +55,7 @@ class CrawlOptions:
     log_level: str = "WARNING"
     polite: bool | None = None  # None: polite, except against a local mirror
     state_dir: str | None = None  # crawl state (job directories, locks); see crawler/jobs.py
+    distributed: DistributedOptions | None = None  # take part in a crawl shared over Redis (scrapy-redis)
 
 
 def resolve_spiders(names: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -98,26 +100,31 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
     names = spider_names()
     loader = SpiderLoader.from_settings(project_settings())
     with ExitStack() as stack:
-        plans: list[tuple[str, SiteJob, int | None]] = []
+        plans: list[tuple[str, SiteJob | None, int | None]] = []
         for spider in spiders:
+            if options.distributed:
+                # A distributed worker's queue lives in Redis and is shared: no local job dir, lock or resume.
+                plans.append((spider, None, None))
+                continue
             job = stack.enter_context(SiteJob(state_dir(url, options.state_dir), spider))
             plans.append((spider, job, _prepare_job(url, names.get(spider, spider), job)))
         process = CrawlerProcess(project_settings(**_overrides(options, url)))
         crawlers = []
         for spider, job, resumed_from in plans:
-            settings = project_settings(
-                **_overrides(options, url),
-                JOBDIR=str(job.job_dir),
-                NEWSMON_RESUME=resumed_from is not None,
-                NEWSMON_RESUMED_FROM=resumed_from,
-            )
-            crawler = Crawler(loader.load(spider), settings)
+            per_spider: dict[str, object] = {}
+            if job is not None:
+                per_spider = {
+                    "JOBDIR": str(job.job_dir),
+                    "NEWSMON_RESUME": resumed_from is not None,
+                    "NEWSMON_RESUMED_FROM": resumed_from,
+                }
+            crawler = Crawler(loader.load(spider), project_settings(**_overrides(options, url), **per_spider))
             process.crawl(crawler)
             crawlers.append(crawler)
         process.start()
         run_ids: list[int | None] = [getattr(crawler.spider, "run_id", None) for crawler in crawlers]
         for (_, job, _), run_id in zip(plans, run_ids, strict=True):
-            if run_id is not None and _run_status(url, run_id) != "interrupted":
+            if job is not None and run_id is not None and _run_status(url, run_id) != "interrupted":
                 job.clear()  # nothing to carry on: the next crawl starts from the columns
         return run_ids
 
@@ -168,5 +175,7 @@ def _overrides(options: CrawlOptions, url: str) -> dict[str, object]:
         overrides["DOWNLOAD_HANDLERS"] = {"http": handler, "https": handler}
         if not options.polite:
             # The mirror is our own server on loopback: no need to wait between requests.
-            overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False)
+            overrides.update(DOWNLOAD_DELAY=0, AUTOTHROTTLE_ENABLED=False, CONCURRENT_REQUESTS_PER_DOMAIN=16)
+    if options.distributed:
+        overrides.update(options.distributed.settings())
     return overrides

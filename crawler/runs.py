@@ -66,16 +66,22 @@ def field_coverage(stats: dict[str, Any]) -> dict[str, Any]:
     return coverage
 
 
-def run_outcome(stats: dict[str, Any], reason: str) -> tuple[str, str | None]:
-    """(status, message): failed when no page could be fetched at all, interrupted when stopped early."""
+def run_outcome(stats: dict[str, Any], reason: str, *, distributed: bool = False) -> tuple[str, str | None]:
+    """(status, message): failed when no page could be fetched at all, interrupted when stopped early.
+
+    A worker of a distributed crawl may get no list page, or no page at all, while the others do the work.
+    """
     counts = run_counts(stats)
-    if counts["pages_fetched"] == 0:
+    idle_worker = distributed and counts["pages_fetched"] == 0 and counts["http_errors"] == 0
+    if counts["pages_fetched"] == 0 and not idle_worker:
         errors = sorted(k.rsplit("/", 1)[1] for k in stats if k.startswith("downloader/exception_type_count/"))
         detail = ", ".join(e.rsplit(".", 1)[-1] for e in errors) or "no response"
         return "failed", f"site unreachable: no page could be fetched ({detail})"
     if reason != "finished":
         return "interrupted", f"crawl stopped early: {reason}"
-    if int(stats.get("newsmon/list_pages", 0)) == 0:
+    if idle_worker:
+        return "finished", "this worker found no work in the shared queue"
+    if int(stats.get("newsmon/list_pages", 0)) == 0 and not distributed:
         return "failed", "no list page of the site's columns could be read"
     return "finished", None
 
@@ -109,7 +115,8 @@ class CrawlRunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
-        status, message = run_outcome(stats, reason)
+        distributed = bool(self.crawler.settings.get("NEWSMON_DISTRIBUTED"))
+        status, message = run_outcome(stats, reason, distributed=distributed)
         counts = run_counts(stats)
         kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
         database = database_for(self.crawler)

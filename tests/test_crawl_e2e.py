@@ -59,25 +59,25 @@ def count(db_url: str, model: Any, *where: Any) -> int:
         database.dispose()
 
 
-def test_crawl_stores_every_article_once_and_recrawl_adds_nothing(mirror: Path, sqlite_url: str) -> None:
+def test_crawl_stores_every_article_once_and_recrawl_adds_nothing(mirror: Path, default_db_url: str) -> None:
     expected = mirror_articles(mirror)
     assert len(expected) >= 8
-    run = crawl(mirror, sqlite_url)
+    run = crawl(mirror, default_db_url)
     assert run["status"] == "finished"
     assert run["articles_new"] == len(expected)
     assert run["pages_failed"] == 0
-    assert count(sqlite_url, Article) == len(expected) + 1  # plus the seed, article 1
-    assert count(sqlite_url, Article, Article.url.in_(expected)) == len(expected)
+    assert count(default_db_url, Article) == len(expected) + 1  # plus the seed, article 1
+    assert count(default_db_url, Article, Article.url.in_(expected)) == len(expected)
 
-    again = crawl(mirror, sqlite_url)
+    again = crawl(mirror, default_db_url)
     assert again["status"] == "finished"
     assert again["articles_new"] == 0
-    assert count(sqlite_url, Article) == len(expected) + 1
-    assert count(sqlite_url, RawPage) == len(expected)  # unchanged bytes kept once
+    assert count(default_db_url, Article) == len(expected) + 1
+    assert count(default_db_url, RawPage) == len(expected)  # unchanged bytes kept once
 
 
-def test_recrawl_fetches_only_new_articles(mirror: Path, sqlite_url: str) -> None:
-    crawl(mirror, sqlite_url)
+def test_recrawl_fetches_only_new_articles(mirror: Path, default_db_url: str) -> None:
+    crawl(mirror, default_db_url)
     # A new article appears at the top of the column's first page.
     column = mirror / "politics.people.com.cn" / "GB" / "1024" / "index.html"
     donor = sorted(
@@ -97,27 +97,27 @@ def test_recrawl_fetches_only_new_articles(mirror: Path, sqlite_url: str) -> Non
         1,
     )
     column.write_bytes(html.encode("gb18030"))
-    run = crawl(mirror, sqlite_url)
+    run = crawl(mirror, default_db_url)
     assert run["articles_new"] == 1
     # Each column's first page lists known URLs, so no column went on to index2.html.
     assert run["stats"]["newsmon/list_pages"] == len(PeopleSpider.columns)
 
 
-def test_broken_page_is_recorded_and_the_crawl_goes_on(mirror: Path, sqlite_url: str) -> None:
+def test_broken_page_is_recorded_and_the_crawl_goes_on(mirror: Path, default_db_url: str) -> None:
     expected = mirror_articles(mirror)
     broken_url = sorted(expected)[0]
     broken = mirror / broken_url.removeprefix("http://")
     broken.write_bytes(
         "<html><head><title>维护中</title></head><body><div>页面维护中</div></body></html>".encode("gb18030")
     )
-    run = crawl(mirror, sqlite_url)
+    run = crawl(mirror, default_db_url)
     assert run["status"] == "finished"
     assert run["articles_new"] == len(expected) - 1
     assert run["pages_failed"] == 1
     failed = run["failed_pages"]
     assert [f["url"] for f in failed] == [broken_url]
     assert failed[0]["reason"].startswith("extraction failed")
-    database = open_database(sqlite_url)
+    database = open_database(default_db_url)
     try:
         with database.session() as session:
             row = session.scalars(select(FailedPage)).one()
@@ -126,18 +126,18 @@ def test_broken_page_is_recorded_and_the_crawl_goes_on(mirror: Path, sqlite_url:
         database.dispose()
 
 
-def test_missing_article_is_a_failed_page_with_http_status(mirror: Path, sqlite_url: str) -> None:
+def test_missing_article_is_a_failed_page_with_http_status(mirror: Path, default_db_url: str) -> None:
     expected = mirror_articles(mirror)
     gone_url = sorted(expected)[-1]
     (mirror / gone_url.removeprefix("http://")).unlink()
-    run = crawl(mirror, sqlite_url)
+    run = crawl(mirror, default_db_url)
     assert run["status"] == "finished"
     assert {f["url"]: f["http_status"] for f in run["failed_pages"]} == {gone_url: 404}
     assert run["http_errors"] >= 1
 
 
-def test_unreachable_site_fails_the_run_with_a_message(sqlite_url: str) -> None:
-    result = newsmon("crawl", "people", "--mirror", "http://127.0.0.1:9", "--db", sqlite_url, "--json", check=False)
+def test_unreachable_site_fails_the_run_with_a_message(default_db_url: str) -> None:
+    result = newsmon("crawl", "people", "--mirror", "http://127.0.0.1:9", "--db", default_db_url, "--json", check=False)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     run = json.loads(result.stdout)
@@ -145,11 +145,11 @@ def test_unreachable_site_fails_the_run_with_a_message(sqlite_url: str) -> None:
     assert "unreachable" in run["message"]
 
 
-def test_multi_page_article_is_stitched(mirror: Path, sqlite_url: str) -> None:
-    crawl(mirror, sqlite_url)
+def test_multi_page_article_is_stitched(mirror: Path, default_db_url: str) -> None:
+    crawl(mirror, default_db_url)
     continuation = next(mirror.glob("*.people.com.cn/**/*-2.html"))
     first_url = "http://" + re.sub(r"-2\.html$", ".html", continuation.relative_to(mirror).as_posix())
-    database = open_database(sqlite_url)
+    database = open_database(default_db_url)
     try:
         with database.session() as session:
             article = session.scalars(select(Article).where(Article.url == first_url)).one()
@@ -171,7 +171,7 @@ def test_crawl_into_postgresql(mirror: Path, pg_url: str) -> None:
     assert count(pg_url, Article) == len(expected) + 1
 
 
-def test_extractor_crash_is_a_failed_page_not_a_lost_one(mirror: Path, sqlite_url: str, monkeypatch: Any) -> None:
+def test_extractor_crash_is_a_failed_page_not_a_lost_one(mirror: Path, default_db_url: str, monkeypatch: Any) -> None:
     """A bug in extraction on one page: the page is kept as failed with the error, the others are stored."""
     expected = mirror_articles(mirror)
     crashing = sorted(expected)[0]
@@ -189,7 +189,7 @@ def test_extractor_crash_is_a_failed_page_not_a_lost_one(mirror: Path, sqlite_ur
         encoding="utf-8",
     )
     monkeypatch.setenv("PYTHONPATH", str(mirror.parent))
-    run = crawl(mirror, sqlite_url)
+    run = crawl(mirror, default_db_url)
     assert run["status"] == "finished"
     assert run["articles_new"] == len(expected) - 1
     assert [(f["url"], f["reason"]) for f in run["failed_pages"]] == [

@@ -1,0 +1,93 @@
+"""`newsmon worker`: one worker of a crawl shared over Redis (scrapy-redis), storing into the shared database."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from cli.output import console, fail, print_json
+
+RedisOption = Annotated[
+    str | None,
+    typer.Option("--redis", envvar="REDIS_URL", show_envvar=True, help="Redis URL (redis://127.0.0.1:6379/0)."),
+]
+
+
+def worker(
+    site: Annotated[str, typer.Argument(help="Spider name or site domain whose shared queue to work on.")],
+    db: Annotated[
+        str | None,
+        typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="The shared database URL."),
+    ] = None,
+    redis: RedisOption = None,
+    prefix: Annotated[
+        str | None,
+        typer.Option(envvar="NEWSMON_REDIS_PREFIX", show_envvar=True, help="Namespace of the Redis keys (newsmon)."),
+    ] = None,
+    max_idle: Annotated[
+        int | None,
+        typer.Option(
+            envvar="NEWSMON_MAX_IDLE", show_envvar=True, help="Exit after this many seconds with no work (30)."
+        ),
+    ] = None,
+    lease_timeout: Annotated[
+        float | None,
+        typer.Option(
+            envvar="NEWSMON_LEASE_TIMEOUT",
+            show_envvar=True,
+            help="Seconds without a heartbeat before a worker's requests go back to the queue (30).",
+        ),
+    ] = None,
+    mirror: Annotated[
+        str | None, typer.Option(envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server.")
+    ] = None,
+    full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (as the seeder).")] = False,
+    max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column (as the seeder).")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the worker's run as JSON.")] = False,
+) -> None:
+    """Work on SITE's shared crawl queue until it has been empty for --max-idle seconds.
+
+    Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
+    --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
+    """
+    from cli.app import _print_run, opened
+    from crawler.distributed import options_from_env
+    from crawler.run import CrawlOptions, resolve_spider, run_crawl, spider_names
+    from db.queries import get_run
+
+    spider = resolve_spider(site)
+    if spider is None:
+        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}")
+        return
+    with opened(db):
+        pass  # migrate before Scrapy starts, so a bad URL fails here with a clear message
+    distributed = options_from_env(
+        "worker", redis_url=redis, prefix=prefix, max_idle=max_idle, lease_timeout=lease_timeout
+    )
+    with console.status(f"working on the shared queue of {site}…", spinner="dots"):
+        run_id = run_crawl(
+            spider,
+            CrawlOptions(
+                db_url=db,
+                mirror=mirror,
+                full=full,
+                max_list_pages=max_list_pages,
+                trigger="worker",
+                log_level=logging.getLevelName(logging.getLogger().level),
+                distributed=distributed,
+            ),
+        )
+    if run_id is None:
+        fail("the worker did not start (see the log above)")
+        return
+    with opened(db) as database, database.session() as session:
+        run = get_run(session, run_id)
+    assert run is not None
+    if json_out:
+        print_json(run)
+    else:
+        _print_run(run)
+    if run["status"] == "failed":
+        raise typer.Exit(1)

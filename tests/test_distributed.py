@@ -1,0 +1,226 @@
+"""Distributed crawls: worker processes sharing one scrapy-redis queue on the real Redis, over the mirror."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from crawler.distributed import DEFAULT_REDIS_URL
+from db.engine import open_database
+from db.models import Article
+from mirror.scaled import ScaledMirror, build_scaled
+from mirror.serve import MirrorServer
+
+pytestmark = pytest.mark.redis
+
+REDIS_URL = os.environ.get("NEWSMON_TEST_REDIS", DEFAULT_REDIS_URL)
+
+
+class CountingMirror(MirrorServer):
+    """The mirror server, counting how often each real URL was asked for."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root, port=0)
+        self.hits: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
+        with self._lock:
+            self.hits["http:/" + target.split("?", 1)[0]] += 1
+        return super().resolve(target)
+
+    def page_hits(self) -> Counter[str]:
+        with self._lock:
+            return Counter({url: n for url, n in self.hits.items() if not url.endswith("/robots.txt")})
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A key namespace of its own on the real Redis server, deleted after the test."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis server at {REDIS_URL}: {error}")
+    prefix = f"newsmon-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def big_mirror(tmp_path_factory: pytest.TempPathFactory) -> ScaledMirror:
+    return build_scaled(tmp_path_factory.mktemp("scaled"), 240, per_list_page=20)
+
+
+def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    """Poll `condition` until it returns something truthy, failing after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class Cluster:
+    """Worker processes of one distributed crawl: `newsmon crawl --distributed` plus `newsmon worker`s."""
+
+    def __init__(self, mirror_url: str, db_url: str, prefix: str, lease_timeout: float) -> None:
+        self.common = ["--mirror", mirror_url, "--db", db_url, "--json", "--max-list-pages", "1000"]
+        self.env = {
+            **os.environ,
+            "REDIS_URL": REDIS_URL,
+            "NEWSMON_REDIS_PREFIX": prefix,
+            "NEWSMON_MAX_IDLE": "5",
+            "NEWSMON_LEASE_TIMEOUT": str(lease_timeout),
+        }
+        self.prefix = prefix
+        self.processes: list[subprocess.Popen[str]] = []
+
+    def start(self, *command: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli", *command, "people", *self.common],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def workers(self) -> list[str]:
+        import redis
+
+        with redis.Redis.from_url(REDIS_URL) as client:
+            return [w.decode() for w in client.smembers(f"{self.prefix}:people:workers")]
+
+    def leases(self, pid: int) -> int:
+        import redis
+
+        with redis.Redis.from_url(REDIS_URL) as client:
+            return sum(int(client.hlen(f"{self.prefix}:people:leases:{w}")) for w in self.workers() if f":{pid}:" in w)
+
+    def start_three(self) -> None:
+        """The seeder first; two workers join once it has started the crawl."""
+        self.start("crawl", "--distributed")
+        wait_for(lambda: len(self.workers()) == 1, 120, "the seeder to start the crawl")
+        self.start("worker")
+        self.start("worker")
+
+    def finish(self, timeout: float = 240) -> list[dict[str, Any]]:
+        runs = []
+        for process in self.processes:
+            out, err = process.communicate(timeout=timeout)
+            if process.returncode == -signal.SIGKILL:
+                continue
+            assert process.returncode == 0, f"{process.args!r} exited {process.returncode}:\n{err[-3000:]}"
+            runs.append(json.loads(out))
+        return runs
+
+    def kill_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def stored(db_url: str) -> dict[str, int]:
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            rows = session.execute(select(Article.url, func.count()).group_by(Article.url)).all()
+            return {url: int(n) for url, n in rows}
+    finally:
+        database.dispose()
+
+
+def test_three_workers_fetch_every_page_once_and_store_every_article_once(
+    big_mirror: ScaledMirror, db_url: str, redis_prefix: str
+) -> None:
+    open_database(db_url).dispose()  # created and migrated once, before three processes race to do it
+    with CountingMirror(big_mirror.root) as server:
+        assert isinstance(server, CountingMirror)
+        cluster = Cluster(server.url, db_url, redis_prefix, lease_timeout=15)
+        try:
+            cluster.start_three()
+            runs = cluster.finish()
+        finally:
+            cluster.kill_all()
+        hits = server.page_hits()
+    assert len(runs) == 3 and all(run["status"] == "finished" for run in runs), runs
+    assert sorted(hits) == sorted(big_mirror.page_urls)
+    assert set(hits.values()) == {1}, [url for url, n in hits.items() if n > 1]
+    assert sum(run["pages_fetched"] for run in runs) == len(big_mirror.page_urls)
+    assert sum(run["articles_new"] for run in runs) == len(big_mirror.article_urls)
+    urls = stored(db_url)
+    assert set(big_mirror.article_urls) <= set(urls)
+    assert len(urls) == len(big_mirror.article_urls) + 1  # and the seed
+    assert cluster.workers() == []  # every worker left the crawl
+
+
+def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, redis_prefix: str) -> None:
+    open_database(pg_url).dispose()
+    with CountingMirror(big_mirror.root) as server:
+        assert isinstance(server, CountingMirror)
+        cluster = Cluster(server.url, pg_url, redis_prefix, lease_timeout=4)
+        try:
+            cluster.start_three()
+            victim = cluster.processes[1]
+            # Kill it while it holds requests and the crawl is well under way.
+            wait_for(
+                lambda: cluster.leases(victim.pid) > 0 and len(server.page_hits()) > 40,
+                120,
+                "the victim to hold leased requests mid-crawl",
+            )
+            os.kill(victim.pid, signal.SIGKILL)
+            victim.wait()
+            assert len(server.page_hits()) < len(big_mirror.page_urls), "the crawl ended before the kill"
+            runs = cluster.finish()
+        finally:
+            cluster.kill_all()
+        hits = server.page_hits()
+    assert len(runs) == 2 and all(run["status"] == "finished" for run in runs), runs
+    assert sum(int(run["stats"].get("newsmon/requests_reclaimed", 0)) for run in runs) > 0
+    assert sorted(hits) == sorted(big_mirror.page_urls)  # every page fetched, some twice (the victim's)
+    urls = stored(pg_url)
+    assert set(big_mirror.article_urls) <= set(urls)
+    assert len(urls) == len(big_mirror.article_urls) + 1
+
+
+def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -> None:
+    from crawler.runs import run_outcome
+
+    assert run_outcome({}, "finished", distributed=True) == (
+        "finished",
+        "this worker found no work in the shared queue",
+    )
+    unreachable = {
+        "downloader/exception_count": 3,
+        "downloader/exception_type_count/builtins.ConnectionRefusedError": 3,
+    }
+    assert run_outcome(unreachable, "finished", distributed=True)[0] == "failed"
+    # A worker gets article pages without the list pages that led to them: not a failure.
+    assert run_outcome({"response_received_count": 5}, "finished", distributed=True) == ("finished", None)
+    assert run_outcome({"response_received_count": 5}, "finished")[0] == "failed"
