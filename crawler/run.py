@@ -106,8 +106,8 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
                 # A distributed worker's queue lives in Redis and is shared: no local job dir, lock or resume.
                 plans.append((spider, None, None))
                 continue
-            job = stack.enter_context(SiteJob(state_dir(url, options.state_dir), spider))
-            plans.append((spider, job, _prepare_job(url, names.get(spider, spider), job)))
+            site_job = stack.enter_context(SiteJob(state_dir(url, options.state_dir), spider))
+            plans.append((spider, site_job, _prepare_job(url, names.get(spider, spider), site_job)))
         process = CrawlerProcess(project_settings(**_overrides(options, url)))
         crawlers = []
         for spider, job, resumed_from in plans:
