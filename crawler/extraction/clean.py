@@ -78,7 +78,8 @@ _NOISE_LINES = re.compile(
     r"|^《\s*人民日报\s*》\s*[（(]\s*\d{4}年"
     r"|^(?:分享到|点击进入|扫一扫|打印本页|关闭窗口|【纠错】|纠错|阅读下一篇|返回顶部|上一篇|下一篇)"
     r"|^(?:【\d+】)+$"
-    r"|^(?:上一页|下一页|首页|尾页|\d+)(?:\s*(?:上一页|下一页|首页|尾页|\d+))*$"
+    # Possessive quantifiers: "\d+(\s*\d+)*" would backtrack exponentially over a long run of digits.
+    r"|^(?:上一页|下一页|首页|尾页|\d++)(?:\s*+(?:上一页|下一页|首页|尾页|\d++))*+$"
     r"|^(?:Play Video|\d+:\d+|/\d+:\d+)$"
     # A metadata line some CMSs print at the top of the body: "来源:人民网 更新时间:2018-05-04".
     r"|^(?:信息)?来源\s*[:：][^\n]{0,40}?(?:更新时间|发布时间|发布日期|时间)\s*[:：]\s*\d{4}"
