@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps({"pages": pages, "cpu": pinned, "skipped": skipped, "extractors": summary}, indent=2))
         return 0
-    console = Console()
+    console = Console(width=140)
     console.print(f"{pages} pages from {args.corpus}, best of {args.rounds} rounds, {pinned}")
     for name, data in summary.items():
         table = Table(title=f"{name}: {data['pages_per_second']} pages/s ({data['ms_per_page']} ms/page)")

@@ -43,7 +43,7 @@ def html_fragments(draw: st.DrawFn, depth: int = 0) -> str:
     return "".join(parts)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(st.text(max_size=500), html_fragments()))
 def test_cleaning_any_markup_never_raises(markup: str) -> None:
     parts = clean_body_parts(markup, drop=("div.edit", "#x"))
@@ -52,7 +52,7 @@ def test_cleaning_any_markup_never_raises(markup: str) -> None:
         assert paragraph == paragraph.strip(" \u3000")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(_TEXT, min_size=1, max_size=8))
 def test_paragraphs_are_kept_in_order_with_their_punctuation(texts: list[str]) -> None:
     paragraphs = [" ".join(t.split()).strip(" \u3000") for t in texts]
@@ -64,7 +64,7 @@ def test_paragraphs_are_kept_in_order_with_their_punctuation(texts: list[str]) -
     assert clean_body(markup) == paragraphs
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(html_fragments(), _TEXT)
 def test_script_style_comment_and_hidden_text_never_reaches_the_body(markup: str, text: str) -> None:
     marker = "ZZSECRETZZ"
@@ -76,7 +76,7 @@ def test_script_style_comment_and_hidden_text_never_reaches_the_body(markup: str
     assert all(marker not in p for p in body)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     st.binary(max_size=3000),
     st.sampled_from(
@@ -97,7 +97,7 @@ def test_extraction_of_any_bytes_raises_only_the_documented_error(raw: bytes, ur
         assert error.reason.startswith("missing ")
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     html_fragments(),
     st.sampled_from(
