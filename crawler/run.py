@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 
-from scrapy.crawler import Crawler, CrawlerProcess
+from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from scrapy.spiderloader import SpiderLoader
 
@@ -118,7 +118,13 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
                     "NEWSMON_RESUME": resumed_from is not None,
                     "NEWSMON_RESUMED_FROM": resumed_from,
                 }
-            crawler = Crawler(loader.load(spider), project_settings(**_overrides(options, url), **per_spider))
+            spidercls = loader.load(spider)
+            if per_spider:
+                # Per-spider settings (its own job directory) ride on a subclass's custom_settings: the process
+                # creates every crawler itself, so the reactor it installs is the one they all run on.
+                custom = {**(spidercls.custom_settings or {}), **per_spider}
+                spidercls = type(spidercls.__name__, (spidercls,), {"custom_settings": custom})
+            crawler = process.create_crawler(spidercls)
             process.crawl(crawler)
             crawlers.append(crawler)
         process.start()
