@@ -40,6 +40,13 @@ FIELDS = [
     "warnings",
     "first_seen_at",
     "last_seen_at",
+    "kind",
+    "speakers",
+    "occasion",
+    "place",
+    "spoken_on",
+    "cluster_id",
+    "original_id",
 ]
 
 
@@ -47,7 +54,9 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def export_record(article: Article, site: Site) -> dict[str, Any]:
+def export_record(article: Article, site: Site, attribution: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every field of FIELDS; `attribution` is db.search.attribution_of's entry (speakers, reprint cluster)."""
+    attribution = attribution or {"speakers": [], "cluster_id": None, "original_id": article.id}
     return {
         "id": article.id,
         "url": article.url,
@@ -67,7 +76,20 @@ def export_record(article: Article, site: Site) -> dict[str, Any]:
         "warnings": article.warnings,
         "first_seen_at": _iso(article.first_seen_at),
         "last_seen_at": _iso(article.last_seen_at),
+        "kind": article.kind,
+        "speakers": attribution["speakers"],
+        "occasion": article.occasion,
+        "place": article.place,
+        "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
+        # The speech's cluster (None: matched with nothing yet) and its original (the article itself when alone).
+        "cluster_id": attribution["cluster_id"],
+        "original_id": attribution["original_id"],
     }
+
+
+def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    attribution = db_search.attribution_of(session, ids)
+    return [export_record(a, s, attribution[a.id]) for a, s in db_search.iter_articles(session, ids)]
 
 
 def manifest_path(out: Path) -> Path:
@@ -87,17 +109,13 @@ def export(
 
     Returns the manifest: query, filters, format, when, row count, database revision and URL (no password).
     """
-    filters = filters or Filters()
-    check_filters(filters)
+    filters = check_filters(filters or Filters())
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
     node = parse_query(query_text)
     ids = db_search.matching_ids(session, node, filters)
     out.parent.mkdir(parents=True, exist_ok=True)
-    batches = (
-        [export_record(a, s) for a, s in db_search.iter_articles(session, ids[i : i + BATCH])]
-        for i in range(0, len(ids), BATCH)
-    )
+    batches = (_batch(session, ids[i : i + BATCH]) for i in range(0, len(ids), BATCH))
     rows = {"csv": _write_csv, "jsonl": _write_jsonl, "parquet": _write_parquet}[fmt](out, batches)
     manifest = {
         "file": out.name,
@@ -159,6 +177,11 @@ def _write_parquet(out: Path, batches: Any) -> int:
             ("warnings", listed),
             ("first_seen_at", pa.string()),
             ("last_seen_at", pa.string()),
+            ("kind", pa.string()),
+            ("speakers", pa.list_(pa.struct([("name", pa.string()), ("role", pa.string()), ("org", pa.string())]))),
+            *[(name, pa.string()) for name in ("occasion", "place", "spoken_on")],
+            ("cluster_id", pa.int64()),
+            ("original_id", pa.int64()),
         ]
     )
     rows = 0

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import search as db_search
 from db.fts import CJK, Node, QueryError, parse_query
-from db.queries import article_summary
+from db.queries import article_speakers, article_summary
 from db.search import Filters
 
 SNIPPET_CHARS = 120
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
-NOT_YET = {
-    "speaker": "issue 5 (speakers)",
-    "org": "issue 5 (speakers and their organisations)",
-    "kind": "issue 5 (articles.kind)",
-}
+DEDUPE = ("copies", "reprints")
 
 
-def check_filters(filters: Filters) -> None:
-    """Refuse filters whose data newsmon does not hold yet, rather than silently ignore them."""
-    for name, issue in NOT_YET.items():
-        if getattr(filters, name):
-            raise QueryError(f"--{name} is not available yet: it needs {issue}")
-    if filters.dedupe not in (None, "none"):
-        raise QueryError("--dedupe reprints is not available yet: it needs issue 10 (reprint links)")
+def check_filters(filters: Filters, *, default_dedupe: str = "copies") -> Filters:
+    """The filters with the command's dedupe default filled in; an unknown dedupe is a QueryError."""
+    if filters.dedupe is not None and filters.dedupe not in DEDUPE:
+        raise QueryError(f"dedupe must be one of {', '.join(DEDUPE)}, not {filters.dedupe!r}")
+    return replace(filters, dedupe=filters.dedupe or default_dedupe)
 
 
 @dataclass(frozen=True)
@@ -51,8 +45,7 @@ def search(
 
     Raises QueryError with a message for the user when the query cannot be run.
     """
-    filters = filters or Filters()
-    check_filters(filters)
+    filters = check_filters(filters or Filters())
     node = parse_query(query_text)
     total, rows = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()
@@ -62,6 +55,7 @@ def search(
             "score": round(score, 4),
             "title_html": highlight(article.title, literals),
             "snippet": snippet(article.body, literals),
+            "speakers": [s["name"] for s in article_speakers(session, article.id)],
         }
         for article, site, score in rows
     ]

@@ -14,7 +14,7 @@ from analysis.search import check_filters
 from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from db import search as db_search
 from db.fts import QueryError
-from db.queries import article_summary
+from db.queries import article_speakers, article_summary
 from db.search import Filters
 from db.types import SHANGHAI
 
@@ -68,10 +68,11 @@ def trend(
 ) -> list[TrendRow]:
     """Per period and term: articles using it, occurrences, and articles per `per` articles of that period.
 
-    A curated term counts all its variants (data/terms/); any other term is counted as written.
+    A curated term counts all its variants (data/terms/); any other term is counted as written. By default a
+    reprinted speech counts once (its original, else its earliest copy passing the filters): dedupe="copies"
+    counts every copy.
     """
-    filters = filters or Filters()
-    check_filters(filters)
+    filters = check_filters(filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     totals_by_month = db_search.articles_per_month(session, filters)
     if not totals_by_month:
@@ -101,20 +102,21 @@ def first(
     session: Session, term: str, *, filters: Filters | None = None, limit: int = 1, vocabulary: Vocabulary | None = None
 ) -> list[dict[str, Any]]:
     """The earliest articles using the term (any variant): when, where, and who said it."""
-    filters = filters or Filters()
-    check_filters(filters)
+    filters = check_filters(filters or Filters())
     vocabulary = vocabulary or load_vocabulary()
     rows = db_search.first_use(session, vocabulary.query(term), filters, limit=limit)
     variants = vocabulary.variants(term)
     out = []
     for article, site in rows:
         used = next((v for v in variants if v.lower() in (article.title + article.body).lower()), variants[0])
+        speakers = article_speakers(session, article.id)
         out.append(
             {
                 **article_summary(article, site),
                 "term": vocabulary.canonical(term) or term,
                 "variant": used,
-                "speaker": None,  # TODO(issue 5): the article's speaker once the speaker tables exist
+                "speaker": "、".join(s["name"] for s in speakers) or None,
+                "speakers": speakers,
             }
         )
     return out
@@ -128,9 +130,10 @@ def who(
     limit: int = 20,
     vocabulary: Vocabulary | None = None,
 ) -> list[dict[str, Any]]:
-    """Who uses the term most, by 来源 and site (speakers and their organisations arrive with issue 5)."""
-    filters = filters or Filters()
-    check_filters(filters)
+    """Who uses the term most: by speaker and their organisation; articles with no speaker by 来源 and site.
+
+    By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
+    filters = check_filters(filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     return db_search.users_of(session, vocabulary.query(term), vocabulary.variants(term), filters, limit=limit)
 
@@ -176,8 +179,7 @@ def rising_terms(
     ranks by how widely it is used, and noise from one or two articles is kept out by `min_articles`. At most
     `sample` articles per period are read (the report says how many were).
     """
-    filters = filters or Filters()
-    check_filters(filters)
+    filters = check_filters(filters or Filters())
     vocabulary = vocabulary or load_vocabulary()
     counts: list[Counter[str]] = []
     sizes: list[int] = []

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.output import console, fail, print_json, print_table
+from cli.reprints import DedupeChoice
 
 DbOption = Annotated[
     str | None,
@@ -25,11 +26,22 @@ FromOption = Annotated[
 ToOption = Annotated[
     datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Published on or before (YYYY-MM-DD).")
 ]
-SpeakerOption = Annotated[str | None, typer.Option(help="Only this speaker (needs issue 5: not available yet).")]
-OrgOption = Annotated[str | None, typer.Option(help="Only this speaker organisation (needs issue 5).")]
-KindOption = Annotated[str | None, typer.Option(help="Only this kind of article (needs issue 5).")]
+SpeakerOption = Annotated[str | None, typer.Option(help="Only articles carrying this official's words (name).")]
+OrgOption = Annotated[
+    str | None,
+    typer.Option(help="Only articles with a speaker of this body (name or alias; 工信部 includes its departments)."),
+]
+KindOption = Annotated[
+    str | None,
+    typer.Option(help="Only this kind: speech_full_text, speech_excerpt, speech_report, press_conference, …"),
+]
 DedupeOption = Annotated[
-    str | None, typer.Option(help="'reprints' keeps one copy of each reprinted article (needs issue 10).")
+    DedupeChoice | None,
+    typer.Option(help="copies: every copy (the default here); reprints: each speech once (its original)."),
+]
+CountDedupeOption = Annotated[
+    DedupeChoice | None,
+    typer.Option(help="reprints: each speech counts once (the default here); copies: every copy counts."),
 ]
 TermsFileOption = Annotated[
     Path | None,
@@ -50,7 +62,7 @@ def _filters(
     speaker: str | None = None,
     org: str | None = None,
     kind: str | None = None,
-    dedupe: str | None = None,
+    dedupe: DedupeChoice | None = None,
 ) -> Any:
     from db.search import Filters
 
@@ -61,7 +73,7 @@ def _filters(
         speaker=speaker,
         org=org,
         kind=kind,
-        dedupe=dedupe,
+        dedupe=dedupe.value_literal if dedupe else None,
     )
 
 
@@ -107,7 +119,8 @@ def search(
     for hit in page.hits:
         console.print(
             f"\n[bold]{hit['id']}[/] {mark_to_rich(hit['title_html'])}  "
-            f"[dim]{(hit['published_at'] or '')[:10]} {hit['site_name']} score {hit['score']}[/]",
+            f"[dim]{(hit['published_at'] or '')[:10]} {hit['site_name']} {'、'.join(hit['speakers'])} "
+            f"{hit['kind'] or ''} score {hit['score']}[/]",
             highlight=False,
         )
         console.print("   " + mark_to_rich(hit["snippet"]), highlight=False)
@@ -118,9 +131,11 @@ def trend(
     by: Annotated[str, typer.Option(help="Period: month, quarter or year.")] = "month",
     site: SiteOption = None,
     speaker: SpeakerOption = None,
+    org: OrgOption = None,
     kind: KindOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    dedupe: CountDedupeOption = None,
     per: Annotated[int, typer.Option(min=1, help="Rate per this many articles of the period.")] = 1000,
     chart: Annotated[Path | None, typer.Option(help="Also draw the rates as a PNG chart here.")] = None,
     terms_file: TermsFileOption = None,
@@ -128,13 +143,16 @@ def trend(
     json_out: JsonOption = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
-    """Articles and occurrences per period for each term, and articles using it per 1000 of the period."""
+    """Articles and occurrences per period for each term, and articles using it per 1000 of the period.
+
+    A reprinted speech counts once unless --dedupe copies.
+    """
     from analysis.trends import trend as run_trend
     from analysis.vocabulary import load_vocabulary
 
     if by not in ("month", "quarter", "year"):
         fail("--by must be month, quarter or year", code=2)
-    filters = _filters(site, date_from, date_to, speaker, None, kind)
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
     rows = _run(run_trend, db, terms, by=by, filters=filters, per=per, vocabulary=load_vocabulary(terms_file))
     records = [r.to_json() for r in rows]
     if chart is not None:
@@ -166,7 +184,7 @@ def first(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """The earliest article that used a term: when, on which site, from which 来源."""
+    """The earliest article that used a term: when, on which site, from which 来源, and who spoke."""
     from analysis.trends import first as run_first
     from analysis.vocabulary import load_vocabulary
 
@@ -177,29 +195,34 @@ def first(
     if not rows:
         console.print(f"no dated article uses {term}")
         return
-    print_table(rows, ["id", "published_at", "site_name", "source", "variant", "title", "url"], title=f"first: {term}")
+    columns = ["id", "published_at", "site_name", "speaker", "source", "variant", "title", "url"]
+    print_table(rows, columns, title=f"first: {term}")
 
 
 def who(
     term: Annotated[str, typer.Argument(help="A term (curated terms match all their variants).")],
     site: SiteOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
     date_from: FromOption = None,
     date_to: ToOption = None,
+    dedupe: CountDedupeOption = None,
     limit: Annotated[int, typer.Option(min=1)] = 20,
     terms_file: TermsFileOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Who uses a term most: by 来源 and site (by speaker once issue 5 adds speakers)."""
+    """Who uses a term most: by speaker and organisation; articles with no speaker by 来源 and site."""
     from analysis.trends import who as run_who
     from analysis.vocabulary import load_vocabulary
 
-    filters = _filters(site, date_from, date_to)
+    filters = _filters(site, date_from, date_to, None, org, kind, dedupe)
     rows = _run(run_who, db, term, filters=filters, limit=limit, vocabulary=load_vocabulary(terms_file))
     if json_out:
         print_json(rows)
     else:
-        print_table(rows, ["source", "site_name", "articles", "occurrences", "first", "last"], title=f"who: {term}")
+        columns = ["speaker", "org", "source", "site_name", "articles", "occurrences", "first", "last"]
+        print_table(rows, columns, title=f"who: {term}")
 
 
 def terms(

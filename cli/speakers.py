@@ -8,6 +8,7 @@ import typer
 
 from cli.app import DbOption, JsonOption, opened
 from cli.output import console, fail, print_json, print_table
+from cli.reprints import DedupeChoice
 
 app = typer.Typer(help="Officials who spoke: roles over time and their articles.", no_args_is_help=True)
 
@@ -18,6 +19,9 @@ def speakers_list(
         str | None, typer.Option(help="Only speakers of this body (name or alias: 工信部 includes its departments).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 200,
+    dedupe: Annotated[
+        DedupeChoice, typer.Option(help="copies: count every copy; reprints: count each speech once.")
+    ] = DedupeChoice.copies,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -25,7 +29,7 @@ def speakers_list(
     from db.queries import list_speakers
 
     with opened(db) as database, database.session() as session:
-        rows = list_speakers(session, org=org, limit=limit)
+        rows = list_speakers(session, org=org, limit=limit, dedupe=dedupe.value_literal)
     if json_out:
         print_json(rows)
     else:

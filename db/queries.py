@@ -383,13 +383,18 @@ def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def list_speakers(session: Session, *, org: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """People who spoke, most articles first: their latest post and body, article count, and the first and
-    last day they were seen speaking."""
+def list_speakers(
+    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "copies"
+) -> list[dict[str, Any]]:
+    """People who spoke, most articles first: their latest post and body, article count (each speech once with
+    dedupe="reprints"), and the first and last day they were seen speaking."""
     articles = func.count(func.distinct(ArticleSpeaker.article_id))
+    if dedupe == "reprints":
+        articles = func.count(func.distinct(func.coalesce(ArticleReprint.canonical_id, ArticleSpeaker.article_id)))
     query = (
         select(Person.id, Person.name, articles)
         .join(ArticleSpeaker, ArticleSpeaker.person_id == Person.id)
+        .outerjoin(ArticleReprint, ArticleReprint.article_id == ArticleSpeaker.article_id)
         .group_by(Person.id, Person.name)
         .order_by(articles.desc(), Person.name)
         .limit(limit)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from crawler.attribution.model import Attribution, Speaker
 from crawler.extraction.dates import SHANGHAI
 from crawler.extraction.record import Extracted
 from db.engine import Database, open_database
-from db.store import store_article
+from db.store import store_article, store_attribution
 
 # (key, site, published_at, source, title, body). The seed speech (article 1, 2018-05-04, e-gov.org.cn) is there
 # too: it contains 政务公开 twice, 放管服 once and 电子政务, and none of 数字政府, 一网通办, 政务服务.
@@ -89,4 +90,63 @@ def build(url: str) -> tuple[Database, dict[str, int]]:
                 rules={"title": "test"},
             )
             ids[key] = store_article(session, record).article_id
+    return database, ids
+
+
+# Speech attribution and one reprint on top of build(): article c is 王明's speech report, copied word for word by
+# news.cn as "g" the next day (a reprint: g joins c's cluster, c the original); d is 赵红's press conference for
+# 工信部信软司. The seed (article 1) is 谢少锋's speech (speech_full_text, 工信部信软司), attributed at seeding.
+WANG = Speaker(
+    name="王明",
+    role="副市长",
+    org="上海市人民政府",
+    org_as_written="上海市政府",
+    evidence="上海市副市长王明在推进会上表示，一网通办让企业和群众少跑腿。",
+    rule="test:fixture",
+)
+ZHAO = Speaker(
+    name="赵红",
+    role="司长",
+    org="工业和信息化部信息化和软件服务业司",
+    org_as_written="工信部信软司",
+    evidence="工信部信软司司长赵红在发布会上介绍。",
+    rule="test:fixture",
+)
+SPEECH_C = Attribution(
+    kind="speech_report",
+    speakers=[WANG],
+    occasion="数字政府建设推进会",
+    place="上海",
+    spoken_on=date(2024, 1, 14),
+)
+CONFERENCE_D = Attribution(kind="press_conference", speakers=[ZHAO], occasion="新闻发布会", place="北京")
+REPRINT_G = ("g", "news.cn", datetime(2024, 1, 16, 9, 0, tzinfo=SHANGHAI), "人民网")
+
+
+def build_speeches(url: str) -> tuple[Database, dict[str, int]]:
+    """build() plus speakers on c and d and the reprint g of c; returns the database and ids by key."""
+    from analysis.reprints import forget_indexes, match_article, store_and_match
+
+    database, ids = build(url)
+    forget_indexes()  # the index is per URL and process: a database made again under an old URL starts afresh
+    title, body = next((a[4], a[5]) for a in ARTICLES if a[0] == "c")
+    key, reprint_site, published, source = REPRINT_G
+    with database.session() as session:
+        store_attribution(session, ids["c"], SPEECH_C, seen_on=date(2024, 1, 14))
+        store_attribution(session, ids["d"], CONFERENCE_D, seen_on=date(2024, 2, 20))
+        match_article(session, ids["c"])
+        record = Extracted(
+            url=url_of(key, reprint_site),
+            site=reprint_site,
+            charset="utf-8",
+            title=title,
+            published_at=published,
+            published_precision="minute",
+            source=source,
+            authors=[],
+            editors=["编辑丙"],
+            body=body,
+            rules={"title": "test"},
+        )
+        ids[key] = store_and_match(session, record, attribution=SPEECH_C).article_id
     return database, ids

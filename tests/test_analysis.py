@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from analysis.export import export
 from analysis.search import search
@@ -18,9 +18,9 @@ from analysis.trends import first, parse_period, rising_terms, trend, who
 from analysis.vocabulary import load_vocabulary, segment
 from db.engine import Database, head_revision, open_database, upgrade
 from db.fts import QueryError, document_tokens, parse_query
-from db.models import Article
+from db.models import Article, ArticleVersion
 from db.search import Filters
-from tests.analysis_fixtures import ARTICLES, build
+from tests.analysis_fixtures import ARTICLES, build, build_speeches
 
 SEED = 1
 
@@ -86,11 +86,10 @@ def test_filters_and_paging(corpus: tuple[Database, dict[str, int]]) -> None:
     assert len({h["id"] for p in pages for h in p.hits}) == 4
 
 
-def test_filters_that_need_other_issues_are_refused(corpus: tuple[Database, dict[str, int]]) -> None:
+def test_an_unknown_dedupe_is_refused(corpus: tuple[Database, dict[str, int]]) -> None:
     database, _ = corpus
-    for filters in (Filters(speaker="谢少锋"), Filters(kind="speech"), Filters(dedupe="reprints")):
-        with pytest.raises(QueryError, match="issue"), database.session() as session:
-            search(session, "政务", filters)
+    with pytest.raises(QueryError, match="copies, reprints"), database.session() as session:
+        search(session, "政务", Filters(dedupe="none"))
 
 
 def test_ranking_and_highlighted_snippets(corpus: tuple[Database, dict[str, int]]) -> None:
@@ -116,6 +115,8 @@ def test_index_follows_updates(corpus: tuple[Database, dict[str, int]]) -> None:
     assert _ids(database, "数字政府") == {ids["d"]}
     assert ids["a"] in _ids(database, "政务服务")
     with database.session() as session:
+        # Its stored versions refer to it (issue 7): they go first, as a purge would remove them.
+        session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == ids["d"]))
         session.delete(session.get(Article, ids["d"]))
     assert _ids(database, "数字政府") == set()
 
@@ -183,6 +184,104 @@ def test_first_and_who(corpus: tuple[Database, dict[str, int]]) -> None:
     ]
 
 
+@pytest.fixture
+def speeches(db_url: str) -> Iterator[tuple[Database, dict[str, int]]]:
+    database, ids = build_speeches(db_url)
+    try:
+        yield database, ids
+    finally:
+        database.dispose()
+
+
+def test_fixture_has_one_reprint(speeches: tuple[Database, dict[str, int]]) -> None:
+    from db.queries import reprint_cluster
+
+    database, ids = speeches
+    with database.session() as session:
+        cluster = reprint_cluster(session, ids["g"])
+    assert cluster["original"]["id"] == ids["c"]
+    assert [c["id"] for c in cluster["reprints"]] == [ids["g"]]
+
+
+def test_speaker_org_and_kind_filters(speeches: tuple[Database, dict[str, int]]) -> None:
+    database, ids = speeches
+    assert _ids(database, "政务", Filters(speaker="谢少锋")) == {SEED}
+    assert _ids(database, "一网通办", Filters(speaker="王明")) == {ids["c"], ids["g"]}
+    assert _ids(database, "一网通办", Filters(speaker="王明", dedupe="reprints")) == {ids["c"]}
+    assert _ids(database, "一网通办", Filters(speaker="无此人")) == set()
+    # 工信部 is an alias of 工业和信息化部, whose department 信软司 both the seed's and d's speakers spoke for.
+    assert _ids(database, "政务", Filters(org="工信部")) == {SEED, ids["d"]}
+    assert _ids(database, "政务", Filters(org="工业和信息化部信息化和软件服务业司")) == {SEED, ids["d"]}
+    assert _ids(database, "一网通办", Filters(org="上海市人民政府")) == {ids["c"], ids["g"]}
+    assert _ids(database, "政务", Filters(kind="press_conference")) == {ids["d"]}
+    assert _ids(database, "政务", Filters(kind="speech_full_text")) == {SEED}
+    assert _ids(database, "政务", Filters(kind="speech_report", site="news.cn")) == {ids["g"]}
+    with database.session() as session:
+        hits = search(session, "一网通办", Filters(kind="speech_report")).hits
+    assert {(h["id"], h["kind"], tuple(h["speakers"])) for h in hits} == {
+        (ids["c"], "speech_report", ("王明",)),
+        (ids["g"], "speech_report", ("王明",)),
+    }
+
+
+def test_trend_counts_each_speech_once_by_default(speeches: tuple[Database, dict[str, int]]) -> None:
+    database, _ = speeches
+    with database.session() as session:
+        speeches_rows = trend(session, ["一网通办"], by="month")
+        copies_rows = trend(session, ["一网通办"], by="month", filters=Filters(dedupe="copies"))
+        explicit = trend(session, ["一网通办"], by="month", filters=Filters(dedupe="reprints"))
+        by_speaker = trend(session, ["一网通办"], by="year", filters=Filters(speaker="王明", dedupe="copies"))
+        by_org = trend(session, ["政务"], by="year", filters=Filters(org="工信部"))
+        by_kind = trend(session, ["政务"], by="year", filters=Filters(kind="press_conference"))
+    assert speeches_rows == explicit
+    once = {r.period: r for r in speeches_rows}
+    every = {r.period: r for r in copies_rows}
+    # The one reprint (g, 2024-01-16) is the only difference: one article, its three occurrences, one article.
+    assert (once["2024-01"].articles, once["2024-01"].occurrences, once["2024-01"].total_articles) == (1, 3, 1)
+    assert (every["2024-01"].articles, every["2024-01"].occurrences, every["2024-01"].total_articles) == (2, 6, 2)
+    assert sum(r.articles for r in copies_rows) - sum(r.articles for r in speeches_rows) == 1
+    assert sum(r.total_articles for r in copies_rows) - sum(r.total_articles for r in speeches_rows) == 1
+    assert {r.period: r.articles for r in by_speaker} == {"2024": 2}
+    assert {r.period: r.articles for r in by_org if r.articles} == {"2018": 1, "2024": 1}
+    assert {r.period: (r.articles, r.total_articles) for r in by_kind if r.total_articles} == {"2024": (1, 1)}
+
+
+def test_first_names_the_speaker_and_who_groups_by_speaker(speeches: tuple[Database, dict[str, int]]) -> None:
+    database, ids = speeches
+    with database.session() as session:
+        earliest = first(session, "放管服")
+        unattributed = first(session, "一网通办")
+        people = who(session, "一网通办")
+        every_copy = who(session, "一网通办", filters=Filters(dedupe="copies"))
+        of_org = who(session, "政务", filters=Filters(org="工信部"))
+    assert (earliest[0]["id"], earliest[0]["speaker"]) == (SEED, "谢少锋")
+    assert earliest[0]["speakers"][0]["org"] == "工业和信息化部信息化和软件服务业司"
+    assert (unattributed[0]["id"], unattributed[0]["speaker"], unattributed[0]["speakers"]) == (ids["f"], None, [])
+
+    def table(rows: list[dict[str, object]]) -> list[tuple[object, ...]]:
+        return [(r["speaker"], r["org"], r["source"], r["articles"], r["occurrences"]) for r in rows]
+
+    # 王明's speech counts once (c, the original) by default; f has no speaker: it falls back to its 来源.
+    assert table(people) == [
+        ("王明", "上海市人民政府", None, 1, 3),
+        ("赵红", "工业和信息化部信息化和软件服务业司", None, 1, 1),
+        (None, None, "人民网", 1, 2),
+    ]
+    assert table(every_copy)[0] == ("王明", "上海市人民政府", None, 2, 6)
+    assert {(r["speaker"], r["articles"]) for r in of_org} == {("谢少锋", 1), ("赵红", 1)}
+
+
+def test_speaker_counts_each_speech_once_with_dedupe_reprints(speeches: tuple[Database, dict[str, int]]) -> None:
+    from db.queries import list_speakers
+
+    database, _ = speeches
+    with database.session() as session:
+        copies = {s["name"]: s["articles"] for s in list_speakers(session)}
+        once = {s["name"]: s["articles"] for s in list_speakers(session, dedupe="reprints")}
+    assert copies == {"王明": 2, "赵红": 1, "谢少锋": 1}
+    assert once == {"王明": 1, "赵红": 1, "谢少锋": 1}
+
+
 def test_rising_terms(corpus: tuple[Database, dict[str, int]]) -> None:
     database, _ = corpus
     with database.session() as session:
@@ -224,6 +323,50 @@ def test_export_with_manifest(corpus: tuple[Database, dict[str, int]], tmp_path:
     assert row["source"] == "人民网-人民日报"
     assert row["published_at"] == "2024-01-15T08:30:00+08:00"
     assert "一网通办让企业和群众少跑腿" in row["body"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet"])
+def test_export_carries_attribution_and_cluster(
+    speeches: tuple[Database, dict[str, int]], tmp_path: Path, fmt: str
+) -> None:
+    database, ids = speeches
+    out = tmp_path / f"speeches.{fmt}"
+    with database.session() as session:
+        manifest = export(session, "一网通办", out, fmt=fmt, filters=Filters(speaker="王明"))  # type: ignore[arg-type]
+        once = export(
+            session,
+            "一网通办",
+            tmp_path / "once.jsonl",
+            fmt="jsonl",
+            filters=Filters(org="上海市人民政府", dedupe="reprints"),
+        )
+    assert (manifest["rows"], manifest["filters"]["speaker"], once["rows"]) == (2, "王明", 1)
+    assert {"kind", "speakers", "occasion", "place", "spoken_on", "cluster_id", "original_id"} <= set(
+        manifest["fields"]
+    )
+    if fmt == "csv":
+        rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+        for row in rows:
+            row["speakers"] = json.loads(row["speakers"])
+            row["cluster_id"], row["original_id"] = int(row["cluster_id"]), int(row["original_id"])
+    elif fmt == "jsonl":
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    else:
+        import pyarrow.parquet as pq
+
+        rows = pq.read_table(out).to_pylist()
+    by_id = {int(r["id"]): r for r in rows}
+    assert set(by_id) == {ids["c"], ids["g"]}
+    for row in by_id.values():
+        assert (row["kind"], row["occasion"], row["place"], row["spoken_on"]) == (
+            "speech_report",
+            "数字政府建设推进会",
+            "上海",
+            "2024-01-14",
+        )
+        assert row["speakers"] == [{"name": "王明", "role": "副市长", "org": "上海市人民政府"}]
+        assert row["original_id"] == ids["c"]
+    assert by_id[ids["c"]]["cluster_id"] == by_id[ids["g"]]["cluster_id"]
 
 
 def test_tokens_agree_between_python_and_postgresql(pg_url: str) -> None:

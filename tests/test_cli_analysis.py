@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from cli.app import app
-from tests.analysis_fixtures import build
+from tests.analysis_fixtures import build, build_speeches
 
 runner = CliRunner()
 
@@ -34,9 +35,54 @@ def test_search_trend_first_export_commands(sqlite_url: str, tmp_path: Path) -> 
     assert json.loads((tmp_path / "hits.jsonl.manifest.json").read_text(encoding="utf-8"))["rows"] == 4
 
 
-def test_bad_query_and_unavailable_filter_exit_2(sqlite_url: str) -> None:
+def test_bad_query_and_unknown_dedupe_exit_2(sqlite_url: str) -> None:
     build(sqlite_url)[0].dispose()
     bad = runner.invoke(app, ["search", '"数字政府', "--db", sqlite_url])
     assert bad.exit_code == 2 and "unbalanced quotes" in bad.output
-    speaker = runner.invoke(app, ["search", "政务", "--speaker", "谢少锋", "--db", sqlite_url])
-    assert speaker.exit_code == 2 and "issue 5" in speaker.output
+    dedupe = runner.invoke(app, ["trend", "政务", "--dedupe", "none", "--db", sqlite_url])
+    assert dedupe.exit_code == 2 and "--dedupe" in dedupe.output
+
+
+def _json(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_speaker_org_kind_and_dedupe_options(db_url: str, tmp_path: Path) -> None:
+    database, ids = build_speeches(db_url)
+    database.dispose()
+    db = ["--db", db_url]
+    hits = _json("search", "一网通办", "--speaker", "王明", *db)
+    assert {h["id"] for h in hits["hits"]} == {ids["c"], ids["g"]}
+    once = _json("search", "一网通办", "--speaker", "王明", "--dedupe", "reprints", *db)
+    assert [h["id"] for h in once["hits"]] == [ids["c"]]
+    by_org = _json("search", "政务", "--org", "工信部", *db)
+    assert {h["id"] for h in by_org["hits"]} == {1, ids["d"]}
+    by_kind = _json("search", "政务", "--kind", "press_conference", *db)
+    assert [h["id"] for h in by_kind["hits"]] == [ids["d"]]
+
+    speeches = _json("trend", "一网通办", "--by", "year", *db)
+    copies = _json("trend", "一网通办", "--by", "year", "--dedupe", "copies", *db)
+    assert [r["articles"] for r in speeches if r["period"] == "2024"] == [2]
+    assert [r["articles"] for r in copies if r["period"] == "2024"] == [3]
+    of_org = _json("trend", "政务", "--by", "year", "--org", "工信部", "--kind", "press_conference", *db)
+    assert {r["period"]: r["articles"] for r in of_org} == {"2024": 1}
+
+    earliest = _json("first", "放管服", *db)
+    assert earliest[0]["speaker"] == "谢少锋"
+    people = _json("who", "一网通办", *db)
+    assert [(r["speaker"], r["articles"]) for r in people][:2] == [("王明", 1), ("赵红", 1)]
+    table = runner.invoke(app, ["who", "一网通办", "--dedupe", "copies", *db])
+    assert table.exit_code == 0 and "who: 一网通办" in table.output
+
+    out = tmp_path / "wang.jsonl"
+    exported = runner.invoke(
+        app, ["export", "一网通办", "--speaker", "王明", "--format", "jsonl", "--out", str(out), *db]
+    )
+    assert exported.exit_code == 0, exported.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {(r["id"], r["original_id"], r["kind"]) for r in rows} == {
+        (ids["c"], ids["c"], "speech_report"),
+        (ids["g"], ids["c"], "speech_report"),
+    }

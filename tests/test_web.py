@@ -12,7 +12,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from tests.analysis_fixtures import build
+from tests.analysis_fixtures import build, build_speeches
 from web.app import create_app
 
 
@@ -24,6 +24,70 @@ def client(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
     with TestClient(app) as test_client:
         yield test_client, ids
     app.state.database.dispose()
+
+
+@pytest.fixture
+def speeches_client(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
+    database, ids = build_speeches(db_url)
+    database.dispose()
+    app = create_app(db_url)
+    with TestClient(app) as test_client:
+        yield test_client, ids
+    app.state.database.dispose()
+
+
+def test_search_page_filters_by_speaker_org_kind_and_dedupe(
+    speeches_client: tuple[TestClient, dict[str, int]],
+) -> None:
+    http, ids = speeches_client
+    by_speaker = http.get("/search", params={"q": "一网通办", "speaker": "王明"})
+    assert '<p id="total">2 篇文章' in by_speaker.text
+    assert '<a class="speaker" href="/speakers/%E7%8E%8B%E6%98%8E">王明</a>' in by_speaker.text
+    once = http.get("/search", params={"q": "一网通办", "speaker": "王明", "dedupe": "reprints"})
+    assert '<p id="total">1 篇文章' in once.text and f'href="/articles/{ids["c"]}"' in once.text
+    by_org = http.get("/search", params={"q": "政务", "org": "工信部"})
+    assert '<p id="total">2 篇文章' in by_org.text
+    assert f'href="/articles/{ids["d"]}"' in by_org.text and 'href="/articles/1"' in by_org.text
+    by_kind = http.get("/search", params={"q": "政务", "kind": "press_conference"})
+    assert '<p id="total">1 篇文章' in by_kind.text and '<option value="press_conference" selected>' in by_kind.text
+    assert http.get("/search", params={"q": "政务", "dedupe": "all"}).status_code == 400
+
+
+def test_speakers_list_and_one_speaker(speeches_client: tuple[TestClient, dict[str, int]]) -> None:
+    http, ids = speeches_client
+    listing = http.get("/speakers")
+    assert listing.status_code == 200
+    for name in ("王明", "赵红", "谢少锋"):
+        assert f">{name}</a>" in listing.text
+    of_miit = http.get("/speakers", params={"org": "工信部"})
+    assert ">赵红</a>" in of_miit.text and ">王明</a>" not in of_miit.text
+    page = http.get("/speakers/王明")
+    assert page.status_code == 200
+    assert '<h1 id="name">王明</h1>' in page.text
+    assert "<td>副市长</td><td>上海市人民政府</td><td>2024-01-14</td>" in page.text
+    assert "<tr><th>speech_report</th><td>2</td></tr>" in page.text
+    assert "<tr><th>2024</th><td>2</td></tr>" in page.text
+    assert f'href="/articles/{ids["g"]}"' in page.text and "数字政府建设推进会" in page.text
+    assert http.get("/speakers/无此人").status_code == 404
+
+
+def test_article_page_shows_attribution_and_reprints(speeches_client: tuple[TestClient, dict[str, int]]) -> None:
+    http, ids = speeches_client
+    page = http.get(f"/articles/{ids['g']}")
+    assert page.status_code == 200
+    assert '<td id="kind">speech_report</td>' in page.text
+    assert '<td id="occasion">数字政府建设推进会</td>' in page.text
+    assert '<td id="place">上海</td>' in page.text
+    assert '<td id="spoken_on">2024-01-14</td>' in page.text
+    assert "上海市人民政府 (上海市政府)" in page.text
+    assert "上海市副市长王明在推进会上表示" in page.text
+    assert '<tr class="original"><td>原文 original</td><td>人民网</td>' in page.text
+    assert '<tr class="reprint"><td>转载 reprint (this)</td><td>新华网</td>' in page.text
+    assert '<td class="similarity">1.00</td>' in page.text
+    original = http.get(f"/articles/{ids['c']}")
+    assert "原文 original (this)" in original.text and f'href="/articles/{ids["g"]}"' in original.text
+    alone = http.get(f"/articles/{ids['a']}")
+    assert "no other copy known" in alone.text and "no speaker attributed" in alone.text
 
 
 def test_search_page_highlights_and_filters(client: tuple[TestClient, dict[str, int]]) -> None:

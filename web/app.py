@@ -1,4 +1,4 @@
-"""The dashboard's routes: search, article, trends (+CSV), speakers (awaiting issue 5) and ops; read-only."""
+"""The dashboard's routes: search, article, trends (+CSV), speakers and ops; read-only."""
 
 from __future__ import annotations
 
@@ -20,9 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analysis.search import search as run_search
 from analysis.trends import trend as run_trend
 from analysis.vocabulary import load_vocabulary
+from crawler.attribution.model import KINDS
 from db.engine import Database, database_url, open_read_only
 from db.fts import QueryError
-from db.queries import articles_per_site, get_article, list_failed_pages, list_runs
+from db.queries import articles_per_site, get_article, get_speaker, list_failed_pages, list_runs, list_speakers
 from db.search import Filters
 
 log = logging.getLogger(__name__)
@@ -91,9 +92,21 @@ def create_app(db: str | None = None) -> FastAPI:
         site: Text = "",
         date_from: Annotated[date | None, Query(alias="from")] = None,
         date_to: Annotated[date | None, Query(alias="to")] = None,
+        speaker: Text = "",
+        org: Text = "",
+        kind: Text = "",
+        dedupe: Annotated[str, Query(pattern="^(copies|reprints)$")] = "copies",
         page_number: Annotated[int, Query(alias="page", ge=1, le=MAX_PAGE)] = 1,
     ) -> HTMLResponse:
-        filters = Filters(site=site or None, date_from=date_from, date_to=date_to)
+        filters = Filters(
+            site=site or None,
+            date_from=date_from,
+            date_to=date_to,
+            speaker=speaker or None,
+            org=org or None,
+            kind=kind or None,
+            dedupe=dedupe,
+        )
         result = None
         if q.strip():
             with database.session() as session:
@@ -103,7 +116,16 @@ def create_app(db: str | None = None) -> FastAPI:
                     raise BadRequest(str(exc)) from exc
         with database.session() as session:
             sites = articles_per_site(session)
-        params = {"q": q, "site": site, "from": date_from or "", "to": date_to or ""}
+        params = {
+            "q": q,
+            "site": site,
+            "from": date_from or "",
+            "to": date_to or "",
+            "speaker": speaker,
+            "org": org,
+            "kind": kind,
+            "dedupe": dedupe,
+        }
         pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE if result else 0
         return page(
             request,
@@ -113,6 +135,11 @@ def create_app(db: str | None = None) -> FastAPI:
             site=site,
             date_from=date_from or "",
             date_to=date_to or "",
+            speaker=speaker,
+            org=org,
+            kind=kind,
+            dedupe=dedupe,
+            kinds=KINDS,
             sites=sites,
             result=result,
             page_number=page_number,
@@ -181,9 +208,18 @@ def create_app(db: str | None = None) -> FastAPI:
         )
 
     @app.get("/speakers", response_class=HTMLResponse)
-    def speakers_page(request: Request) -> HTMLResponse:
-        # TODO(issue 5): speakers and organisations with their articles once the speaker tables exist.
-        return page(request, "speakers.html", title="讲话人")
+    def speakers_page(request: Request, org: Text = "") -> HTMLResponse:
+        with database.session() as session:
+            speakers = list_speakers(session, org=org or None)
+        return page(request, "speakers.html", title="讲话人", speakers=speakers, org=org)
+
+    @app.get("/speakers/{name}", response_class=HTMLResponse)
+    def speaker_page(request: Request, name: Annotated[str, PathParam(max_length=100)]) -> HTMLResponse:
+        with database.session() as session:
+            speaker = get_speaker(session, name)
+        if speaker is None:
+            return error(request, 404, f"no speaker {name}")
+        return page(request, "speaker.html", title=speaker["name"], speaker=speaker)
 
     @app.get("/ops", response_class=HTMLResponse)
     def ops_page(request: Request) -> HTMLResponse:
