@@ -234,9 +234,9 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
     if prepared is None or prepared.content_hash != article.content_hash:
         prepared = prepare(title=article.title, body=article.body, source=article.source, site=article.site)
     keys = buckets(prepared.signature)
-    # PostgreSQL: a writer holding a bucket makes another writer of the same bucket wait for its commit, so
-    # of two copies stored at once the second sees the first (see db.reprints.lock_buckets).
-    store.lock_buckets(session, keys)
+    # PostgreSQL: a writer holding a bucket (or title) makes another writer of the same one wait for its commit,
+    # so of two copies stored at once the second sees the first (see db.reprints.lock_for_matching).
+    store.lock_for_matching(session, keys, prepared.title_key)
     if existing is not None:  # the text changed: leave the old cluster and match afresh
         store.remove_membership(session, article_id, buckets(minhash_from_bytes(existing.minhash)))
         _settle(session, existing.cluster_id)

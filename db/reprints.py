@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text, tuple_, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.models import Article, ArticleReprint, ArticleReprintBand, Site
@@ -96,36 +97,44 @@ def signatures_after(session: Session, after_id: int) -> Iterator[tuple[int, byt
         yield int(article_id), bytes(data)
 
 
-# Advisory locks of reprint buckets: (this namespace, 32 bits of the bucket). A shared 32-bit value between two
-# buckets only makes two writers wait for each other without need; it never lets a pair be missed.
-_LOCK_NAMESPACE = 0x5245_5052  # "REPR"
+# Advisory locks of reprint buckets and titles: (this namespace, 32 bits of the bucket or title key). Two buckets
+# sharing the 32 bits only make two writers wait for each other without need; they never let a pair be missed.
+LOCK_NAMESPACE = 0x5245_5052  # "REPR"
 
 
-def lock_buckets(session: Session, buckets: Sequence[tuple[int, int]]) -> None:
-    """PostgreSQL: hold a transaction-level advisory lock on each bucket until commit, taken in one sorted order.
+def lock_for_matching(session: Session, buckets: Sequence[tuple[int, int]], title_key: str) -> None:
+    """PostgreSQL: hold a transaction-level advisory lock on each bucket and on the title until commit.
 
-    Two transactions storing articles that share a bucket (the only ones that can be each other's candidates)
-    are serialised: the second waits until the first commits, then reads its bucket rows. Others do not wait.
+    Two transactions storing articles that share a bucket or a title (the only ones that can be each other's
+    candidates) are serialised: the second waits until the first commits, then reads its rows. Others do not wait.
     SQLite needs none: a writing transaction holds the database's single write lock until it commits.
     """
-    if session.get_bind().dialect.name != "postgresql" or not buckets:
+    if session.get_bind().dialect.name != "postgresql":
         return
-    keys = sorted({((bucket ^ (bucket >> 32) ^ (band * 0x9E3779B1)) & 0xFFFFFFFF) - 2**31 for band, bucket in buckets})
+    folded = {(bucket ^ (bucket >> 32) ^ (band * 0x9E3779B1)) & 0xFFFFFFFF for band, bucket in buckets}
+    keys = sorted({value - 2**31 for value in {*folded, int(title_key[:8], 16)}})
     session.execute(
-        text("SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) WITH ORDINALITY AS t(k, n)"),
-        {"namespace": _LOCK_NAMESPACE, "keys": keys},
+        # unnest yields the sorted array in order, so every writer takes the locks in the same order (no deadlock).
+        text("SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS t(k)"),
+        {"namespace": LOCK_NAMESPACE, "keys": keys},
     )
+
+
+@functools.cache
+def _candidates_statement(count: int) -> Select[tuple[int]]:
+    """OR of (band = ? AND bucket = ?), each an index search; not a row-value IN, for which SQLite scans the table.
+    Built once per count with bound parameters: building 37 terms per article cost more than the query itself."""
+    band, bucket = ArticleReprintBand.band, ArticleReprintBand.bucket
+    terms = (and_(band == bindparam(f"b{i}"), bucket == bindparam(f"k{i}")) for i in range(count))
+    return select(ArticleReprintBand.article_id).where(or_(*terms)).distinct()
 
 
 def bucket_candidates(session: Session, buckets: Sequence[tuple[int, int]]) -> list[int]:
     """Articles sharing at least one (band, bucket) with the given ones: one query on the bands' primary key."""
     if not buckets:
         return []
-    rows = session.scalars(
-        select(ArticleReprintBand.article_id)
-        .where(tuple_(ArticleReprintBand.band, ArticleReprintBand.bucket).in_(list(buckets)))
-        .distinct()
-    )
+    params = {name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))}
+    rows = session.scalars(_candidates_statement(len(buckets)), params)
     return [int(a) for a in rows]
 
 
@@ -208,7 +217,7 @@ def remove_membership(session: Session, article_id: int, buckets: Sequence[tuple
         session.execute(
             delete(ArticleReprintBand).where(
                 ArticleReprintBand.article_id == article_id,
-                tuple_(ArticleReprintBand.band, ArticleReprintBand.bucket).in_(list(buckets)),
+                or_(*(and_(ArticleReprintBand.band == b, ArticleReprintBand.bucket == k) for b, k in buckets)),
             )
         )
 

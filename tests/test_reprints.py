@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, text
 
 from analysis.reprints import (
     BANDS,
@@ -25,7 +27,7 @@ from crawler.extraction.plaintext import parse_plaintext
 from db.engine import alembic_config, open_database, upgrade
 from db.models import Article, ArticleReprint, ArticleReprintBand
 from db.queries import count_articles, get_article, list_articles
-from db.reprints import Member, bucket_candidates
+from db.reprints import LOCK_NAMESPACE, Member, bucket_candidates
 from db.seed import SEED_FILE
 from db.types import SHANGHAI
 from tests.test_crawl_e2e import crawl, mirror, newsmon  # noqa: F401  (mirror is a fixture)
@@ -282,6 +284,50 @@ def test_migration_0006_backfills_the_buckets_of_stored_signatures(sqlite_url: s
     finally:
         database.dispose()
     assert membership_of(sqlite_url, copy) == (original, "text")
+
+
+def test_two_writers_at_once_on_postgresql_find_each_other(pg_url: str) -> None:
+    """Two crawls store copies of one text at the same moment: the second waits for the first's commit, then
+    matches it (without the bucket locks it would read before that commit and stay alone)."""
+    database = open_database(pg_url)
+    paragraphs = [p for p in UNRELATED_SAME_TOPIC.splitlines()[3:] if p.strip()]
+    copy: dict[str, int] = {}
+
+    def second_writer() -> None:
+        copy["id"] = import_text(
+            database,
+            plaintext("座谈会聚焦电子政务产业", "本网综合", "2018-05-11", paragraphs[:-1]),
+            url="http://www.cac.gov.cn/copy.htm",
+            site="cac.gov.cn",
+        )
+
+    try:
+        with database.sessions() as first:  # the first writer's transaction, left open
+            record = parse_plaintext(
+                UNRELATED_SAME_TOPIC.encode(), url="http://www.e-gov.org.cn/article-2.html", site="e-gov.org.cn"
+            )
+            original = store_and_match(first, record).article_id
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            deadline = time.monotonic() + 60
+            while not _waiting_for_a_bucket(database):
+                assert thread.is_alive() and time.monotonic() < deadline, "the second writer did not wait"
+                thread.join(0.05)
+            first.commit()
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        database.dispose()
+    assert membership_of(pg_url, copy["id"]) == (original, "text")
+
+
+def _waiting_for_a_bucket(database: Any) -> bool:
+    with database.engine.connect() as connection:
+        waiting = connection.scalar(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = :ns"),
+            {"ns": LOCK_NAMESPACE},
+        )
+    return bool(waiting)
 
 
 # --- the crawl of the mirror, and counting ----------------------------------------------------------------------

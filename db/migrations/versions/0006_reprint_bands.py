@@ -30,7 +30,9 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     assert bands is not None
-    reprints = sa.table("article_reprints", sa.column("article_id", sa.Integer()), sa.column("minhash", sa.LargeBinary()))
+    reprints = sa.table(
+        "article_reprints", sa.column("article_id", sa.Integer()), sa.column("minhash", sa.LargeBinary())
+    )
     connection = op.get_bind()
     after = 0
     while True:
