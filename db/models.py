@@ -247,7 +247,7 @@ class ArticleReprintBand(Base):
 
     __tablename__ = "article_reprint_bands"
     # The primary key is the table (SQLite WITHOUT ROWID): no second copy of the rows.
-    __table_args__: ClassVar[dict[str, Any]] = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # a 64-bit hash of the band's MinHash rows
