@@ -6,7 +6,6 @@ import difflib
 import hashlib
 import logging
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -32,7 +31,6 @@ MATCH_JACCARD = 0.4
 MATCH_CONTAINMENT = 0.8  # a copy cut to a part of the original (or the original cut from a longer page)
 MIN_SHINGLES = 20  # texts shorter than this only match by their stated source
 SOURCE_WINDOW = timedelta(days=30)  # a stated-source match: same title, published within this window
-CATCH_UP_OVERLAP = 32  # re-read the newest rows: other writers may commit lower ids after higher ones
 
 _NOT_WORD = re.compile(r"[\W_]+")
 # 转载自人民网 / 转自：新华社 / 原标题…（来源：中国政府网）written into the body by the copying site.
@@ -170,59 +168,48 @@ def prepare(*, title: str, body: str, source: str | None, site: str) -> Prepared
     )
 
 
-class ReprintIndex:
-    """The in-memory datasketch LSH over every stored signature, loaded from the database and kept current."""
-
-    def __init__(self) -> None:
-        self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
-        self.signatures: dict[int, bytes] = {}
-        self.loaded_upto = 0
-        self.lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self.signatures)
-
-    def add(self, key: int, data: bytes) -> None:
-        if self.signatures.get(key) == data:
-            return
-        if key in self.signatures:
-            self.lsh.remove(key)
-        self.lsh.insert(key, minhash_from_bytes(data), check_duplication=False)
-        self.signatures[key] = data
-
-    def catch_up(self, session: Session) -> int:
-        """Add rows stored since the last call (by this or any other process); returns how many were new."""
-        newest = store.newest_signature_id(session)
-        if newest < self.loaded_upto:  # the database was replaced under the same URL
-            self.__init__()  # type: ignore[misc]
-        before = len(self.signatures)
-        for article_id, data in store.signatures_after(session, max(0, self.loaded_upto - CATCH_UP_OVERLAP)):
-            self.add(article_id, data)
-            self.loaded_upto = max(self.loaded_upto, article_id)
-        return len(self.signatures) - before
-
-    def candidates(self, signature: LeanMinHash) -> list[int]:
-        return [int(key) for key in self.lsh.query(signature)]
+# datasketch chooses the LSH layout for the threshold (b bands of r rows, minimising false positives and
+# negatives); only the layout is used: the buckets are stored in the database (db/reprints.py), so a new process
+# looks candidates up with one indexed query instead of rebuilding an index from every stored signature.
+_LAYOUT = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
+BANDS: int = _LAYOUT.b
+ROWS: int = _LAYOUT.r
+_BAND_STARTS = np.array([start for start, _ in _LAYOUT.hashranges], dtype=np.intp)
 
 
-_INDEXES: dict[str, ReprintIndex] = {}
-_INDEXES_LOCK = threading.Lock()
+def band_buckets(hashvalues: np.ndarray) -> np.ndarray:
+    """Signatures (n × NUM_PERM hash values, or one) → their n × BANDS bucket keys as signed 64-bit integers.
+
+    A band's r hash values are folded into one integer (polynomial, then the splitmix64 finaliser), the same in
+    every process; a rare collision only adds a candidate, which the check on the texts then rejects.
+    """
+    values = np.atleast_2d(np.asarray(hashvalues, dtype=np.uint64))
+    h = np.zeros((values.shape[0], BANDS), dtype=np.uint64)
+    for row in range(ROWS):
+        h = h * np.uint64(0x100000001B3) + values[:, _BAND_STARTS + row]
+    h ^= h >> np.uint64(30)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(27)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(31)
+    return h.view(np.int64)
 
 
-def index_for(session: Session) -> ReprintIndex:
-    """This process's index of the session's database: built from the stored signatures on first use."""
-    url = session.get_bind().engine.url.render_as_string(hide_password=False)
-    with _INDEXES_LOCK:
-        index = _INDEXES.get(url)
-        if index is None:
-            index = _INDEXES[url] = ReprintIndex()
-    return index
+def buckets(signature: LeanMinHash) -> list[tuple[int, int]]:
+    """(band, bucket) of each band of one signature."""
+    return [(band, int(key)) for band, key in enumerate(band_buckets(signature.hashvalues)[0])]
 
 
-def forget_indexes() -> None:
-    """Drop the in-memory indexes (the next match rebuilds them from the database, as a new process would)."""
-    with _INDEXES_LOCK:
-        _INDEXES.clear()
+def band_rows(signatures: Sequence[tuple[int, bytes]]) -> list[dict[str, int]]:
+    """Rows of article_reprint_bands for stored signatures (article id, MinHash bytes), computed in one pass."""
+    if not signatures:
+        return []
+    keys = band_buckets(np.stack([np.frombuffer(data, dtype="<u8") for _, data in signatures]))
+    return [
+        {"band": band, "bucket": int(key), "article_id": article_id}
+        for (article_id, _), row in zip(signatures, keys, strict=True)
+        for band, key in enumerate(row)
+    ]
 
 
 @dataclass(frozen=True)
@@ -246,13 +233,14 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
         return _membership(existing)
     if prepared is None or prepared.content_hash != article.content_hash:
         prepared = prepare(title=article.title, body=article.body, source=article.source, site=article.site)
+    keys = buckets(prepared.signature)
+    # PostgreSQL: a writer holding a bucket (or title) makes another writer of the same one wait for its commit,
+    # so of two copies stored at once the second sees the first (see db.reprints.lock_for_matching).
+    store.lock_for_matching(session, keys, prepared.title_key)
     if existing is not None:  # the text changed: leave the old cluster and match afresh
-        store.remove_membership(session, article_id)
+        store.remove_membership(session, article_id, buckets(minhash_from_bytes(existing.minhash)))
         _settle(session, existing.cluster_id)
-    index = index_for(session)
-    with index.lock:
-        index.catch_up(session)
-        candidates = set(index.candidates(prepared.signature)) - {article_id}
+    candidates = set(store.bucket_candidates(session, keys)) - {article_id}
     matches: dict[int, tuple[float, set[str]]] = {}
     if candidates:
         for other_id, body in store.bodies(session, candidates):
@@ -284,6 +272,7 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
         title_key=prepared.title_key,
         stated_site=prepared.stated_site,
         minhash=minhash_bytes(prepared.signature),
+        buckets=keys,
         matched_with=best,
         reason="+".join(sorted(matches[best][1], key=["text", "source"].index)) if best is not None else None,
         similarity=round(matches[best][0], 4) if best is not None else None,

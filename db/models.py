@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -223,6 +236,22 @@ class ArticleReprint(Base):
     match_reason: Mapped[str | None] = mapped_column(String(20))  # text | source | text+source
     similarity: Mapped[float | None] = mapped_column(Float)  # Jaccard with matched_with at ingest
     indexed_at: Mapped[datetime]
+
+
+class ArticleReprintBand(Base):
+    """The persistent LSH: one row per (band, bucket) of an article's MinHash, written with its article_reprints row.
+
+    Candidates of a new article are the articles sharing any of its buckets: one indexed query, no in-memory index.
+    No foreign key: a key on articles/article_reprints would need an index on article_id for its checks; rows are
+    removed by their primary key (recomputed from the stored signature) in the same transaction instead."""
+
+    __tablename__ = "article_reprint_bands"
+    # The primary key is the table (SQLite WITHOUT ROWID): no second copy of the rows.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # a 64-bit hash of the band's MinHash rows
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 class ArticleVersion(Base):

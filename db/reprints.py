@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleReprint, Site
+from db.models import Article, ArticleReprint, ArticleReprintBand, Site
 from db.types import SHANGHAI
 
 
@@ -34,6 +35,7 @@ class MembershipRow:
     matched_with: int | None
     match_reason: str | None
     similarity: float | None
+    minhash: bytes
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,17 @@ def membership(session: Session, article_id: int) -> MembershipRow | None:
             ArticleReprint.matched_with,
             ArticleReprint.match_reason,
             ArticleReprint.similarity,
+            ArticleReprint.minhash,
         ).where(ArticleReprint.article_id == article_id)
     ).first()
     return MembershipRow(*row) if row else None
 
 
-def newest_signature_id(session: Session) -> int:
-    return int(session.scalar(select(func.max(ArticleReprint.article_id))) or 0)
-
-
 def signatures_after(session: Session, after_id: int) -> Iterator[tuple[int, bytes]]:
-    """(article id, MinHash bytes) of every indexed article with a greater id, in id order (streamed)."""
+    """(article id, MinHash bytes) of every indexed article with a greater id, in id order (streamed).
+
+    Matching never reads these in bulk (it queries article_reprint_bands); this is for bulk jobs and the benchmark.
+    """
     result = session.execute(
         select(ArticleReprint.article_id, ArticleReprint.minhash)
         .where(ArticleReprint.article_id > after_id)
@@ -93,6 +95,47 @@ def signatures_after(session: Session, after_id: int) -> Iterator[tuple[int, byt
     )
     for article_id, data in result:
         yield int(article_id), bytes(data)
+
+
+# Advisory locks of reprint buckets and titles: (this namespace, 32 bits of the bucket or title key). Two buckets
+# sharing the 32 bits only make two writers wait for each other without need; they never let a pair be missed.
+LOCK_NAMESPACE = 0x5245_5052  # "REPR"
+
+
+def lock_for_matching(session: Session, buckets: Sequence[tuple[int, int]], title_key: str) -> None:
+    """PostgreSQL: hold a transaction-level advisory lock on each bucket and on the title until commit.
+
+    Two transactions storing articles that share a bucket or a title (the only ones that can be each other's
+    candidates) are serialised: the second waits until the first commits, then reads its rows. Others do not wait.
+    SQLite needs none: a writing transaction holds the database's single write lock until it commits.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    folded = {(bucket ^ (bucket >> 32) ^ (band * 0x9E3779B1)) & 0xFFFFFFFF for band, bucket in buckets}
+    keys = sorted({value - 2**31 for value in {*folded, int(title_key[:8], 16)}})
+    session.execute(
+        # unnest yields the sorted array in order, so every writer takes the locks in the same order (no deadlock).
+        text("SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS t(k)"),
+        {"namespace": LOCK_NAMESPACE, "keys": keys},
+    )
+
+
+@functools.cache
+def _candidates_statement(count: int) -> Select[tuple[int]]:
+    """OR of (band = ? AND bucket = ?), each an index search; not a row-value IN, for which SQLite scans the table.
+    Built once per count with bound parameters: building 37 terms per article cost more than the query itself."""
+    band, bucket = ArticleReprintBand.band, ArticleReprintBand.bucket
+    terms = (and_(band == bindparam(f"b{i}"), bucket == bindparam(f"k{i}")) for i in range(count))
+    return select(ArticleReprintBand.article_id).where(or_(*terms)).distinct()
+
+
+def bucket_candidates(session: Session, buckets: Sequence[tuple[int, int]]) -> list[int]:
+    """Articles sharing at least one (band, bucket) with the given ones: one query on the bands' primary key."""
+    if not buckets:
+        return []
+    params = {name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))}
+    rows = session.scalars(_candidates_statement(len(buckets)), params)
+    return [int(a) for a in rows]
 
 
 def bodies(session: Session, article_ids: Iterable[int]) -> list[tuple[int, str]]:
@@ -143,7 +186,9 @@ def add_membership(
     matched_with: int | None,
     reason: str | None,
     similarity: float | None,
+    buckets: Sequence[tuple[int, int]],
 ) -> None:
+    """The article's reprint row and its LSH bucket rows, in the caller's transaction."""
     session.execute(
         insert(ArticleReprint).values(
             article_id=article_id,
@@ -159,10 +204,22 @@ def add_membership(
             indexed_at=datetime.now(SHANGHAI),
         )
     )
+    session.execute(
+        insert(ArticleReprintBand),
+        [{"band": band, "bucket": bucket, "article_id": article_id} for band, bucket in buckets],
+    )
 
 
-def remove_membership(session: Session, article_id: int) -> None:
+def remove_membership(session: Session, article_id: int, buckets: Sequence[tuple[int, int]]) -> None:
+    """Remove the article's reprint row and its bucket rows (given, as recomputed from its stored signature)."""
     session.execute(delete(ArticleReprint).where(ArticleReprint.article_id == article_id))
+    if buckets:
+        session.execute(
+            delete(ArticleReprintBand).where(
+                ArticleReprintBand.article_id == article_id,
+                or_(*(and_(ArticleReprintBand.band == b, ArticleReprintBand.bucket == k) for b, k in buckets)),
+            )
+        )
 
 
 def merge_clusters(session: Session, into: int, others: list[int]) -> None:
@@ -201,8 +258,13 @@ def unindexed_article_ids(session: Session) -> list[int]:
     return list(session.scalars(select(Article.id).where(Article.id.not_in(indexed)).order_by(Article.id)))
 
 
-def bulk_insert(session: Session, articles: list[dict[str, Any]], memberships: list[dict[str, Any]]) -> None:
-    """Insert many prepared articles (with explicit ids) and their reprint rows in one statement each.
+def bulk_insert(
+    session: Session,
+    articles: list[dict[str, Any]],
+    memberships: list[dict[str, Any]],
+    bands: list[dict[str, Any]] | None = None,
+) -> None:
+    """Insert many prepared articles (with explicit ids), their reprint rows and bucket rows in one statement each.
 
     For bulk back-fills and the benchmark's 100k-article database; ingest goes through store_article.
     """
@@ -210,6 +272,8 @@ def bulk_insert(session: Session, articles: list[dict[str, Any]], memberships: l
         session.execute(insert(Article), articles)
     if memberships:
         session.execute(insert(ArticleReprint), memberships)
+    if bands:
+        session.execute(insert(ArticleReprintBand), bands)
 
 
 def cluster_map(session: Session) -> dict[int, int]:

@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select
+from alembic import command
+from sqlalchemy import delete, event, func, select, text
 
 from analysis.reprints import (
+    BANDS,
+    buckets,
     choose_original,
-    forget_indexes,
-    index_for,
     match_article,
+    minhash_from_bytes,
     paragraph_changes,
     resolve_source,
     stated_site,
     store_and_match,
 )
 from crawler.extraction.plaintext import parse_plaintext
-from db.engine import open_database
-from db.models import Article, ArticleReprint
+from db.engine import alembic_config, open_database, upgrade
+from db.models import Article, ArticleReprint, ArticleReprintBand
 from db.queries import count_articles, get_article, list_articles
-from db.reprints import Member
+from db.reprints import LOCK_NAMESPACE, Member, bucket_candidates
 from db.seed import SEED_FILE
 from db.types import SHANGHAI
 from tests.test_crawl_e2e import crawl, mirror, newsmon  # noqa: F401  (mirror is a fixture)
@@ -208,21 +212,122 @@ def test_index_survives_a_restart(tmp_path: Path, sqlite_url: str) -> None:
     assert [c["id"] for c in shown["reprints"]] == [second[0]["id"]]
     assert shown["reprints"][0]["match_reason"] == "text"
 
-    forget_indexes()  # in this process too: a fresh index is built from the database
     database = open_database(sqlite_url)
     try:
         with database.session() as session:
-            index = index_for(session)
-            assert len(index) == 0
-            index.catch_up(session)
-            assert len(index) == 3  # the seed and both imports
+            assert session.scalar(select(func.count()).select_from(ArticleReprintBand)) == 3 * BANDS
             stored = session.get(ArticleReprint, second[0]["id"])
             assert stored is not None
-            from analysis.reprints import minhash_from_bytes
-
-            assert first[0]["id"] in index.candidates(minhash_from_bytes(stored.minhash))
+            assert first[0]["id"] in bucket_candidates(session, buckets(minhash_from_bytes(stored.minhash)))
     finally:
         database.dispose()
+
+
+def test_a_new_process_matches_without_reading_the_stored_signatures(db_url: str) -> None:
+    """The look-up is one query on the band buckets: no statement reads other articles' signatures."""
+    database = open_database(db_url)
+    try:
+        original = import_text(
+            database, UNRELATED_SAME_TOPIC.encode(), url="http://www.e-gov.org.cn/article-2.html", site="e-gov.org.cn"
+        )
+    finally:
+        database.dispose()
+    paragraphs = [p for p in UNRELATED_SAME_TOPIC.splitlines()[3:] if p.strip()]
+    database = open_database(db_url)  # a new engine and nothing cached: what a new `newsmon crawl` starts with
+    statements: list[str] = []
+    event.listen(database.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    try:
+        copy = import_text(
+            database,
+            plaintext("座谈会聚焦电子政务产业", "本网综合", "2018-05-11", paragraphs[:-1]),
+            url="http://www.cac.gov.cn/copy.htm",
+            site="cac.gov.cn",
+        )
+    finally:
+        database.dispose()
+    assert membership_of(db_url, copy) == (original, "text")
+    signature_reads = [s for s in statements if "minhash" in s and s.lstrip().upper().startswith("SELECT")]
+    # Only the new article's own row is read (is it matched already?), by its primary key.
+    assert signature_reads and all("article_reprints.article_id = " in s for s in signature_reads)
+    assert any("article_reprint_bands" in s and s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+def membership_of(db_url: str, article_id: int) -> tuple[int | None, str | None]:
+    database = open_database(db_url, seed=False)
+    try:
+        row = membership(database, article_id)
+        return row.matched_with, row.match_reason
+    finally:
+        database.dispose()
+
+
+def test_migration_0006_backfills_the_buckets_of_stored_signatures(sqlite_url: str) -> None:
+    database = open_database(sqlite_url)
+    try:
+        original = import_text(
+            database, UNRELATED_SAME_TOPIC.encode(), url="http://www.e-gov.org.cn/article-2.html", site="e-gov.org.cn"
+        )
+        with database.engine.begin() as connection:  # back to a database from before 0006
+            config = alembic_config(database.engine)
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0005")
+        upgrade(database.engine)
+        with database.session() as session:
+            assert session.scalar(select(func.count()).select_from(ArticleReprintBand)) == 2 * BANDS
+        paragraphs = [p for p in UNRELATED_SAME_TOPIC.splitlines()[3:] if p.strip()]
+        copy = import_text(
+            database,
+            plaintext("座谈会聚焦电子政务产业", "本网综合", "2018-05-11", paragraphs[1:]),
+            url="http://www.cac.gov.cn/copy.htm",
+            site="cac.gov.cn",
+        )
+    finally:
+        database.dispose()
+    assert membership_of(sqlite_url, copy) == (original, "text")
+
+
+def test_two_writers_at_once_on_postgresql_find_each_other(pg_url: str) -> None:
+    """Two crawls store copies of one text at the same moment: the second waits for the first's commit, then
+    matches it (without the bucket locks it would read before that commit and stay alone)."""
+    database = open_database(pg_url)
+    paragraphs = [p for p in UNRELATED_SAME_TOPIC.splitlines()[3:] if p.strip()]
+    copy: dict[str, int] = {}
+
+    def second_writer() -> None:
+        copy["id"] = import_text(
+            database,
+            plaintext("座谈会聚焦电子政务产业", "本网综合", "2018-05-11", paragraphs[:-1]),
+            url="http://www.cac.gov.cn/copy.htm",
+            site="cac.gov.cn",
+        )
+
+    try:
+        with database.sessions() as first:  # the first writer's transaction, left open
+            record = parse_plaintext(
+                UNRELATED_SAME_TOPIC.encode(), url="http://www.e-gov.org.cn/article-2.html", site="e-gov.org.cn"
+            )
+            original = store_and_match(first, record).article_id
+            thread = threading.Thread(target=second_writer)
+            thread.start()
+            deadline = time.monotonic() + 60
+            while not _waiting_for_a_bucket(database):
+                assert thread.is_alive() and time.monotonic() < deadline, "the second writer did not wait"
+                thread.join(0.05)
+            first.commit()
+        thread.join(60)
+        assert not thread.is_alive()
+    finally:
+        database.dispose()
+    assert membership_of(pg_url, copy["id"]) == (original, "text")
+
+
+def _waiting_for_a_bucket(database: Any) -> bool:
+    with database.engine.connect() as connection:
+        waiting = connection.scalar(
+            text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = :ns"),
+            {"ns": LOCK_NAMESPACE},
+        )
+    return bool(waiting)
 
 
 # --- the crawl of the mirror, and counting ----------------------------------------------------------------------
@@ -288,6 +393,7 @@ def test_reindex_matches_articles_stored_before_matching(sqlite_url: str) -> Non
     database = open_database(sqlite_url)
     try:
         with database.session() as session:
+            session.execute(delete(ArticleReprintBand))  # as before migration 0004: neither table has rows
             session.execute(delete(ArticleReprint))
         result = json.loads(newsmon("reprints", "reindex", "--db", sqlite_url, "--json").stdout)
         assert result == {"matched": 1}
