@@ -125,10 +125,9 @@ REPRINT_G = ("g", "news.cn", datetime(2024, 1, 16, 9, 0, tzinfo=SHANGHAI), "äººæ
 
 def build_speeches(url: str) -> tuple[Database, dict[str, int]]:
     """build() plus speakers on c and d and the reprint g of c; returns the database and ids by key."""
-    from analysis.reprints import forget_indexes, match_article, store_and_match
+    from analysis.reprints import match_article, store_and_match
 
     database, ids = build(url)
-    forget_indexes()  # the index is per URL and process: a database made again under an old URL starts afresh
     title, body = next((a[4], a[5]) for a in ARTICLES if a[0] == "c")
     key, reprint_site, published, source = REPRINT_G
     with database.session() as session:
