@@ -29,7 +29,8 @@ typecheck: install
 unit: install
 	$(BIN)/pytest -q
 
-# The suite again with PostgreSQL as every test's default database (tests naming db_url/pg_url ran on both).
+# The database-facing tests again with PostgreSQL as their default database (tests naming db_url/pg_url
+# already ran on both; tests that use no database are not run twice).
 unit-pg: install
 	NEWSMON_TEST_BACKEND=postgresql $(BIN)/pytest -q
 
