@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 from crawler.extraction.dates import ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
@@ -76,6 +77,33 @@ def shape_people(text: str | None) -> list[str]:
         chunk = re.sub(r"(?:\s*(?:报道|摄影?|整理|综合报道))+$", "", chunk)
         names.extend(n for n in split_names(chunk) if has_cjk(n) and 2 <= len(n) <= 4)
     return names
+
+
+def shape_editors(text: str) -> list[str]:
+    """ "(责编：胡永秋、杨光宇)", "【责任编辑:王頔】", "编辑： 尹世杰" → the names."""
+    match = re.search(r"(?:责任编辑|责编|编辑)\s*[:：]\s*([^）)】\]]+)", text)
+    return split_names(match.group(1)) if match else []
+
+
+def numbered_pages(first: str, later: str, links: str) -> Callable[[Page], list[str]]:
+    """Pages 2…N of a multi-page article: `first` matches a first page's URL and captures its id (a later
+    page's URL does not match it); `later` is a regex template with `{id}` whose group 1 is the page number;
+    `links` selects the pager's hrefs."""
+    first_page = re.compile(first)
+
+    def find(page: Page) -> list[str]:
+        own = first_page.search(page.url)
+        if not own:
+            return []
+        pattern = re.compile(later.format(id=re.escape(own.group(1))))
+        found: dict[int, str] = {}
+        for href in page.sel.css(links).getall():
+            match = pattern.search(href)
+            if match and int(match.group(1)) > 1:
+                found[int(match.group(1))] = urljoin(page.url, href)
+        return [found[n] for n in sorted(found)]
+
+    return find
 
 
 # ---- rule constructors -------------------------------------------------------------------------------------

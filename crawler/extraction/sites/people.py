@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin
 
-from crawler.extraction.page import Page
 from crawler.extraction.rules import (
     Rule,
     SiteRules,
     css_date,
     css_text,
     meta_date,
+    numbered_pages,
+    shape_editors,
     shape_people,
     shape_source,
 )
-from crawler.extraction.text import split_names
 
 # Visible time-and-source lines of each template generation.
 _INFO_LINES = (".channel .col-1-1", "div.box01 div.fl", "p.sou", "div.editor.time1")
@@ -24,25 +23,6 @@ _INFO_LINES = (".channel .col-1-1", "div.box01 div.fl", "p.sou", "div.editor.tim
 def _source_after_label(text: str) -> str | None:
     match = re.search(r"来源\s*[:：]\s*(.+)$", text)
     return shape_source(match.group(1)) if match else None
-
-
-def _editors(text: str) -> list[str]:
-    match = re.search(r"(?:责任编辑|责编|编辑)\s*[:：]\s*([^）)】\]]+)", text)
-    return split_names(match.group(1)) if match else []
-
-
-def _next_pages(page: Page) -> list[str]:
-    """Pages 2…N of a multi-page article, linked from div.zdfy as …-<contentId>-N.html."""
-    own = re.search(r"c\d+-(\d+)(?:-(\d+))?\.html", page.url)
-    if not own or own.group(2):
-        return []
-    pattern = re.compile(rf"c\d+-{own.group(1)}-(\d+)\.html")
-    found: dict[int, str] = {}
-    for href in page.sel.css("div.zdfy a::attr(href), #rwb_zdfy a::attr(href)").getall():
-        match = pattern.search(href)
-        if match and int(match.group(1)) > 1:
-            found[int(match.group(1))] = urljoin(page.url, href)
-    return [found[n] for n in sorted(found)]
 
 
 RULES = SiteRules(
@@ -59,7 +39,7 @@ RULES = SiteRules(
         Rule("meta:source", lambda page: shape_source(page.meta("source"))),
     ),
     authors=(css_text("div.rm_txt div.author", "div.text_title p.author", "div.text_c p.author", shape=shape_people),),
-    editors=(css_text("div.edit", "#p_editor", "div.editor", shape=_editors),),
+    editors=(css_text("div.edit", "#p_editor", "div.editor", shape=shape_editors),),
     body_containers=("div.rm_txt_con", "div#rwb_zw", "div.show_text", "div#p_content", "div.d2txt_con", "div.box_con"),
     body_drop=(
         "div.edit",
@@ -72,5 +52,7 @@ RULES = SiteRules(
         "div.page_n",
         "div.tjewm",
     ),
-    next_pages=_next_pages,
+    next_pages=numbered_pages(
+        r"c\d+-(\d+)\.html", r"c\d+-{id}-(\d+)\.html", "div.zdfy a::attr(href), #rwb_zdfy a::attr(href)"
+    ),
 )

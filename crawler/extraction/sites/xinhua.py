@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from urllib.parse import urljoin
 
 from crawler.extraction.dates import ParsedDate, find_date
 from crawler.extraction.page import Page
@@ -15,10 +14,11 @@ from crawler.extraction.rules import (
     css_text,
     meta_date,
     meta_text,
+    numbered_pages,
+    shape_editors,
     shape_source,
     strip_site_suffix,
 )
-from crawler.extraction.text import split_names
 
 
 def _header_time(page: Page) -> ParsedDate | None:
@@ -33,26 +33,6 @@ def _header_time(page: Page) -> ParsedDate | None:
         if year and day:
             return find_date(f"{year}/{day} {clock}".strip())
     return None
-
-
-def _editor(text: str) -> list[str]:
-    """ "【责任编辑:王頔】", "责任编辑： 尹世杰" → names."""
-    match = re.search(r"(?:责任编辑|责编)\s*[:：]\s*([^】\]）)]+)", text)
-    return split_names(match.group(1)) if match else []
-
-
-def _next_pages(page: Page) -> list[str]:
-    """Pages 2…N of a c_<id>.htm article, linked from div#div_currpage as c_<id>_N.htm."""
-    own = re.search(r"c_(\d+)(?:_(\d+))?\.htm", page.url)
-    if not own or own.group(2):
-        return []
-    pattern = re.compile(rf"c_{own.group(1)}_(\d+)\.htm")
-    found: dict[int, str] = {}
-    for href in page.sel.css("#div_currpage a::attr(href)").getall():
-        match = pattern.search(href)
-        if match and int(match.group(1)) > 1:
-            found[int(match.group(1))] = urljoin(page.url, href)
-    return [found[n] for n in sorted(found)]
 
 
 RULES = SiteRules(
@@ -72,7 +52,7 @@ RULES = SiteRules(
         css_text("div.source", "em#source", "#source", ".mheader .info span", shape=shape_source),
         meta_text("source", shape=shape_source),
     ),
-    editors=(css_text("span.editor", "div.p-tags", "#articleEdit", shape=_editor),),
+    editors=(css_text("span.editor", "div.p-tags", "#articleEdit", shape=shape_editors),),
     body_containers=("span#detailContent", "div#detail", "div#p-detail", "#content"),
     body_drop=(
         "span.editor",
@@ -88,7 +68,7 @@ RULES = SiteRules(
         "[id^=DH-PLAYERID]",
         "div.player-container",
     ),
-    next_pages=_next_pages,
+    next_pages=numbered_pages(r"c_(\d+)\.htm", r"c_{id}_(\d+)\.htm", "#div_currpage a::attr(href)"),
 )
 
 # www.xinhuanet.com serves the same templates under its older domain.
