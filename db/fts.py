@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import operator
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from crawler.extraction.text import nfkc
 
 # CJK Unified Ideographs, Extension A and Compatibility Ideographs; everything else separates runs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -26,9 +27,7 @@ SQL_FUNCTION = "newsmon_bigrams"
 
 def normalise(text: str) -> str:
     """NFKC (full-width Ａ１ → a1) and lower case, as the index sees text."""
-    if not unicodedata.is_normalized("NFKC", text):  # the quick check is ~1000× cheaper than normalising
-        text = unicodedata.normalize("NFKC", text)
-    return text.lower()
+    return nfkc(text).lower()
 
 
 def document_tokens(text: str | None) -> list[str]:

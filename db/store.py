@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import case, delete, func, or_, select, update
+from sqlalchemy import Table, TextualSelect, bindparam, case, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,8 +54,31 @@ def _insert(session: Session, table: Any) -> Any:
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
+@cache
+def _insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...], returning: str) -> TextualSelect:
+    """INSERT … ON CONFLICT (…) DO NOTHING RETURNING … as one statement SQLAlchemy compiles once.
+
+    The dialects' insert() with on_conflict_do_nothing() is not cacheable: it was compiled anew for every
+    article, a sixth of ingest time. The same SQL as text with typed parameters (JSON and time-zone types
+    still convert) is compiled once. SQLite (3.35+) and PostgreSQL both take this syntax.
+    """
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f":{name}" for name in columns)
+    keys = ", ".join(f'"{name}"' for name in conflict)
+    statement = text(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) '
+        f'ON CONFLICT ({keys}) DO NOTHING RETURNING "{returning}"'
+    )
+    return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns)).columns(
+        table.c[returning]
+    )
+
+
 def ensure_site(session: Session, domain: str, name: str | None = None) -> int:
     """The site's id, inserting it if new; safe when two writers add the same site at once."""
+    site_id = session.scalar(select(Site.id).where(Site.domain == domain))
+    if site_id is not None:
+        return site_id
     stmt = _insert(session, Site).values(domain=domain, name=name or domain, created_at=now_shanghai())
     session.execute(stmt.on_conflict_do_nothing(index_elements=["domain"]))
     site_id = session.scalar(select(Site.id).where(Site.domain == domain))
@@ -112,12 +136,9 @@ def store_article(
         "field_rules": record.rules,
         "warnings": record.warnings,
     }
-    inserted = session.execute(
-        _insert(session, Article)
-        .values(url=record.url, first_seen_at=seen, last_seen_at=seen, **values)
-        .on_conflict_do_nothing(index_elements=["url"])
-        .returning(Article.id)
-    ).scalar()
+    new_row = {"url": record.url, "first_seen_at": seen, "last_seen_at": seen, "attribution": {}, **values}
+    statement = _insert_or_skip(Article.__table__, tuple(new_row), ("url",), "id")
+    inserted = session.execute(statement, new_row).scalar()
     if inserted is not None:
         outcome: Outcome = "new"
         article_id = int(inserted)

@@ -111,3 +111,20 @@ def test_extraction_of_any_bytes_raises_only_the_documented_error(raw: bytes, ur
 def test_extraction_of_any_markup_never_raises(markup: str, url: str) -> None:
     page = f"<html><head><title>{markup[:50]}</title></head><body>{markup}</body></html>"
     extract_fields(url, page.encode("utf-8"))
+
+
+# Full-width forms, the ideographic space, compatibility ideographs, circled digits and combining marks: every
+# kind of character NFKC rewrites in Chinese pages, mixed with plain ideographs and ASCII.
+_NFKC_ALPHABET = st.sampled_from(
+    list("数字政府一网通办，。；：（）！？　ＡＺａｚ０９＋－ab09 \u00e9\u0301\u2460\uf900\uff61\u3002\u2f00\u00a0")
+) | st.characters(codec="utf-8")
+
+
+@given(st.text(_NFKC_ALPHABET, max_size=80))
+def test_fast_nfkc_is_nfkc(text: str) -> None:
+    """The index and every comparison key rely on nfkc() being exactly NFKC, only faster."""
+    from unicodedata import normalize
+
+    from crawler.extraction.text import nfkc
+
+    assert nfkc(text) == normalize("NFKC", text)

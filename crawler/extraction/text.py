@@ -11,6 +11,26 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 # Separators between names in 责编：A、B / 记者 A B / 作者：A，B
 _NAME_SPLIT = re.compile(r"[、，,；;/／|｜\s\u3000]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# Full-width ASCII forms and the ideographic space: what NFKC changes in almost every Chinese page.
+_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+def _half_width(match: re.Match[str]) -> str:
+    char = match.group()
+    return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
+
+
+def nfkc(text: str) -> str:
+    """unicodedata.normalize("NFKC", text), about 10× faster on Chinese text.
+
+    Chinese pages fail NFKC's quick check only because of full-width punctuation (，；：（）) and U+3000; those
+    map one-to-one onto ASCII, so a regex replaces them and the full normaliser runs only when something else
+    (compatibility ideographs, circled digits, combining marks …) is left.
+    """
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    text = _FULL_WIDTH.sub(_half_width, text)
+    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def squash(text: str) -> str:
@@ -33,7 +53,7 @@ def clean_paragraph(text: str) -> str:
 
 def nfkc_key(text: str) -> str:
     """Comparison key used by scoring and matching: NFKC with all whitespace deleted."""
-    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+    return _SPACE.sub("", nfkc(text))
 
 
 def has_cjk(text: str) -> bool:
