@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint typecheck unit unit-pg eval clean
+.PHONY: install browser demo test lint typecheck unit unit-pg eval clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,20 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Debian's chromium and a Chinese font for tests/test_web_browser.py (the dashboard in a headless browser).
+# Installed when missing and we are root (CI is); anyone else is told the command, and those tests skip.
+BROWSER_DEBS := chromium fonts-wqy-microhei
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list :lang=zh 2>/dev/null | grep -q .; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends $(BROWSER_DEBS) >/dev/null 2>&1 \
+		|| { apt-get update -q && apt-get install -y -q --no-install-recommends $(BROWSER_DEBS); }; \
+	else \
+		echo "make browser: not root, so not installing $(BROWSER_DEBS); the browser tests skip without them." \
+			"Install with: sudo apt-get install -y --no-install-recommends $(BROWSER_DEBS)"; \
+	fi
 
 # Offline demo: crawl the bundled mirror of all six sites (served on 127.0.0.1) into ./newsmon.db.
 demo: install
@@ -26,7 +40,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy .
 
-unit: install
+unit: install browser
 	$(BIN)/pytest -q
 
 # The database-facing tests again with PostgreSQL as their default database (tests naming db_url/pg_url

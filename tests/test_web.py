@@ -102,6 +102,9 @@ def test_search_page_highlights_and_filters(client: tuple[TestClient, dict[str, 
     assert '<p id="total">1 篇文章' in only_news.text
     dated = http.get("/search", params={"q": "一网通办", "from": "2024-01-01", "to": "2024-12-31"})
     assert '<p id="total">2 篇文章' in dated.text
+    # What the form sends when no date is chosen: empty from= and to= mean no bound, not a bad date.
+    undated = http.get("/search?q=%E4%B8%80%E7%BD%91%E9%80%9A%E5%8A%9E&site=&from=&to=&speaker=&dedupe=copies")
+    assert undated.status_code == 200 and '<p id="total">3 篇文章' in undated.text
 
 
 def test_search_paging(client: tuple[TestClient, dict[str, int]], monkeypatch: pytest.MonkeyPatch) -> None:

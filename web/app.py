@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from pydantic import BeforeValidator
 from sqlalchemy.engine import make_url
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -33,6 +34,8 @@ MAX_PAGE = 500
 MAX_TERMS = 6
 
 Text = Annotated[str, Query(max_length=200)]
+# The search form sends from= and to= empty when no date is chosen (and its pager links keep them): no date, then.
+OptionalDate = Annotated[date | None, BeforeValidator(lambda value: value or None)]
 
 
 class BadRequest(Exception):
@@ -90,8 +93,8 @@ def create_app(db: str | None = None) -> FastAPI:
         request: Request,
         q: Text = "",
         site: Text = "",
-        date_from: Annotated[date | None, Query(alias="from")] = None,
-        date_to: Annotated[date | None, Query(alias="to")] = None,
+        date_from: Annotated[OptionalDate, Query(alias="from")] = None,
+        date_to: Annotated[OptionalDate, Query(alias="to")] = None,
         speaker: Text = "",
         org: Text = "",
         kind: Text = "",
