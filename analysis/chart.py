@@ -30,7 +30,7 @@ def trend_chart(rows: Sequence[TrendRow], out: Path, *, per: int = 1000, by: str
             axes.plot(periods, series, marker="o", markersize=3, label=term)
         axes.set_ylabel(f"每{per}篇文章中使用该词的文章数", fontfamily=family)
         axes.set_xlabel({"month": "月份", "quarter": "季度", "year": "年份"}.get(by, by), fontfamily=family)
-        axes.set_title("提法趋势 · newsmon", fontfamily=family)
+        axes.set_title("newsmon 提法趋势", fontfamily=family)
         step = max(1, len(periods) // 20)
         axes.set_xticks(range(0, len(periods), step), [periods[i] for i in range(0, len(periods), step)])
         axes.tick_params(axis="x", labelrotation=45)

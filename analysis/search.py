@@ -34,8 +34,24 @@ class SearchPage:
     offset: int
     hits: list[dict[str, Any]]
 
+    @property
+    def total_exact(self) -> bool:
+        """False when the search stopped counting: `total` is then a lower bound."""
+        return self.total < db_search.COUNT_LIMIT
+
+    @property
+    def total_text(self) -> str:
+        return f"{self.total}" if self.total_exact else f"{self.total}+"
+
     def to_json(self) -> dict[str, Any]:
-        return {"query": self.query, "total": self.total, "limit": self.limit, "offset": self.offset, "hits": self.hits}
+        return {
+            "query": self.query,
+            "total": self.total,
+            "total_exact": self.total_exact,
+            "limit": self.limit,
+            "offset": self.offset,
+            "hits": self.hits,
+        }
 
 
 def search(

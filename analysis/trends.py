@@ -85,7 +85,9 @@ def trend(
     rows = []
     for term in terms:
         label = vocabulary.canonical(term) or term
-        per_month = db_search.term_per_month(session, vocabulary.query(term), vocabulary.variants(term), filters)
+        per_month = db_search.term_per_month(
+            session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
+        )
         articles: Counter[str] = Counter()
         occurrences: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
@@ -135,7 +137,14 @@ def who(
     By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
     filters = check_filters(filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
-    return db_search.users_of(session, vocabulary.query(term), vocabulary.variants(term), filters, limit=limit)
+    return db_search.users_of(
+        session,
+        vocabulary.query(term),
+        vocabulary.variants(term),
+        filters,
+        limit=limit,
+        term=vocabulary.canonical(term),
+    )
 
 
 PERIOD = re.compile(r"^(\d{4})(?:-(?:Q([1-4])|(\d{1,2})))?$")

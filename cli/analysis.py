@@ -115,7 +115,7 @@ def search(
     if json_out:
         print_json(page.to_json())
         return
-    console.print(f"{page.total} articles match [bold]{query}[/]", highlight=False)
+    console.print(f"{page.total_text} articles match [bold]{query}[/]", highlight=False)
     for hit in page.hits:
         console.print(
             f"\n[bold]{hit['id']}[/] {mark_to_rich(hit['title_html'])}  "
@@ -264,6 +264,36 @@ def terms(
     )
 
 
+def index_terms(
+    term: Annotated[
+        list[str] | None,
+        typer.Option("--term", help="Only this curated term (repeatable); default: all not yet counted."),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Count curated terms in every stored article, so trends and `who` read the counts instead of the text.
+
+    New articles are counted as they are stored; run this after adding terms to $NEWSMON_TERMS_FILE or changing
+    a term's spellings (until then those terms are counted from the text, slower but with the same answers).
+    """
+    from cli.app import opened
+    from db.terms import index_terms as run_index
+
+    with opened(db) as database, database.session() as session:
+        try:
+            used = run_index(session, term or None)
+        except ValueError as error:
+            fail(str(error), code=2)
+            return
+    if json_out:
+        print_json(used)
+    elif not used:
+        console.print("every curated term is already counted")
+    else:
+        print_table([{"term": t, "articles": n} for t, n in used.items()], ["term", "articles"], title="counted")
+
+
 def export(
     query: Annotated[str, typer.Argument(help="A search query (the same syntax as `newsmon search`).")],
     out: Annotated[Path, typer.Option("--out", help="Output file; the manifest is written beside it.")],
@@ -318,3 +348,4 @@ def web(
 def register(app: typer.Typer) -> None:
     for command in (search, trend, first, who, terms, export, web):
         app.command(command.__name__)(command)
+    app.command("index-terms")(index_terms)

@@ -52,12 +52,17 @@ class Article(Base):
     """One article at its canonical URL; re-crawling updates it in place (never a second row)."""
 
     __tablename__ = "articles"
+    # Articles per month (a trend's denominator) read from the index alone; id for PostgreSQL's index-only scan.
+    __table_args__ = (Index("ix_articles_month_site", "published_month", "site_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     title: Mapped[str] = mapped_column(Text)
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    # 'YYYY-MM' of published_at in Asia/Shanghai, written with it: trends group by it through an index
+    # instead of computing the month of every row (migration 0007).
+    published_month: Mapped[str | None] = mapped_column(String(7))
     # How precise published_at is as the page stated it: day, minute or second.
     published_precision: Mapped[str | None] = mapped_column(String(8))
     source: Mapped[str | None] = mapped_column(Text)  # 来源: whom this copy names as its origin
@@ -252,6 +257,37 @@ class ArticleReprintBand(Base):
     band: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)  # a 64-bit hash of the band's MinHash rows
     article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class ArticleTerm(Base):
+    """How often an article uses a curated term (all its spellings, title and body), written with the article.
+
+    Only terms listed in indexed_terms are complete over the archive; trends read them from here instead of
+    scanning bodies (db/terms.py). An article without a row does not use the term.
+    """
+
+    __tablename__ = "article_terms"
+    # By article too: rewriting one article's counts, and the cascade when an article goes.
+    __table_args__ = (Index("ix_article_terms_article", "article_id"), {"sqlite_with_rowid": False})
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    occurrences: Mapped[int] = mapped_column(Integer)
+    # The article's month and site, copied when the counts are written (with the article's text), so that a
+    # trend by month and site reads this table alone.
+    published_month: Mapped[str | None] = mapped_column(String(7))
+    site_id: Mapped[int] = mapped_column(Integer)
+
+
+class IndexedTerm(Base):
+    """A curated term counted in every stored article, and the spellings that were counted ('|'-joined): when the
+    vocabulary gives the term other spellings, the counts are stale and trends fall back to the text."""
+
+    __tablename__ = "indexed_terms"
+
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    spellings: Mapped[str] = mapped_column(Text)
+    indexed_at: Mapped[datetime]
 
 
 class ArticleVersion(Base):

@@ -27,8 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from db.fts import Node
-from db.models import Article, ArticleReprint, ArticleSpeaker, Person, Site
-from db.queries import organisation_ids, speech_key, with_reprints
+from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
+from db.queries import organisation_ids
+from db.terms import counted
 from db.types import SHANGHAI
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
@@ -92,12 +93,33 @@ def matches(session: Session, query: Node) -> Subquery:
     )
 
 
+def _site_ids(site: str) -> Select[Any]:
+    return select(Site.id).where(or_(Site.domain == site, Site.name == site))
+
+
+def match_count(session: Session, query: Node, *, at_most: int | None = None) -> int:
+    """How many articles the query matches (no more than `at_most`), from the index alone, no score computed."""
+    found: Select[Any]
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query", query.tsquery()))
+        document: ColumnElement[Any] = column("document")
+        found = select(column("article_id")).select_from(table("article_search")).where(document.op("@@")(tsquery))
+    else:
+        found = (
+            select(literal_column("rowid"))
+            .select_from(table("articles_fts"))
+            .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5()))
+        )
+    if at_most is not None:
+        found = found.limit(at_most)
+    return session.scalar(select(func.count()).select_from(found.subquery())) or 0
+
+
 def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
     """The filters as conditions on Article alone (no join needed), shared by every read below."""
     conditions: list[ColumnElement[bool]] = []
     if filters.site:
-        sites = select(Site.id).where(or_(Site.domain == filters.site, Site.name == filters.site))
-        conditions.append(Article.site_id.in_(sites))
+        conditions.append(Article.site_id.in_(_site_ids(filters.site)))
     if filters.date_from:
         conditions.append(Article.published_at >= _day_start(filters.date_from))
     if filters.date_to:
@@ -114,16 +136,27 @@ def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]
     return conditions
 
 
-def one_per_speech(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """Ids of one article per speech among those meeting the conditions: the cluster's original when it does,
-    else its earliest copy that does (the choice `list_articles(dedupe="reprints")` makes)."""
+def reprint_losers(conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """Ids of the reprints to leave out to count each speech once among the articles meeting the conditions: in
+    every cluster with copies, all but the original when it meets them, else all but its earliest copy that does
+    (the choice `list_articles(dedupe="reprints")` makes).
+
+    Only clusters with copies are ranked; every other article is its own speech. Ranking all articles (most are
+    singletons) cost a trend seconds at a million articles.
+    """
+    with_copies = select(ArticleReprint.canonical_id).where(ArticleReprint.article_id != ArticleReprint.canonical_id)
     original_first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
     rank = func.row_number().over(
-        partition_by=speech_key(), order_by=(original_first, Article.published_at.asc().nulls_last(), Article.id)
+        partition_by=ArticleReprint.canonical_id,
+        order_by=(original_first, Article.published_at.asc().nulls_last(), Article.id),
     )
-    ranked = with_reprints(select(Article.id.label("id"), rank.label("rank")).select_from(Article))
-    ranked_sub = ranked.where(*conditions).subquery("speeches")
-    return select(ranked_sub.c.id).where(ranked_sub.c.rank == 1)
+    ranked = (
+        select(Article.id.label("id"), rank.label("rank"))
+        .join(ArticleReprint, ArticleReprint.article_id == Article.id)
+        .where(ArticleReprint.canonical_id.in_(with_copies), *conditions)
+        .subquery("speeches")
+    )
+    return select(ranked.c.id).where(ranked.c.rank > 1)
 
 
 def _filtered(session: Session, statement: Select[Any], filters: Filters) -> Select[Any]:
@@ -132,31 +165,58 @@ def _filtered(session: Session, statement: Select[Any], filters: Filters) -> Sel
     if filters.dedupe == "reprints":
         # Chosen among the articles passing the filters, not the query, so a trend's numerator and denominator
         # count the same article for each speech.
-        statement = statement.where(Article.id.in_(one_per_speech(conditions)))
+        statement = statement.where(Article.id.not_in(reprint_losers(conditions)))
     return statement
+
+
+def _by_site_only(filters: Filters) -> bool:
+    """Whether the filters need no article column but the site (tables with site_id can answer alone)."""
+    return not (filters.date_from or filters.date_to or filters.kind or filters.speaker or filters.org)
+
+
+# A query without filters matching more articles than this ranks the most recently stored this many of them
+# (BM25 over every match of a two-character word in a million articles takes seconds) …
+RANK_LIMIT = 5_000
+# … and counts its matches up to this many (a total of COUNT_LIMIT means "at least"): counting every match of
+# 政务 in a million articles is 0.1 s on its own.
+COUNT_LIMIT = 100_000
 
 
 def search(
     session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0
 ) -> tuple[int, list[tuple[Article, Site, float]]]:
-    """The total number of matches and one page of (article, site, score), best first, then newest."""
+    """The number of matches (COUNT_LIMIT meaning at least that many, without filters) and one page of
+    (article, site, score), best first, then most recently stored."""
+    if _by_site_only(filters) and not filters.site and filters.dedupe != "reprints":
+        return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
     base = _filtered(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
-    rows = session.execute(
-        base.order_by(matched.c.score.desc(), Article.published_at.desc().nulls_last(), Article.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
     return total, [(a, s, float(score)) for a, s, score in rows]
 
 
-def month_of(session: Session, value: Any) -> ColumnElement[str]:
-    """'YYYY-MM' of a stored time in Asia/Shanghai (SQLite keeps UTC text; China has had no DST since 1991)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", value), "YYYY-MM")
-    return func.strftime("%Y-%m", value, "+8 hours")
+def _search_index(
+    session: Session, query: Node, *, limit: int, offset: int
+) -> tuple[int, list[tuple[Article, Site, float]]]:
+    """Search without filters from the full-text index alone: count and rank there, then read one page."""
+    matched = matches(session, query)
+    total = match_count(session, query, at_most=COUNT_LIMIT)
+    candidates: Any = matched
+    if total > RANK_LIMIT:
+        candidates = select(matched).order_by(matched.c.id.desc()).limit(RANK_LIMIT).subquery("recent")
+    page = session.execute(
+        select(candidates.c.id, candidates.c.score)
+        .order_by(candidates.c.score.desc(), candidates.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    found = {
+        a.id: (a, s)
+        for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
+    }
+    return total, [(*found[i], float(score)) for i, score in page if i in found]
 
 
 def occurrences(variants: list[str]) -> ColumnElement[Any]:
@@ -174,25 +234,55 @@ def occurrences(variants: list[str]) -> ColumnElement[Any]:
 
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
     """All articles per month (the denominator of a rate), under the same filters as the term counts."""
-    month = month_of(session, Article.published_at).label("month")
-    statement = _filtered(
-        session, select(month, func.count(Article.id)).join(Site).where(Article.published_at.is_not(None)), filters
-    )
+    month = Article.published_month
+    statement = _filtered(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
     return {m: n for m, n in session.execute(statement.group_by(month)).all()}
 
 
-def term_per_month(session: Session, query: Node, variants: list[str], filters: Filters) -> dict[str, tuple[int, int]]:
-    """month -> (articles matching the query, occurrences of the variants in them)."""
-    matched = matches(session, query)
-    month = month_of(session, Article.published_at).label("month")
-    statement = (
-        select(month, func.count(Article.id), func.sum(occurrences(variants)))
-        .join(matched, matched.c.id == Article.id)
-        .join(Site)
-        .where(Article.published_at.is_not(None))
-    )
-    statement = _filtered(session, statement, filters).group_by(month)
+def term_per_month(
+    session: Session, query: Node, variants: list[str], filters: Filters, *, term: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """month -> (articles using the term, occurrences of its variants in them).
+
+    A curated `term` whose counts are complete (db/terms.py) is read from article_terms; any other term from the
+    full-text index, counting its variants in the text of every match.
+    """
+    if term is not None and counted(session, term, variants):
+        statement = _term_counts(session, term, filters)
+    else:
+        matched = matches(session, query)
+        month = Article.published_month
+        statement = _filtered(
+            session,
+            select(month, func.count(Article.id), func.sum(occurrences(variants)))
+            .join(matched, matched.c.id == Article.id)
+            .where(month.is_not(None)),
+            filters,
+        ).group_by(month)
     return {m: (n, int(o or 0)) for m, n, o in session.execute(statement).all()}
+
+
+def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
+    if not _by_site_only(filters):
+        month = Article.published_month
+        statement = _filtered(
+            session,
+            select(month, func.count(), func.sum(ArticleTerm.occurrences))
+            .select_from(ArticleTerm)
+            .join(Article, Article.id == ArticleTerm.article_id)
+            .where(ArticleTerm.term == term, month.is_not(None)),
+            filters,
+        )
+        return statement.group_by(month)
+    month = ArticleTerm.published_month
+    statement = select(month, func.count(), func.sum(ArticleTerm.occurrences)).where(
+        ArticleTerm.term == term, month.is_not(None)
+    )
+    if filters.site:
+        statement = statement.where(ArticleTerm.site_id.in_(_site_ids(filters.site)))
+    if filters.dedupe == "reprints":
+        statement = statement.where(ArticleTerm.article_id.not_in(reprint_losers(_conditions(session, filters))))
+    return statement.group_by(month)
 
 
 def first_use(session: Session, query: Node, filters: Filters, *, limit: int = 1) -> list[tuple[Article, Site]]:
@@ -215,15 +305,27 @@ def _when(value: Any) -> Any:
 
 
 def users_of(
-    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int = 20
+    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int = 20, term: str | None = None
 ) -> list[dict[str, Any]]:
     """Who uses the term most: per speaker and the organisation they spoke for (article_speakers); articles with
-    no attributed speaker fall back to their 来源 (the organisation a copy names as its origin) and site."""
-    matched = matches(session, query)
+    no attributed speaker fall back to their 来源 (the organisation a copy names as its origin) and site.
+
+    A curated `term` with complete counts is read from article_terms, as in term_per_month."""
+    uses: ColumnElement[Any]
+    if term is not None and counted(session, term, variants):
+        matched = (
+            select(ArticleTerm.article_id.label("id"), ArticleTerm.occurrences.label("occurrences"))
+            .where(ArticleTerm.term == term)
+            .subquery("matched")
+        )
+        uses = matched.c.occurrences
+    else:
+        matched = matches(session, query)
+        uses = occurrences(variants)
     n_articles = func.count(func.distinct(Article.id)).label("articles")
     measures = (
         n_articles,
-        func.sum(occurrences(variants)).label("occurrences"),
+        func.sum(uses).label("occurrences"),
         func.min(Article.published_at),
         func.max(Article.published_at),
     )
@@ -339,7 +441,7 @@ def matching_ids(session: Session, query: Node, filters: Filters) -> list[int]:
     """Every matching article id, best first (an export's rows, in the order search shows them)."""
     matched = matches(session, query)
     statement = _filtered(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
-    order = statement.order_by(matched.c.score.desc(), Article.published_at.desc().nulls_last(), Article.id.desc())
+    order = statement.order_by(matched.c.score.desc(), Article.id.desc())
     return list(session.scalars(order))
 
 

@@ -30,6 +30,7 @@ from db.models import (
     RawPage,
     Site,
 )
+from db.terms import store_term_counts
 from db.types import SHANGHAI
 
 if TYPE_CHECKING:
@@ -126,6 +127,7 @@ def store_article(
         "site_id": site_id,
         "title": record.title,
         "published_at": record.published_at,
+        "published_month": record.published_at.astimezone(SHANGHAI).strftime("%Y-%m") if record.published_at else None,
         "published_precision": record.published_precision,
         "source": record.source,
         "authors": record.authors,
@@ -156,6 +158,9 @@ def store_article(
         session.execute(update(Article).where(Article.id == article_id).values(**changes))
     if outcome != "unchanged":
         _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id)
+        store_term_counts(
+            session, article_id, record.title, record.body, month=values["published_month"], site_id=site_id
+        )
     if raw is not None:
         store_raw_page(session, record.url, raw, article_id=article_id, run_id=run_id, fetched_at=seen)
     if attribution is not None:

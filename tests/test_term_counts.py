@@ -1,0 +1,211 @@
+"""Curated-term counts (db/terms.py): written with each article, back-filled by migration and `terms index`, and
+read by trends and `who` with the same answers as counting in the text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import delete, select
+from typer.testing import CliRunner
+
+from analysis.trends import trend, who
+from analysis.vocabulary import Vocabulary, load_vocabulary
+from cli.app import app
+from crawler.extraction.dates import SHANGHAI
+from crawler.extraction.record import Extracted
+from db import search as db_search
+from db import terms
+from db.engine import open_database, upgrade
+from db.fts import parse_query
+from db.models import Article, ArticleTerm, IndexedTerm
+from db.search import Filters
+from db.store import store_article
+from tests.analysis_fixtures import build, build_speeches
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counter() -> Iterator[None]:
+    terms._counter.cache_clear()
+    yield
+    terms._counter.cache_clear()
+
+
+def _record(url: str, body: str, when: datetime, title: str = "讲话") -> Extracted:
+    return Extracted(
+        url=url,
+        site="people.com.cn",
+        charset="utf-8",
+        title=title,
+        published_at=when,
+        published_precision="minute",
+        source="人民网",
+        authors=[],
+        editors=[],
+        body=body,
+        rules={},
+    )
+
+
+def _counts(session: object, article_id: int) -> dict[str, int]:
+    rows = session.execute(  # type: ignore[attr-defined]
+        select(ArticleTerm.term, ArticleTerm.occurrences).where(ArticleTerm.article_id == article_id)
+    )
+    return dict(rows.all())
+
+
+def test_counter_counts_each_spelling_as_the_text_path_does() -> None:
+    vocabulary = Vocabulary()
+    vocabulary.add(["一网通办"])
+    vocabulary.add(["5G", "第五代移动通信"])
+    vocabulary.add(["数字政府"])
+    vocabulary.add(["政府数据"])
+    counter = terms.TermCounter(vocabulary)
+    # 5g in any case; 数字政府数据 holds both 数字政府 and 政府数据 (overlapping uses count for each term).
+    counts = counter.count("一网通办：5G 与 5g", "推进一网通办，发展第五代移动通信。数字政府数据共享。")
+    assert counts == {"一网通办": 2, "5G": 3, "数字政府": 1, "政府数据": 1}
+
+
+@given(st.text(st.sampled_from(list("数字政府一网通办放管服互联网+政务服务Gg5，。 ")), max_size=60))
+def test_counter_equals_counting_every_spelling_in_the_lowered_text(text: str) -> None:
+    counter = terms.counter()
+    expected = {}
+    lowered = f"标题 {text}".lower()
+    for term, spellings in counter.spellings.items():
+        total = sum(lowered.count(s) for s in spellings)
+        if total:
+            expected[term] = total
+    assert counter.count("标题", text) == expected
+
+
+def test_curated_trend_and_who_read_the_counts_and_agree_with_the_text(db_url: str) -> None:
+    database, _ = build_speeches(db_url)
+    try:
+        with database.session() as session:
+            vocabulary = load_vocabulary()
+            assert terms.counted(session, "一网通办", vocabulary.variants("一网通办"))
+            for dedupe in ("reprints", "copies"):
+                filters = Filters(dedupe=dedupe)
+                from_counts = trend(session, ["一网通办", "数字政府"], by="quarter", filters=filters)
+                users_from_counts = who(session, "一网通办", filters=filters)
+                site_only = trend(session, ["一网通办"], filters=Filters(site="people.com.cn", dedupe=dedupe))
+                # The articles' own columns (a date filter) take the joined path over the same counts.
+                dated = trend(session, ["一网通办"], filters=Filters(date_from=datetime(2024, 1, 1).date()))
+                savepoint = session.begin_nested()
+                session.execute(delete(IndexedTerm))  # no complete counts: every term is read from the text
+                assert not terms.counted(session, "一网通办", vocabulary.variants("一网通办"))
+                assert trend(session, ["一网通办", "数字政府"], by="quarter", filters=filters) == from_counts
+                assert who(session, "一网通办", filters=filters) == users_from_counts
+                assert trend(session, ["一网通办"], filters=Filters(site="people.com.cn", dedupe=dedupe)) == site_only
+                assert trend(session, ["一网通办"], filters=Filters(date_from=datetime(2024, 1, 1).date())) == dated
+                savepoint.rollback()
+            assert any(r.articles for r in from_counts if r.term == "一网通办")
+    finally:
+        database.dispose()
+
+
+def test_a_changed_article_rewrites_its_counts(default_db_url: str) -> None:
+    database = open_database(default_db_url, seed=False)
+    when = datetime(2024, 5, 6, 9, 0, tzinfo=SHANGHAI)
+    try:
+        with database.session() as session:
+            first = store_article(session, _record("https://www.people.com.cn/n1/1.html", "数字政府，数字政府。", when))
+            assert _counts(session, first.article_id) == {"数字政府": 2}
+        with database.session() as session:
+            store_article(session, _record("https://www.people.com.cn/n1/1.html", "一网通办。", when))
+            assert _counts(session, first.article_id) == {"一网通办": 1}
+            month = session.scalar(
+                select(ArticleTerm.published_month).where(ArticleTerm.article_id == first.article_id)
+            )
+            assert month == "2024-05"
+    finally:
+        database.dispose()
+
+
+def test_terms_index_backfills_an_analysts_new_term(
+    default_db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, _ = build(default_db_url)
+    database.dispose()
+    extra = tmp_path / "mine.txt"
+    extra.write_text("加快建设\n", encoding="utf-8")
+    monkeypatch.setenv("NEWSMON_TERMS_FILE", str(extra))
+    terms._counter.cache_clear()
+    database = open_database(default_db_url)
+    try:
+        with database.session() as session:
+            assert not terms.counted(session, "加快建设", ["加快建设"])
+            from_text = trend(session, ["加快建设"], by="year")
+            assert sum(r.articles for r in from_text) == 1  # article a's title
+    finally:
+        database.dispose()
+    result = CliRunner().invoke(app, ["index-terms", "--db", default_db_url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"加快建设": 1' in result.output
+    database = open_database(default_db_url)
+    try:
+        with database.session() as session:
+            assert terms.counted(session, "加快建设", ["加快建设"])
+            assert trend(session, ["加快建设"], by="year") == from_text
+    finally:
+        database.dispose()
+    again = CliRunner().invoke(app, ["index-terms", "--db", default_db_url, "--json"])
+    assert again.exit_code == 0 and again.output.strip() == "{}"  # nothing left to count
+
+
+def test_migration_backfills_months_and_counts(sqlite_url: str) -> None:
+    database, ids = build(sqlite_url)
+    with database.session() as session:
+        before = {
+            (t.term, t.article_id, t.occurrences, t.published_month) for t in session.scalars(select(ArticleTerm))
+        }
+    upgrade(database.engine, "0006")
+    upgrade(database.engine, "head")
+    try:
+        with database.session() as session:
+            after = {
+                (t.term, t.article_id, t.occurrences, t.published_month) for t in session.scalars(select(ArticleTerm))
+            }
+            assert after == before and ("数字政府", ids["a"], 3, "2023-03") in after
+            assert session.scalar(select(Article.published_month).where(Article.id == ids["c"])) == "2024-01"
+    finally:
+        database.dispose()
+
+
+def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recent(
+    default_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, _ = build(default_db_url)
+    monkeypatch.setattr(db_search, "RANK_LIMIT", 2)
+    try:
+        with database.session() as session:
+            node = parse_query("政务")
+            everything = db_search.matching_ids(session, node, Filters())
+            assert len(everything) > 2
+            total, rows = db_search.search(session, node, Filters(), limit=10)
+            assert total == len(everything)  # the count is of every match
+            assert {a.id for a, _, _ in rows} == set(sorted(everything)[-2:])
+    finally:
+        database.dispose()
+
+
+def test_a_search_stops_counting_at_the_count_limit(default_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from analysis.search import search
+
+    database, _ = build(default_db_url)
+    try:
+        with database.session() as session:
+            assert search(session, "政务").total > 2
+            monkeypatch.setattr(db_search, "COUNT_LIMIT", 2)
+            page = search(session, "政务")
+            assert (page.total, page.total_exact, page.total_text) == (2, False, "2+")
+            assert page.to_json()["total_exact"] is False
+            # With a filter every match is counted (the joined path).
+            filtered = search(session, "政务", Filters(date_from=datetime(2000, 1, 1).date()))
+            assert filtered.total > 2 and filtered.total_text == str(filtered.total)
+    finally:
+        database.dispose()
