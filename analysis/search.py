@@ -33,11 +33,7 @@ class SearchPage:
     limit: int
     offset: int
     hits: list[dict[str, Any]]
-
-    @property
-    def total_exact(self) -> bool:
-        """False when the search stopped counting: `total` is then a lower bound."""
-        return self.total < db_search.COUNT_LIMIT
+    total_exact: bool = True  # False when the search stopped counting: `total` is then a lower bound
 
     @property
     def total_text(self) -> str:
@@ -63,7 +59,7 @@ def search(
     """
     filters = check_filters(filters or Filters())
     node = parse_query(query_text)
-    total, rows = db_search.search(session, node, filters, limit=limit, offset=offset)
+    total, exact, rows = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()
     hits = [
         {
@@ -75,7 +71,7 @@ def search(
         }
         for article, site, score in rows
     ]
-    return SearchPage(query_text, total, limit, offset, hits)
+    return SearchPage(query_text, total, limit, offset, hits, exact)
 
 
 def _pattern(literals: list[str]) -> re.Pattern[str] | None:

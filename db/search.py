@@ -184,9 +184,9 @@ COUNT_LIMIT = 100_000
 
 def search(
     session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0
-) -> tuple[int, list[tuple[Article, Site, float]]]:
-    """The number of matches (COUNT_LIMIT meaning at least that many, without filters) and one page of
-    (article, site, score), best first, then most recently stored."""
+) -> tuple[int, bool, list[tuple[Article, Site, float]]]:
+    """The number of matches, whether it is exact (else at least COUNT_LIMIT: only without filters), and one
+    page of (article, site, score), best first, then most recently stored."""
     if _by_site_only(filters) and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
@@ -194,12 +194,12 @@ def search(
     base = _filtered(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
     rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
-    return total, [(a, s, float(score)) for a, s, score in rows]
+    return total, True, [(a, s, float(score)) for a, s, score in rows]
 
 
 def _search_index(
     session: Session, query: Node, *, limit: int, offset: int
-) -> tuple[int, list[tuple[Article, Site, float]]]:
+) -> tuple[int, bool, list[tuple[Article, Site, float]]]:
     """Search without filters from the full-text index alone: count and rank there, then read one page."""
     matched = matches(session, query)
     total = match_count(session, query, at_most=COUNT_LIMIT)
@@ -216,7 +216,7 @@ def _search_index(
         a.id: (a, s)
         for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
     }
-    return total, [(*found[i], float(score)) for i, score in page if i in found]
+    return total, total < COUNT_LIMIT, [(*found[i], float(score)) for i, score in page if i in found]
 
 
 def occurrences(variants: list[str]) -> ColumnElement[Any]:

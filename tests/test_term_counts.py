@@ -186,7 +186,8 @@ def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recent(
             node = parse_query("政务")
             everything = db_search.matching_ids(session, node, Filters())
             assert len(everything) > 2
-            total, rows = db_search.search(session, node, Filters(), limit=10)
+            total, exact, rows = db_search.search(session, node, Filters(), limit=10)
+            assert exact
             assert total == len(everything)  # the count is of every match
             assert {a.id for a, _, _ in rows} == set(sorted(everything)[-2:])
     finally:
