@@ -34,6 +34,7 @@ class SearchPage:
     offset: int
     hits: list[dict[str, Any]]
     total_exact: bool = True  # False when the search stopped counting: `total` is then a lower bound
+    ranked: int | None = None  # how many of the matches are ranked (and can be paged through); None: all
 
     @property
     def total_text(self) -> str:
@@ -44,6 +45,7 @@ class SearchPage:
             "query": self.query,
             "total": self.total,
             "total_exact": self.total_exact,
+            "ranked": self.ranked,
             "limit": self.limit,
             "offset": self.offset,
             "hits": self.hits,
@@ -59,7 +61,7 @@ def search(
     """
     filters = check_filters(filters or Filters())
     node = parse_query(query_text)
-    total, exact, rows = db_search.search(session, node, filters, limit=limit, offset=offset)
+    found = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()
     hits = [
         {
@@ -69,9 +71,10 @@ def search(
             "snippet": snippet(article.body, literals),
             "speakers": [s["name"] for s in article_speakers(session, article.id)],
         }
-        for article, site, score in rows
+        for article, site, score in found.rows
     ]
-    return SearchPage(query_text, total, limit, offset, hits, exact)
+    ranked = found.ranked if found.ranked < found.total else None
+    return SearchPage(query_text, found.total, limit, offset, hits, found.exact, ranked)
 
 
 def _pattern(literals: list[str]) -> re.Pattern[str] | None:

@@ -73,11 +73,12 @@ def parse_terms(lines: Iterable[str]) -> list[list[str]]:
     return entries
 
 
-def load_vocabulary(extra: Path | str | None = None) -> Vocabulary:
-    """The curated files in data/terms/, then the analyst's file (argument, or $NEWSMON_TERMS_FILE)."""
+def load_vocabulary(extra: Path | str | None = None, *, analyst: bool = True) -> Vocabulary:
+    """The curated files in data/terms/, then the analyst's file (argument, or $NEWSMON_TERMS_FILE) unless
+    `analyst` is false (the shipped terms alone)."""
     vocabulary = Vocabulary()
     files = sorted(TERMS_DIR.glob("*.txt"))
-    extra = extra or os.environ.get(ENV_VAR)
+    extra = (extra or os.environ.get(ENV_VAR)) if analyst else None
     if extra:
         path = Path(extra)
         if not path.is_file():

@@ -269,20 +269,24 @@ def index_terms(
         list[str] | None,
         typer.Option("--term", help="Only this curated term (repeatable); default: all not yet counted."),
     ] = None,
+    terms_file: TermsFileOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Count curated terms in every stored article, so trends and `who` read the counts instead of the text.
 
-    New articles are counted as they are stored; run this after adding terms to $NEWSMON_TERMS_FILE or changing
-    a term's spellings (until then those terms are counted from the text, slower but with the same answers).
+    Run it after adding terms to your terms file or changing a term's variants; until then those terms are
+    counted in the text (same answers, slower). New articles are counted as they are stored once a term is
+    indexed. Commits every 2,000 articles, so a crawl can write meanwhile.
     """
+    from analysis.vocabulary import load_vocabulary
     from cli.app import opened
     from db.terms import index_terms as run_index
 
-    with opened(db) as database, database.session() as session:
+    vocabulary = load_vocabulary(terms_file)
+    with opened(db) as database, database.sessions() as session:
         try:
-            used = run_index(session, term or None)
+            used = run_index(session, vocabulary, term or None, commit=session.commit)
         except ValueError as error:
             fail(str(error), code=2)
             return

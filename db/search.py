@@ -6,6 +6,7 @@ GIN) ranked by ts_rank_cd. Both index the same tokens (db/fts.py), so a query ma
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy import (
     bindparam,
     case,
     column,
+    exists,
     func,
     literal_column,
     or_,
@@ -26,10 +28,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fts import Node
+from db.fts import Node, normalise
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
 from db.queries import organisation_ids
-from db.terms import counted
+from db.terms import counted, counter_for
 from db.types import SHANGHAI
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
@@ -159,13 +161,19 @@ def reprint_losers(conditions: list[ColumnElement[bool]]) -> Select[Any]:
     return select(ranked.c.id).where(ranked.c.rank > 1)
 
 
+def not_a_reprint_loser(article_id: Any, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """NOT EXISTS rather than NOT IN: PostgreSQL plans it as one anti-join however many copies there are."""
+    losers = reprint_losers(conditions).subquery("losers")
+    return ~exists(select(losers.c.id).where(losers.c.id == article_id))
+
+
 def _filtered(session: Session, statement: Select[Any], filters: Filters) -> Select[Any]:
     conditions = _conditions(session, filters)
     statement = statement.where(*conditions)
     if filters.dedupe == "reprints":
         # Chosen among the articles passing the filters, not the query, so a trend's numerator and denominator
         # count the same article for each speech.
-        statement = statement.where(Article.id.not_in(reprint_losers(conditions)))
+        statement = statement.where(not_a_reprint_loser(Article.id, conditions))
     return statement
 
 
@@ -182,11 +190,19 @@ RANK_LIMIT = 5_000
 COUNT_LIMIT = 100_000
 
 
-def search(
-    session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0
-) -> tuple[int, bool, list[tuple[Article, Site, float]]]:
-    """The number of matches, whether it is exact (else at least COUNT_LIMIT: only without filters), and one
-    page of (article, site, score), best first, then most recently stored."""
+@dataclass(frozen=True)
+class Found:
+    """A search's answer: how many articles match (`exact`, else at least COUNT_LIMIT: only without filters),
+    how many of them are ranked and can be paged through, and one page of (article, site, score)."""
+
+    total: int
+    exact: bool
+    ranked: int
+    rows: list[tuple[Article, Site, float]]
+
+
+def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
+    """One page of matches, best first, then most recently stored."""
     if _by_site_only(filters) and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
@@ -194,12 +210,10 @@ def search(
     base = _filtered(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
     rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
-    return total, True, [(a, s, float(score)) for a, s, score in rows]
+    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows])
 
 
-def _search_index(
-    session: Session, query: Node, *, limit: int, offset: int
-) -> tuple[int, bool, list[tuple[Article, Site, float]]]:
+def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
     """Search without filters from the full-text index alone: count and rank there, then read one page."""
     matched = matches(session, query)
     total = match_count(session, query, at_most=COUNT_LIMIT)
@@ -216,20 +230,8 @@ def _search_index(
         a.id: (a, s)
         for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
     }
-    return total, total < COUNT_LIMIT, [(*found[i], float(score)) for i, score in page if i in found]
-
-
-def occurrences(variants: list[str]) -> ColumnElement[Any]:
-    """How many times any of the variants appears in title and body (substring count, case-folded)."""
-    text_value = func.lower(Article.title + " " + Article.body)
-    counts = [
-        (func.length(text_value) - func.length(func.replace(text_value, variant.lower(), ""))) / len(variant)
-        for variant in variants
-    ]
-    total = counts[0]
-    for count in counts[1:]:
-        total = total + count
-    return total
+    rows = [(*found[i], float(score)) for i, score in page if i in found]
+    return Found(total, total < COUNT_LIMIT, min(total, RANK_LIMIT), rows)
 
 
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
@@ -244,22 +246,37 @@ def term_per_month(
 ) -> dict[str, tuple[int, int]]:
     """month -> (articles using the term, occurrences of its variants in them).
 
-    A curated `term` whose counts are complete (db/terms.py) is read from article_terms; any other term from the
-    full-text index, counting its variants in the text of every match.
+    A curated `term` whose counts are complete (db/terms.py) is read from article_terms; any other term is
+    counted in the text of the articles the full-text index finds, by the same rule.
     """
     if term is not None and counted(session, term, variants):
-        statement = _term_counts(session, term, filters)
-    else:
-        matched = matches(session, query)
-        month = Article.published_month
-        statement = _filtered(
-            session,
-            select(month, func.count(Article.id), func.sum(occurrences(variants)))
-            .join(matched, matched.c.id == Article.id)
-            .where(month.is_not(None)),
-            filters,
-        ).group_by(month)
-    return {m: (n, int(o or 0)) for m, n, o in session.execute(statement).all()}
+        return {m: (n, int(o or 0)) for m, n, o in session.execute(_term_counts(session, term, filters)).all()}
+    per_month: dict[str, tuple[int, int]] = {}
+    for _, month, uses in _uses_in_text(session, query, variants, filters, Article.published_month):
+        if month is not None:
+            articles, total = per_month.get(month, (0, 0))
+            per_month[month] = (articles + 1, total + uses)
+    return per_month
+
+
+def _uses_in_text(
+    session: Session, query: Node, variants: list[str], filters: Filters, *columns: Any
+) -> Iterator[tuple[Any, ...]]:
+    """(id, *columns, occurrences) of each article the index finds that uses the term, counted in its text by
+    the rule of db/terms.py (the counted path's rule, so both give the same answers)."""
+    tally = counter_for({"term": [normalise(v) for v in variants]})
+    matched = matches(session, query)
+    statement = _filtered(
+        session,
+        select(Article.id, Article.title, Article.body, *columns)
+        .join(matched, matched.c.id == Article.id)
+        .join(Site, Site.id == Article.site_id),
+        filters,
+    )
+    for article_id, title, body, *values in session.execute(statement):
+        uses = tally.count(title, body).get("term", 0)
+        if uses:
+            yield (article_id, *values, uses)
 
 
 def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
@@ -281,7 +298,7 @@ def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
     if filters.site:
         statement = statement.where(ArticleTerm.site_id.in_(_site_ids(filters.site)))
     if filters.dedupe == "reprints":
-        statement = statement.where(ArticleTerm.article_id.not_in(reprint_losers(_conditions(session, filters))))
+        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, _conditions(session, filters)))
     return statement.group_by(month)
 
 
@@ -310,18 +327,16 @@ def users_of(
     """Who uses the term most: per speaker and the organisation they spoke for (article_speakers); articles with
     no attributed speaker fall back to their 来源 (the organisation a copy names as its origin) and site.
 
-    A curated `term` with complete counts is read from article_terms, as in term_per_month."""
-    uses: ColumnElement[Any]
-    if term is not None and counted(session, term, variants):
-        matched = (
-            select(ArticleTerm.article_id.label("id"), ArticleTerm.occurrences.label("occurrences"))
-            .where(ArticleTerm.term == term)
-            .subquery("matched")
-        )
-        uses = matched.c.occurrences
-    else:
-        matched = matches(session, query)
-        uses = occurrences(variants)
+    A curated `term` with complete counts is read from article_terms, any other counted in the text, as in
+    term_per_month."""
+    if term is None or not counted(session, term, variants):
+        return _users_in_text(session, query, variants, filters, limit=limit)
+    matched = (
+        select(ArticleTerm.article_id.label("id"), ArticleTerm.occurrences.label("occurrences"))
+        .where(ArticleTerm.term == term)
+        .subquery("matched")
+    )
+    uses = matched.c.occurrences
     n_articles = func.count(func.distinct(Article.id)).label("articles")
     measures = (
         n_articles,
@@ -376,9 +391,56 @@ def users_of(
             unattributed.order_by(n_articles.desc()).limit(limit)
         )
     ]
-    # Most articles first; a named speaker before a 来源 fallback with as many.
+    return _most_first(rows, limit)
+
+
+def _most_first(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Most articles first; a named speaker before a 来源 fallback with as many."""
     rows.sort(key=lambda r: (-r["articles"], r["speaker"] is None, r["speaker"] or "", r["source"] or ""))
     return rows[:limit]
+
+
+def _users_in_text(
+    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int
+) -> list[dict[str, Any]]:
+    """users_of for a term without counts: each match counted in its text, grouped here as the SQL groups."""
+    found = {
+        article_id: (uses, published, source, domain, site_name)
+        for article_id, published, source, domain, site_name, uses in _uses_in_text(
+            session, query, variants, filters, Article.published_at, Article.source, Site.domain, Site.name
+        )
+    }
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add(key: tuple[Any, ...], row: dict[str, Any], uses: int, published: Any) -> None:
+        group = groups.setdefault(key, {**row, "articles": 0, "occurrences": 0, "first": None, "last": None})
+        group["articles"] += 1
+        group["occurrences"] += uses
+        if published is not None:
+            group["first"] = min(group["first"] or published, published)
+            group["last"] = max(group["last"] or published, published)
+
+    spoken: set[int] = set()
+    ids = list(found)
+    for start in range(0, len(ids), 500):
+        speakers = session.execute(
+            select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.org)
+            .join(Person, Person.id == ArticleSpeaker.person_id)
+            .where(ArticleSpeaker.article_id.in_(ids[start : start + 500]))
+        )
+        for article_id, name, org in speakers:
+            spoken.add(article_id)
+            uses, published, *_ = found[article_id]
+            row = {"speaker": name, "org": org, "source": None, "site": None, "site_name": None}
+            add(("speaker", name, org), row, uses, published)
+    for article_id, (uses, published, source, domain, site_name) in found.items():
+        if article_id not in spoken:
+            row = {"speaker": None, "org": None, "source": source, "site": domain, "site_name": site_name}
+            add(("source", source, domain, site_name), row, uses, published)
+    rows = list(groups.values())
+    for row in rows:
+        row["first"], row["last"] = _when(row["first"]), _when(row["last"])
+    return _most_first(rows, limit)
 
 
 def articles_between(

@@ -159,7 +159,13 @@ def store_article(
     if outcome != "unchanged":
         _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id)
         store_term_counts(
-            session, article_id, record.title, record.body, month=values["published_month"], site_id=site_id
+            session,
+            article_id,
+            record.title,
+            record.body,
+            month=values["published_month"],
+            site_id=site_id,
+            new=outcome == "new",
         )
     if raw is not None:
         store_raw_page(session, record.url, raw, article_id=article_id, run_id=run_id, fetched_at=seen)

@@ -21,7 +21,7 @@ from crawler.extraction.record import Extracted
 from db import search as db_search
 from db import terms
 from db.engine import open_database, upgrade
-from db.fts import parse_query
+from db.fts import normalise, parse_query
 from db.models import Article, ArticleTerm, IndexedTerm
 from db.search import Filters
 from db.store import store_article
@@ -58,28 +58,29 @@ def _counts(session: object, article_id: int) -> dict[str, int]:
     return dict(rows.all())
 
 
-def test_counter_counts_each_spelling_as_the_text_path_does() -> None:
+def test_counter_counts_as_the_index_reads_the_text() -> None:
     vocabulary = Vocabulary()
     vocabulary.add(["一网通办"])
     vocabulary.add(["5G", "第五代移动通信"])
     vocabulary.add(["数字政府"])
     vocabulary.add(["政府数据"])
-    counter = terms.TermCounter(vocabulary)
-    # 5g in any case; 数字政府数据 holds both 数字政府 and 政府数据 (overlapping uses count for each term).
-    counts = counter.count("一网通办：5G 与 5g", "推进一网通办，发展第五代移动通信。数字政府数据共享。")
-    assert counts == {"一网通办": 2, "5G": 3, "数字政府": 1, "政府数据": 1}
+    counter = terms.TermCounter({t: terms.spellings_of(vocabulary, t) for t in vocabulary.terms})
+    # 5g in any case and width, as a whole word (not in 15g or 5gb); 数字政府数据 holds both 数字政府 and 政府数据.
+    counts = counter.count(
+        "一网通办：5G 与 ５ｇ", "推进一网通办，发展第五代移动通信和5g网络。15G 5GB。数字政府数据共享。"
+    )
+    assert counts == {"一网通办": 2, "5G": 4, "数字政府": 1, "政府数据": 1}
 
 
-@given(st.text(st.sampled_from(list("数字政府一网通办放管服互联网+政务服务Gg5，。 ")), max_size=60))
-def test_counter_equals_counting_every_spelling_in_the_lowered_text(text: str) -> None:
-    counter = terms.counter()
-    expected = {}
-    lowered = f"标题 {text}".lower()
-    for term, spellings in counter.spellings.items():
-        total = sum(lowered.count(s) for s in spellings)
-        if total:
-            expected[term] = total
-    assert counter.count("标题", text) == expected
+@given(st.text(st.sampled_from(list("数字政府一网通办放管服互联网政务服务，。 　\n")), max_size=60))
+def test_chinese_spellings_are_counted_as_substrings_of_the_normalised_text(text: str) -> None:
+    vocabulary = load_vocabulary(analyst=False)
+    spellings = {t: terms.spellings_of(vocabulary, t) for t in vocabulary.terms}
+    normalised = normalise(f"标题\n{text}")
+    chinese = [t for t, forms in spellings.items() if not any(c.isascii() and c.isalnum() for f in forms for c in f)]
+    expected = {t: n for t in chinese if (n := sum(normalised.count(f) for f in spellings[t]))}
+    counted = terms.TermCounter(spellings).count("标题", text)
+    assert {t: n for t, n in counted.items() if t in chinese} == expected
 
 
 def test_curated_trend_and_who_read_the_counts_and_agree_with_the_text(db_url: str) -> None:
@@ -158,12 +159,22 @@ def test_terms_index_backfills_an_analysts_new_term(
 
 
 def test_migration_backfills_months_and_counts(sqlite_url: str) -> None:
+    from alembic import command
+
+    from db.engine import alembic_config
+
     database, ids = build(sqlite_url)
     with database.session() as session:
         before = {
             (t.term, t.article_id, t.occurrences, t.published_month) for t in session.scalars(select(ArticleTerm))
         }
-    upgrade(database.engine, "0006")
+    with database.engine.begin() as connection:
+        config = alembic_config(database.engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    with database.engine.connect() as connection:
+        tables = {r[0] for r in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "article_terms" not in tables
     upgrade(database.engine, "head")
     try:
         with database.session() as session:
@@ -186,10 +197,10 @@ def test_a_query_matching_more_than_the_rank_limit_ranks_the_most_recent(
             node = parse_query("政务")
             everything = db_search.matching_ids(session, node, Filters())
             assert len(everything) > 2
-            total, exact, rows = db_search.search(session, node, Filters(), limit=10)
-            assert exact
-            assert total == len(everything)  # the count is of every match
-            assert {a.id for a, _, _ in rows} == set(sorted(everything)[-2:])
+            found = db_search.search(session, node, Filters(), limit=10)
+            assert found.exact and found.ranked == 2
+            assert found.total == len(everything)  # the count is of every match
+            assert {a.id for a, _, _ in found.rows} == set(sorted(everything)[-2:])
     finally:
         database.dispose()
 
@@ -210,3 +221,18 @@ def test_a_search_stops_counting_at_the_count_limit(default_db_url: str, monkeyp
             assert filtered.total > 2 and filtered.total_text == str(filtered.total)
     finally:
         database.dispose()
+
+
+def test_the_dashboard_pages_only_through_ranked_matches(default_db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    database, _ = build(default_db_url)
+    database.dispose()
+    monkeypatch.setattr(db_search, "RANK_LIMIT", 2)
+    monkeypatch.setattr("web.app.PAGE_SIZE", 1)
+    client = TestClient(create_app(default_db_url))
+    first = client.get("/search", params={"q": "政务"})
+    assert first.status_code == 200
+    assert "most recent shown" in first.text and "page=2" in first.text and "page=3" not in first.text

@@ -129,7 +129,9 @@ def create_app(db: str | None = None) -> FastAPI:
             "kind": kind,
             "dedupe": dedupe,
         }
-        pages = (result.total + PAGE_SIZE - 1) // PAGE_SIZE if result else 0
+        # Of very many matches only the most recent are ranked (db/search.py RANK_LIMIT): no pages past them.
+        shown = (result.total if result.ranked is None else result.ranked) if result else 0
+        pages = (shown + PAGE_SIZE - 1) // PAGE_SIZE
         return page(
             request,
             "search.html",
