@@ -34,7 +34,7 @@ from db.engine import Database, open_database
 from db.models import Article, ArticleTerm, ArticleVersion
 from db.search import Filters
 from db.store import content_hash, ensure_site, now_shanghai, store_article
-from db.terms import counter
+from db.terms import SEPARATOR, counter_for, indexed_spellings
 from db.types import SHANGHAI
 
 QUERIES = [
@@ -148,7 +148,8 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
     itself is measured through db.store (measure_ingest)."""
     started, loaded, reported = time.perf_counter(), 0, 0
     sites: dict[str, int] = {}
-    tally = counter()
+    with database.session() as session:  # the terms the writer counts: those listed in indexed_terms
+        tally = counter_for({t: s.split(SEPARATOR) for t, s in indexed_spellings(session).items()})
     for batch in batches(records, per_transaction):
         with database.session() as session:
             now = now_shanghai()
@@ -210,6 +211,37 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
             rate = loaded / (time.perf_counter() - started)
             print(f"  loaded {loaded:,}/{total:,} ({rate:.0f} articles/s)", flush=True)
     return loaded / max(time.perf_counter() - started, 1e-9)
+
+
+def replicate(database: Database, times: int) -> None:
+    """Make the stored articles `times` as many: copies under new ids and URLs (url#copyK), with their term
+    counts; the full-text triggers index every copy as a new article. The same text statistics with posting
+    lists `times` as long: how the 1M-article database is made from 100k generated articles in minutes, as
+    generating and storing a million takes hours on this machine."""
+    with database.session() as session:
+        base = session.scalar(select(func.max(Article.id))) or 0
+        if base != stored_articles(database):
+            raise SystemExit("--replicate needs articles with ids 1..N (a database loaded by this benchmark)")
+    columns = [c.name for c in Article.__table__.c if c.name != "id"]
+    started = time.perf_counter()
+    for k in range(1, times):
+        shift = k * base
+        copied = ", ".join(f"url || '#copy{k}'" if c == "url" else c for c in columns)
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"INSERT INTO articles (id, {', '.join(columns)}) "
+                f"SELECT id + {shift}, {copied} FROM articles WHERE id <= {base} ORDER BY id"
+            )
+            connection.exec_driver_sql(
+                "INSERT INTO article_terms (term, article_id, occurrences, published_month, site_id) "
+                f"SELECT term, article_id + {shift}, occurrences, published_month, site_id FROM article_terms "
+                f"WHERE article_id <= {base}"
+            )
+        rate = k * base / (time.perf_counter() - started)
+        print(f"  copy {k}/{times - 1}: {(k + 1) * base:,} articles ({rate:.0f} articles/s)", flush=True)
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles")
 
 
 def stored_articles(database: Database) -> int:
@@ -277,6 +309,9 @@ def main() -> None:
         "--bulk", action="store_true", help="load the articles after the timed ones in bulk (see bulk_load)"
     )
     parser.add_argument("--reuse", action="store_true", help="with --keep: query the kept database, load nothing")
+    parser.add_argument(
+        "--replicate", type=int, default=1, help="then copy the stored articles until there are N times as many"
+    )
     args = parser.parse_args()
     backend = "PostgreSQL" if args.base else "SQLite"
     with kept_or_scratch(args.base, args.keep) as database:
@@ -293,11 +328,14 @@ def main() -> None:
             else:
                 print(f"loading the other {rest:,} articles through db.store, 1000 per transaction …", flush=True)
                 populate(database, articles, rest)
-            if database.engine.dialect.name == "postgresql":
-                # As autovacuum would: flush the GIN pending list (fastupdate) and refresh the planner's statistics.
-                with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-                    connection.exec_driver_sql("VACUUM ANALYZE")
-            stored = stored_articles(database)
+        if args.replicate > 1:
+            print(f"replicating the {stored_articles(database):,} stored articles {args.replicate}× …", flush=True)
+            replicate(database, args.replicate)
+        if database.engine.dialect.name == "postgresql" and (args.replicate > 1 or not args.reuse):
+            # As autovacuum would: flush the GIN pending list (fastupdate) and refresh the planner's statistics.
+            with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+                connection.exec_driver_sql("VACUUM ANALYZE")
+        stored = stored_articles(database)
         print(f"\n{backend}: {stored:,} articles stored")
         measure_queries(database, args.repeat)
         database.dispose()
