@@ -243,7 +243,13 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
     candidates = set(store.bucket_candidates(session, keys)) - {article_id}
     matches: dict[int, tuple[float, set[str]]] = {}
     if candidates:
-        for other_id, body in store.bodies(session, candidates):
+        # A candidate with the same content hash has the same NFKC body, hence the same shingles: a Jaccard of
+        # exactly 1, no need to read and shingle its body. Many stored copies of one text would otherwise make
+        # each new copy cost as much as all of them.
+        same = {i for i, digest in store.content_hashes(session, candidates) if digest == prepared.content_hash}
+        if prepared.grams.size >= MIN_SHINGLES:
+            matches.update((other_id, (1.0, {"text"})) for other_id in same)
+        for other_id, body in store.bodies(session, candidates - same):
             grams = shingles(body)
             if is_copy(prepared.grams, grams):
                 matches[other_id] = (jaccard(prepared.grams, grams), {"text"})

@@ -8,12 +8,16 @@ import socket
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
+
+from crawler.database import database_for
+from db.store import hold_run
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -98,7 +102,9 @@ class LeasingScheduler(Scheduler):
     finished with it: downloaded, callback run, the requests it yielded queued and its items stored. A worker
     refreshes a heartbeat key; when the heartbeat of a worker expires, the others put its leased requests back
     in the queue. Requests are therefore processed at least once; storage is an upsert on the unique URL, so
-    a request processed twice still stores its article once.
+    a request processed twice still stores its article once. The same heartbeat renews the lease of the
+    worker's crawl-run row in the database, so a killed worker's run is closed as `interrupted`, not left
+    `running`.
     """
 
     crawler: Crawler
@@ -148,6 +154,8 @@ class LeasingScheduler(Scheduler):
 
     def open(self, spider: Spider) -> None:
         super().open(spider)
+        # The run recorder names this worker as the holder of the run's heartbeat lease (see _hold_run).
+        spider.worker_id = self.worker_id  # type: ignore[attr-defined]
         self.reclaim_dead()
         if self.role == "seeder" and self._no_crawl_running():
             # A new crawl: yesterday's fingerprints must not hide today's list pages. Requests still queued
@@ -191,6 +199,19 @@ class LeasingScheduler(Scheduler):
         except Exception:
             # A Redis hiccup must not stop the heartbeat loop; the next tick tries again.
             log.exception("worker %s: heartbeat failed", self.worker_id)
+        try:
+            self._hold_run()
+        except Exception:
+            log.exception("worker %s: could not renew its crawl run's lease", self.worker_id)
+
+    def _hold_run(self) -> None:
+        """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/runs.py), so
+        that once this process is gone any other can tell its run is dead (db.store.close_abandoned_runs)."""
+        run_id = getattr(self.spider, "run_id", None)
+        if not run_id:
+            return
+        with database_for(self.crawler).session() as session:
+            hold_run(session, run_id, self.worker_id, ttl=timedelta(seconds=self.lease_timeout))
 
     # ---- queue -----------------------------------------------------------------------------------------
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
 from crawler.database import database_for
+from crawler.distributed import DEFAULT_LEASE_TIMEOUT
 from crawler.monitors import check_run
-from db.store import finish_run, start_run
+from db.store import close_abandoned_runs, finish_run, hold_run, start_run
 from pipelines.coverage import COVERED_FIELDS
 
 log = logging.getLogger(__name__)
@@ -108,6 +110,14 @@ class CrawlRunRecorder:
                 trigger=self.crawler.settings.get("NEWSMON_TRIGGER", "manual"),
                 resumed_from=self.crawler.settings.getint("NEWSMON_RESUMED_FROM") or None,
             )
+            worker = getattr(spider, "worker_id", None)
+            if worker:
+                # A distributed worker: its run carries a heartbeat lease, renewed by crawler/distributed.py.
+                ttl = timedelta(seconds=self.crawler.settings.getfloat("NEWSMON_LEASE_TIMEOUT", DEFAULT_LEASE_TIMEOUT))
+                hold_run(session, self.run_id, worker, ttl=ttl)
+                abandoned = close_abandoned_runs(session)
+                if abandoned:
+                    log.warning("crawl runs %s of dead workers marked interrupted", ", ".join(map(str, abandoned)))
         # Pipelines tag what they store with the run; the CLI reads it back when the crawl ends.
         spider.run_id = self.run_id  # type: ignore[attr-defined]
         log.info("crawl run %d started for %s", self.run_id, site)
@@ -131,7 +141,11 @@ class CrawlRunRecorder:
                 http_status_counts=http_status_counts(stats),
                 field_coverage=field_coverage(stats),
             )
+            # The crawl is over for this worker: close the runs of workers that died on the way.
+            abandoned = close_abandoned_runs(session) if distributed else []
         log.info("crawl run %d %s: %s", self.run_id, status, counts)
+        if abandoned:
+            log.warning("crawl runs %s of dead workers marked interrupted", ", ".join(map(str, abandoned)))
         try:
             check_run(database, self.run_id)
         except Exception:

@@ -319,21 +319,28 @@ def finish_run(
             **values,
         )
     )
+    session.execute(delete(Lease).where(Lease.name == run_lease_name(run_id)))
 
 
 def close_dead_runs(session: Session, site: str) -> list[int]:
     """Runs of the site still marked running whose process is gone: mark them interrupted; their ids.
 
-    Only call this while holding the site's crawl lock (crawler/jobs.py): then no live crawl owns them.
+    Only call this while holding the site's crawl lock (crawler/jobs.py): then no local crawl owns them. Runs
+    of distributed workers (which take no site lock) are left to their heartbeat: see close_abandoned_runs.
     """
-    ids = list(
-        session.scalars(
+    close_abandoned_runs(session)
+    held = select(Lease.name).where(Lease.name.like(f"{RUN_LEASE_PREFIX}%"))
+    leased = {int(name.removeprefix(RUN_LEASE_PREFIX)) for name in session.scalars(held)}
+    ids = [
+        run_id
+        for run_id in session.scalars(
             select(CrawlRun.id)
             .join(Site)
             .where(Site.domain == site, CrawlRun.status == "running")
             .order_by(CrawlRun.id)
         )
-    )
+        if run_id not in leased
+    ]
     if ids:
         session.execute(
             update(CrawlRun)
@@ -345,6 +352,52 @@ def close_dead_runs(session: Session, site: str) -> list[int]:
             )
         )
     return ids
+
+
+# A crawl run whose process may live on another machine (a distributed worker) holds the lease
+# "crawl-run:<id>" and renews it with its heartbeat; the lease outliving its expiry means the process is gone.
+RUN_LEASE_PREFIX = "crawl-run:"
+
+
+def run_lease_name(run_id: int) -> str:
+    return f"{RUN_LEASE_PREFIX}{run_id}"
+
+
+def hold_run(session: Session, run_id: int, owner: str, *, ttl: timedelta, now: datetime | None = None) -> bool:
+    """Take or renew the heartbeat lease of a run (False if another owner holds it, which should not happen)."""
+    return acquire_lease(session, run_lease_name(run_id), owner, ttl=ttl, now=now)
+
+
+def close_abandoned_runs(session: Session, *, now: datetime | None = None) -> list[int]:
+    """Runs still marked running whose heartbeat lease has expired: mark them interrupted, with who stopped
+    renewing it and since when, and drop their leases; their ids. Safe to call from any process at any time:
+    a live worker renews its lease well before it expires."""
+    moment = now or now_shanghai()
+    expired = session.execute(
+        select(Lease.name, Lease.owner, Lease.expires_at)
+        .where(Lease.name.like(f"{RUN_LEASE_PREFIX}%"), Lease.expires_at < moment)
+        # One order for every caller: two survivors closing the same dead runs lock the rows in the same order.
+        .order_by(Lease.name)
+    ).all()
+    closed: list[int] = []
+    for name, owner, expires_at in expired:
+        run_id = int(name.removeprefix(RUN_LEASE_PREFIX))
+        result = session.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id, CrawlRun.status == "running")
+            .values(
+                status="interrupted",
+                finished_at=moment,
+                message=(
+                    f"worker {owner} stopped its heartbeat (lease expired {expires_at:%Y-%m-%d %H:%M:%S}): "
+                    "the process is gone; its unfinished requests went back to the shared queue"
+                ),
+            )
+        )
+        session.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+        if getattr(result, "rowcount", 0):
+            closed.append(run_id)
+    return sorted(closed)
 
 
 # ---- alerts ------------------------------------------------------------------------------------------------

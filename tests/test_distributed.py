@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,17 @@ from sqlalchemy import func, select
 
 from crawler.distributed import DEFAULT_REDIS_URL
 from db.engine import open_database
-from db.models import Article
+from db.models import Article, ArticleVersion, CrawlRun
+from db.queries import get_run, lease_holder
+from db.store import (
+    close_abandoned_runs,
+    close_dead_runs,
+    finish_run,
+    hold_run,
+    now_shanghai,
+    run_lease_name,
+    start_run,
+)
 from mirror.scaled import ScaledMirror, build_scaled
 from mirror.serve import MirrorServer
 
@@ -146,6 +157,27 @@ class Cluster:
                 process.wait()
 
 
+def all_runs(db_url: str) -> dict[int, tuple[str, str | None]]:
+    """run id -> (status, message) of every crawl run."""
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            return {i: (s, m) for i, s, m in session.execute(select(CrawlRun.id, CrawlRun.status, CrawlRun.message))}
+    finally:
+        database.dispose()
+
+
+def first_versions_by_run(db_url: str) -> Counter[int | None]:
+    """How many articles each run stored first (version 1 of an article is written by the run that created it)."""
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            rows = session.scalars(select(ArticleVersion.run_id).where(ArticleVersion.version == 1))
+            return Counter(rows)
+    finally:
+        database.dispose()
+
+
 def stored(db_url: str) -> dict[str, int]:
     database = open_database(db_url)
     try:
@@ -207,6 +239,19 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
     urls = stored(pg_url)
     assert set(big_mirror.article_urls) <= set(urls)
     assert len(urls) == len(big_mirror.article_urls) + 1
+    assert set(urls.values()) == {1}
+    # The victim's run row does not stay `running`: the survivors closed it when their crawl ended.
+    statuses = all_runs(pg_url)
+    survivors = {run["id"] for run in runs}
+    (victim_run,) = set(statuses) - survivors
+    assert statuses[victim_run][0] == "interrupted", statuses
+    assert "heartbeat" in (statuses[victim_run][1] or ""), statuses
+    assert all(statuses[run_id][0] == "finished" for run_id in survivors), statuses
+    # Every article was counted new by exactly one run: the survivors' counts plus what the victim stored first.
+    first = first_versions_by_run(pg_url)
+    assert sum(first[run_id] for run_id in statuses) == len(big_mirror.article_urls)
+    for run in runs:
+        assert run["articles_new"] == first[run["id"]], (run["id"], run["articles_new"], first)
 
 
 def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -> None:
@@ -224,3 +269,34 @@ def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -
     # A worker gets article pages without the list pages that led to them: not a failure.
     assert run_outcome({"response_received_count": 5}, "finished", distributed=True) == ("finished", None)
     assert run_outcome({"response_received_count": 5}, "finished")[0] == "failed"
+
+
+def test_a_run_whose_heartbeat_lease_expired_is_closed_and_a_live_one_is_kept(db_url: str) -> None:
+    database = open_database(db_url)
+    ttl = timedelta(seconds=30)
+    now = now_shanghai()
+    try:
+        with database.session() as session:
+            dead = start_run(session, "people.com.cn", "people", trigger="worker")
+            live = start_run(session, "people.com.cn", "people", trigger="worker")
+            local = start_run(session, "people.com.cn", "people")  # a local crawl: no lease, the site lock
+            assert hold_run(session, dead, "host:1:dead", ttl=ttl, now=now - timedelta(seconds=31))
+            assert hold_run(session, live, "host:2:live", ttl=ttl, now=now - timedelta(seconds=20))
+            assert not hold_run(session, live, "host:3:other", ttl=ttl)
+        with database.session() as session:
+            assert close_abandoned_runs(session, now=now) == [dead]
+            assert close_abandoned_runs(session, now=now) == []
+            closed = get_run(session, dead)
+            assert closed is not None and closed["status"] == "interrupted" and closed["finished_at"]
+            assert "host:1:dead" in closed["message"] and "heartbeat" in closed["message"]
+            assert lease_holder(session, run_lease_name(dead)) is None
+            # A local crawl starting under the site lock closes runs nobody holds, not a live worker's.
+            assert close_dead_runs(session, "people.com.cn") == [local]
+            assert (get_run(session, live) or {})["status"] == "running"
+            finish_run(session, live, status="finished", counts={})
+            assert lease_holder(session, run_lease_name(live)) is None
+        with database.session() as session:
+            assert (get_run(session, live) or {})["status"] == "finished"
+            assert close_abandoned_runs(session, now=now + timedelta(hours=1)) == []
+    finally:
+        database.dispose()
