@@ -127,6 +127,14 @@ def batches(records: Iterator[Extracted], size: int) -> Iterator[list[Extracted]
         yield batch
 
 
+def _progress(loaded: int, total: int, reported: int, started: float) -> int:
+    """Print the load's progress every 50,000 articles and at the end; the count last printed."""
+    if loaded - reported < 50_000 and loaded != total:
+        return reported
+    print(f"  loaded {loaded:,}/{total:,} ({loaded / (time.perf_counter() - started):.0f} articles/s)", flush=True)
+    return loaded
+
+
 def populate(database: Database, records: Iterator[Extracted], total: int, per_transaction: int = 1000) -> float:
     """Load articles through the same writer, `per_transaction` a transaction; articles/s."""
     started, loaded, reported = time.perf_counter(), 0, 0
@@ -135,10 +143,7 @@ def populate(database: Database, records: Iterator[Extracted], total: int, per_t
             for record in batch:
                 store_article(session, record)
         loaded += len(batch)
-        if loaded - reported >= 50_000 or loaded == total:
-            reported = loaded
-            rate = loaded / (time.perf_counter() - started)
-            print(f"  loaded {loaded:,}/{total:,} ({rate:.0f} articles/s)", flush=True)
+        reported = _progress(loaded, total, reported, started)
     return loaded / max(time.perf_counter() - started, 1e-9)
 
 
@@ -206,10 +211,7 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
             if terms:
                 session.execute(insert(ArticleTerm), terms)
         loaded += len(batch)
-        if loaded - reported >= 50_000 or loaded == total:
-            reported = loaded
-            rate = loaded / (time.perf_counter() - started)
-            print(f"  loaded {loaded:,}/{total:,} ({rate:.0f} articles/s)", flush=True)
+        reported = _progress(loaded, total, reported, started)
     return loaded / max(time.perf_counter() - started, 1e-9)
 
 
