@@ -182,12 +182,12 @@ def _by_site_only(filters: Filters) -> bool:
     return not (filters.date_from or filters.date_to or filters.kind or filters.speaker or filters.org)
 
 
-# A query without filters matching more articles than this ranks the most recently stored this many of them
-# (BM25 over every match of a two-character word in a million articles takes seconds) …
-RANK_LIMIT = 5_000
-# … and counts its matches up to this many (a total of COUNT_LIMIT means "at least"): counting every match of
-# 政务 in a million articles is 0.1 s on its own.
-COUNT_LIMIT = 100_000
+# A query without filters matching more articles than this ranks the most recently stored this many of them:
+# BM25 over every match takes seconds at a million articles (bench/search.py) …
+RANK_LIMIT = 2_000
+# … and counts its matches up to this many (a total of COUNT_LIMIT means "at least"): counting every match of a
+# phrase in a million articles costs 0.1–0.2 s on its own.
+COUNT_LIMIT = 10_000
 
 
 @dataclass(frozen=True)
