@@ -240,22 +240,23 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
     if existing is not None:  # the text changed: leave the old cluster and match afresh
         store.remove_membership(session, article_id, buckets(minhash_from_bytes(existing.minhash)))
         _settle(session, existing.cluster_id)
-    candidates = set(store.bucket_candidates(session, keys)) - {article_id}
+    candidates = store.split_candidates(session, keys, prepared.content_hash, exclude=article_id)
     matches: dict[int, tuple[float, set[str]]] = {}
-    if candidates:
-        # A candidate with the same content hash has the same NFKC body, hence the same shingles: a Jaccard of
-        # exactly 1, no need to read and shingle its body. Many stored copies of one text would otherwise make
-        # each new copy cost as much as all of them.
-        same = {i for i, digest in store.content_hashes(session, candidates) if digest == prepared.content_hash}
-        if prepared.grams.size >= MIN_SHINGLES:
-            matches.update((other_id, (1.0, {"text"})) for other_id in same)
-        for other_id, body in store.bodies(session, candidates - same):
-            grams = shingles(body)
-            if is_copy(prepared.grams, grams):
-                matches[other_id] = (jaccard(prepared.grams, grams), {"text"})
-    for other in store.same_title(session, prepared.title_key, exclude=article_id):
+    # A candidate with the same content hash has the same NFKC body, hence the same shingles: a Jaccard of exactly
+    # 1, no need to read and shingle its body; and only the first such copy of each cluster comes back (the one a
+    # copy is matched with, and all the clusters): many stored copies of a text do not make a new copy cost more.
+    if prepared.grams.size >= MIN_SHINGLES:
+        matches.update((other_id, (1.0, {"text"})) for other_id in candidates.identical)
+    for other_id, body in store.bodies(session, candidates.different):
+        grams = shingles(body)
+        if is_copy(prepared.grams, grams):
+            matches[other_id] = (jaccard(prepared.grams, grams), {"text"})
+    own = publisher(article.site)
+    named = [] if prepared.stated_site is None else [prepared.stated_site]
+    named += [domain for domain, key in _SAME_PUBLISHER.items() if named and key == prepared.stated_site]
+    for other in store.same_title(session, prepared.title_key, exclude=article_id, named_domains=named, naming=own):
         names_other = prepared.stated_site is not None and prepared.stated_site == publisher(other.site)
-        named_by_other = other.stated_site is not None and other.stated_site == publisher(article.site)
+        named_by_other = other.stated_site is not None and other.stated_site == own
         close = (
             article.published_at is None
             or other.published_at is None
@@ -264,6 +265,8 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
         if (names_other or named_by_other) and close:
             if other.article_id in matches:
                 matches[other.article_id][1].add("source")
+            elif other.content_hash == prepared.content_hash and prepared.grams.size:
+                matches[other.article_id] = (1.0, {"source"})
             else:
                 body = next(b for _, b in store.bodies(session, [other.article_id]))
                 matches[other.article_id] = (jaccard(prepared.grams, shingles(body)), {"source"})
@@ -286,7 +289,8 @@ def match_article(session: Session, article_id: int, prepared: Prepared | None =
     if best is None:  # a cluster of its own, its own original: nothing else to update
         return Membership(article_id, article_id, article_id, None, None, None)
     store.merge_clusters(session, cluster_id, [c for c in clusters if c != cluster_id])
-    _settle(session, cluster_id)
+    if clusters != {cluster_id} or prepared.stated_site is not None or not _joined_as_same_site(session, article_id):
+        _settle(session, cluster_id)
     current = store.membership(session, article_id)
     assert current is not None
     log.info("article %d joins reprint cluster %d (original %d)", article_id, cluster_id, current.canonical_id)
@@ -303,6 +307,26 @@ def _settle(session: Session, cluster_id: int) -> None:
     members = store.cluster_members(session, cluster_id)
     if members:
         store.set_canonical(session, cluster_id, choose_original(members))
+
+
+def _joined_as_same_site(session: Session, article_id: int) -> bool:
+    """Settle the original of a cluster the article just joined without reading every member, where that is exact.
+
+    When the article joined one cluster (no merge), names no source, and is on the site of the cluster's original,
+    the sites and which of them name which are unchanged, so the original is the earlier of the two (the rule of
+    choose_original). A cluster of many copies of one text on one site then costs a new copy two rows, not all.
+    Returns False (settle from all members) when the shortcut does not apply.
+    """
+    current = store.membership(session, article_id)
+    assert current is not None
+    canonical_id = store.canonical_of(session, current.cluster_id, besides=article_id)
+    if canonical_id is None:
+        return False
+    pair = store.members(session, [canonical_id, article_id])
+    if len(pair) != 2 or publisher(pair[0].site) != publisher(pair[1].site):
+        return False
+    store.set_canonical(session, current.cluster_id, min(pair, key=_earliest).article_id)
+    return True
 
 
 def choose_original(members: Sequence[store.Member]) -> int:

@@ -223,7 +223,7 @@ def report(label: str, result: dict[str, float], plain: dict[str, float]) -> Non
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--articles", type=int, default=9200, help="articles to generate (pages ~ 1.13 x this)")
+    parser.add_argument("--articles", type=int, default=9200, help="articles to generate (pages ~ 1.18 x this)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--db", help="database URL (default: a fresh PostgreSQL schema, else SQLite)")
     parser.add_argument("--plain-child", nargs=2, metavar=("URL_FILE", "MIRROR"), help=argparse.SUPPRESS)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from db.models import Article, ArticleReprint, ArticleReprintBand, Site
@@ -138,6 +138,42 @@ def bucket_candidates(session: Session, buckets: Sequence[tuple[int, int]]) -> l
     return [int(a) for a in rows]
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Articles sharing a bucket with a new one: those with its very text, one per cluster (the first stored),
+    and those with another text (whose bodies the exact check reads)."""
+
+    identical: list[int]
+    different: list[int]
+
+
+def split_candidates(
+    session: Session, buckets: Sequence[tuple[int, int]], content_hash: str, *, exclude: int
+) -> Candidates:
+    """The bucket candidates, identical copies collapsed in the database: N stored copies of one text return one
+    row, not N, so a new copy costs the same however many there are (they are all in one cluster, and the first
+    of them is the one a copy is matched with)."""
+    if not buckets:
+        return Candidates([], [])
+    params = {name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))}
+    found = _candidates_statement(len(buckets)).subquery()
+    base = (
+        select(ArticleReprint.cluster_id)
+        .join(Article, Article.id == ArticleReprint.article_id)
+        .where(ArticleReprint.article_id.in_(select(found.c.article_id)), ArticleReprint.article_id != exclude)
+    )
+    identical = session.execute(
+        base.add_columns(func.min(ArticleReprint.article_id))
+        .where(Article.content_hash == content_hash)
+        .group_by(ArticleReprint.cluster_id),
+        params,
+    ).all()
+    different = session.scalars(
+        base.with_only_columns(ArticleReprint.article_id).where(Article.content_hash != content_hash), params
+    ).all()
+    return Candidates(sorted(int(first) for _, first in identical), sorted(int(i) for i in different))
+
+
 def content_hashes(session: Session, article_ids: Iterable[int]) -> list[tuple[int, str]]:
     """(article id, articles.content_hash) of the given articles: cheap rows, unlike bodies."""
     ids = sorted(set(article_ids))
@@ -161,15 +197,32 @@ class TitleTwin:
     site: str
     stated_site: str | None
     published_at: datetime | None
+    content_hash: str
 
 
-def same_title(session: Session, title_key: str, *, exclude: int) -> list[TitleTwin]:
-    """Indexed articles with the same title (NFKC), for matches by stated source."""
+def same_title(
+    session: Session, title_key: str, *, exclude: int, named_domains: Sequence[str], naming: str
+) -> list[TitleTwin]:
+    """Indexed articles with the same title (NFKC) that may match by stated source: on a site whose domain is in
+    `named_domains` (the new article names it) or stating `naming` as their source (they name the new article's).
+
+    Only these can match, so the many same-titled copies of a widely reprinted text that name neither are not read.
+    """
     rows = session.execute(
-        select(ArticleReprint.article_id, Site.domain, ArticleReprint.stated_site, Article.published_at)
+        select(
+            ArticleReprint.article_id,
+            Site.domain,
+            ArticleReprint.stated_site,
+            Article.published_at,
+            Article.content_hash,
+        )
         .join(Article, Article.id == ArticleReprint.article_id)
         .join(Site, Site.id == Article.site_id)
-        .where(ArticleReprint.title_key == title_key, ArticleReprint.article_id != exclude)
+        .where(
+            ArticleReprint.title_key == title_key,
+            ArticleReprint.article_id != exclude,
+            or_(Site.domain.in_(list(named_domains)), ArticleReprint.stated_site == naming),
+        )
         .order_by(ArticleReprint.article_id)
     ).all()
     return [TitleTwin(*row) for row in rows]
@@ -237,8 +290,8 @@ def merge_clusters(session: Session, into: int, others: list[int]) -> None:
         session.execute(update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into))
 
 
-def cluster_members(session: Session, cluster_id: int) -> list[Member]:
-    rows = session.execute(
+def _members() -> Select[tuple[int, str, str | None, datetime | None, str | None]]:
+    return (
         select(
             ArticleReprint.article_id,
             Site.domain,
@@ -248,10 +301,30 @@ def cluster_members(session: Session, cluster_id: int) -> list[Member]:
         )
         .join(Article, Article.id == ArticleReprint.article_id)
         .join(Site, Site.id == Article.site_id)
-        .where(ArticleReprint.cluster_id == cluster_id)
         .order_by(ArticleReprint.article_id)
-    ).all()
-    return [Member(*row) for row in rows]
+    )
+
+
+def cluster_members(session: Session, cluster_id: int) -> list[Member]:
+    return [Member(*row) for row in session.execute(_members().where(ArticleReprint.cluster_id == cluster_id))]
+
+
+def members(session: Session, article_ids: Iterable[int]) -> list[Member]:
+    """The given articles as the choice of the original sees them, in id order."""
+    ids = sorted(set(article_ids))
+    return (
+        [Member(*row) for row in session.execute(_members().where(ArticleReprint.article_id.in_(ids)))] if ids else []
+    )
+
+
+def canonical_of(session: Session, cluster_id: int, *, besides: int) -> int | None:
+    """The original the cluster's members other than `besides` record (they all record the same one)."""
+    found = session.scalar(
+        select(ArticleReprint.canonical_id)
+        .where(ArticleReprint.cluster_id == cluster_id, ArticleReprint.article_id != besides)
+        .limit(1)
+    )
+    return int(found) if found is not None else None
 
 
 def set_canonical(session: Session, cluster_id: int, canonical_id: int) -> None:

@@ -42,14 +42,18 @@ REDIS_URL = os.environ.get("NEWSMON_TEST_REDIS", DEFAULT_REDIS_URL)
 
 
 class CountingMirror(MirrorServer):
-    """The mirror server, counting how often each real URL was asked for."""
+    """The mirror server, counting how often each real URL was asked for; pages wait while `gate` is closed."""
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, port=0)
         self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self.gate = threading.Event()
+        self.gate.set()
 
     def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
+        if not target.endswith("/robots.txt"):
+            self.gate.wait(120)
         with self._lock:
             self.hits["http:/" + target.split("?", 1)[0]] += 1
         return super().resolve(target)
@@ -217,8 +221,13 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
     with CountingMirror(big_mirror.root) as server:
         assert isinstance(server, CountingMirror)
         cluster = Cluster(server.url, pg_url, redis_prefix, lease_timeout=4)
+        # Pages wait until all three have joined: the seeder alone could otherwise crawl the 240 articles (each
+        # its own text, quick to match) before the two workers have started.
+        server.gate.clear()
         try:
             cluster.start_three()
+            wait_for(lambda: len(cluster.workers()) == 3, 120, "the two workers to join")
+            server.gate.set()
             victim = cluster.processes[1]
             # Kill it while it holds requests and the crawl is well under way.
             wait_for(

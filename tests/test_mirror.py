@@ -218,3 +218,32 @@ def test_mirror_url_maps_real_urls() -> None:
 def test_server_binds_loopback_only() -> None:
     with pytest.raises(ValueError):
         MirrorServer(SITE_DIR, port=0, host="0.0.0.0")
+
+
+def test_scaled_mirror_gives_each_article_its_own_text_with_few_small_reprint_clusters(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from crawler.extraction import extract
+    from mirror.scaled import REPRINT_EVERY, build_scaled, scaled_articles
+
+    count = 400
+    articles = scaled_articles(count)
+    assert [a.body for a in articles] == [a.body for a in scaled_articles(count)]  # seeded: the same every time
+    owned = load_articles()
+    assert [a.body for a in articles[: len(owned)]] == [a.body for a in owned]
+    copies = Counter(a.body for a in articles)
+    assert max(copies.values()) <= 3  # reprint clusters are small, not one per owned text
+    assert len(copies) >= count - count // REPRINT_EVERY  # every other article has a text of its own
+    assert any(len(a.page_urls) > 1 for a in articles[len(owned) :])  # long generated articles have two pages
+
+    mirror = build_scaled(tmp_path, 60, per_list_page=20)
+    assert len(mirror.article_urls) == 60
+    for rel in ("politics.people.com.cn/GB/1024/index.html", "politics.people.com.cn/GB/1024/index3.html"):
+        assert (tmp_path / rel).is_file(), rel
+    two_pages = next(a for a in scaled_articles(60)[len(owned) :] if len(a.page_urls) > 1)
+    for article in (scaled_articles(60)[len(owned)], two_pages):
+        record = extract(article.url, (tmp_path / relpath_for(article.url)).read_bytes())
+        assert record.title == article.title
+        assert record.published_at == article.published_at
+        assert record.next_pages == list(article.page_urls[1:])
+        assert record.body == "\n".join(article.pages[0])

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from alembic import command
 from sqlalchemy import delete, event, func, select, text
 
@@ -163,6 +165,72 @@ def test_import_joins_the_seed_cluster_and_an_unrelated_article_stays_out(db_url
             assert copies[gov]["changes"]["removed"] == [SEED_BODY[0], SEED_BODY[3]]
             lonely = get_article(session, other)
             assert lonely is not None and lonely["original"]["this"] and lonely["reprints"] == []
+    finally:
+        database.dispose()
+
+
+def test_a_new_copy_of_a_much_copied_text_reads_neither_the_cluster_nor_the_copies(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Copies on the original's site: matched with the first copy and settled from two rows; same result as the rule."""
+    from db import reprints as store
+
+    title = UNRELATED_SAME_TOPIC.splitlines()[0]
+    paragraphs = [p for p in UNRELATED_SAME_TOPIC.splitlines()[3:] if p.strip()]
+    database = open_database(db_url)
+
+    def copy(n: int, day: str, site: str = "e-gov.org.cn", source: str = "中国电子政务网") -> int:
+        data = plaintext(title, source, day, paragraphs)
+        return import_text(database, data, url=f"http://www.{site}/copy-{n}.html", site=site)
+
+    def check_cluster(cluster_id: int) -> set[int]:
+        with database.session() as session:
+            members = store.cluster_members(session, cluster_id)
+            expected = choose_original(members)
+            assert {membership(database, m.article_id).canonical_id for m in members} == {expected}
+            return {m.article_id for m in members}
+
+    try:
+        first = copy(0, "2018-05-10 08:00")
+        ids = [copy(n, f"2018-05-{10 + n} 09:00") for n in range(1, 12)]
+        assert check_cluster(first) == {first, *ids}
+        calls: list[str] = []
+        seen: list[store.Candidates] = []
+        split = store.split_candidates
+
+        def spy(name: str) -> Callable[..., list[Any]]:
+            def called(session: Any, what: Any) -> list[Any]:
+                if what != []:  # a cluster id, or ids to read
+                    calls.append(name)
+                return []
+
+            return called
+
+        def split_spy(*args: Any, **kwargs: Any) -> store.Candidates:
+            seen.append(split(*args, **kwargs))
+            return seen[-1]
+
+        monkeypatch.setattr(store, "cluster_members", spy("cluster_members"))
+        monkeypatch.setattr(store, "bodies", spy("bodies"))
+        monkeypatch.setattr(store, "split_candidates", split_spy)
+        earlier = copy(12, "2018-05-09 07:00")  # stored last, published first: it becomes the original
+        late = copy(13, "2018-05-30 07:00")
+        assert calls == [] and all(c.identical == [first] and c.different == [] for c in seen)
+        monkeypatch.undo()
+        for article_id in (earlier, late):
+            row = membership(database, article_id)
+            assert (row.cluster_id, row.matched_with, row.match_reason, row.similarity) == (first, first, "text", 1.0)
+        assert check_cluster(first) == {first, *ids, earlier, late}
+        assert membership(database, first).canonical_id == earlier
+        # A copy on another site that names the first site: settled from all members, the original stays.
+        named = copy(14, "2018-05-01 07:00", site="cac.gov.cn")
+        assert check_cluster(first) == {first, *ids, earlier, late, named}
+        assert membership(database, named).canonical_id == earlier
+        # A third site's copy naming none, dated before all: settled from all members, e-gov.org.cn stays the
+        # origin (cac.gov.cn names it).
+        other = copy(15, "2018-05-02 07:00", site="gov.cn", source="本网")
+        assert check_cluster(first) == {first, *ids, earlier, late, named, other}
+        assert membership(database, first).canonical_id == earlier
     finally:
         database.dispose()
 
