@@ -134,7 +134,9 @@ def index_terms(
 
     With `commit`, it is called after each chunk of articles, so a crawl can write meanwhile (on SQLite one
     transaction over the archive would hold the write lock for minutes); the terms are listed at the end.
-    Articles stored meanwhile are counted by the pass too, as their ids come after the ones already read.
+    Articles stored meanwhile are counted by the pass too, as their ids come after the ones already read; one
+    re-stored as changed behind the pass loses these terms' counts until the next run (the writer counts only
+    listed terms).
     """
     have = indexed_spellings(session)
     wanted = {t: spellings_of(vocabulary, t) for t in (terms if terms is not None else vocabulary.terms)}
