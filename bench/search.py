@@ -33,9 +33,8 @@ from db import search as db_search
 from db.engine import Database, open_database
 from db.models import Article, ArticleTerm, ArticleVersion
 from db.search import Filters
-from db.store import content_hash, ensure_site, now_shanghai, store_article
+from db.store import article_values, ensure_site, now_shanghai, store_article
 from db.terms import SEPARATOR, counter_for, indexed_spellings
-from db.types import SHANGHAI
 
 QUERIES = [
     "数字政府",
@@ -162,27 +161,8 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
                 if record.site not in sites:
                     sites[record.site] = ensure_site(session, record.site)
             rows = [
-                {
-                    "url": r.url,
-                    "site_id": sites[r.site],
-                    "title": r.title,
-                    "published_at": r.published_at,
-                    "published_month": r.published_at.astimezone(SHANGHAI).strftime("%Y-%m")
-                    if r.published_at
-                    else None,
-                    "published_precision": r.published_precision,
-                    "source": r.source,
-                    "authors": r.authors,
-                    "editors": r.editors,
-                    "body": r.body,
-                    "content_hash": content_hash(r.title or "", r.body or ""),
-                    "charset": r.charset,
-                    "field_rules": r.rules,
-                    "warnings": r.warnings,
-                    "first_seen_at": now,
-                    "last_seen_at": now,
-                    "attribution": {},
-                }
+                {"url": r.url, "first_seen_at": now, "last_seen_at": now, "attribution": {}}
+                | article_values(r, sites[r.site])
                 for r in batch
             ]
             ids = session.scalars(insert(Article).returning(Article.id, sort_by_parameter_order=True), rows).all()

@@ -75,24 +75,25 @@ def _day_start(day: date) -> datetime:
 def matches(session: Session, query: Node) -> Subquery:
     """(id, score) of every article the query matches; a higher score is a better match."""
     if session.get_bind().dialect.name == "postgresql":
-        document: ColumnElement[Any] = column("document")
-        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query", query.tsquery()))
-        return (
-            select(column("article_id").label("id"), func.ts_rank_cd(document, tsquery).label("score"))
-            .select_from(table("article_search"))
-            .where(document.op("@@")(tsquery))
-            .subquery("matched")
-        )
+        document, tsquery = _pg_match(query)
+        score: ColumnElement[Any] = func.ts_rank_cd(document, tsquery)
+        found = select(column("article_id").label("id"), score.label("score")).select_from(table("article_search"))
+        return found.where(document.op("@@")(tsquery)).subquery("matched")
     fts: ColumnElement[Any] = literal_column("articles_fts")
-    return (
-        select(
-            literal_column("articles_fts.rowid").label("id"),
-            (-func.bm25(fts, TITLE_WEIGHT, BODY_WEIGHT)).label("score"),
-        )
-        .select_from(table("articles_fts"))
-        .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5()))
-        .subquery("matched")
-    )
+    score = -func.bm25(fts, TITLE_WEIGHT, BODY_WEIGHT)
+    found = select(literal_column("articles_fts.rowid").label("id"), score.label("score"))
+    return found.select_from(table("articles_fts")).where(_fts5_match(query)).subquery("matched")
+
+
+def _pg_match(query: Node) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """article_search's document column and the query as a tsquery (PostgreSQL)."""
+    tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query", query.tsquery()))
+    return column("document"), tsquery
+
+
+def _fts5_match(query: Node) -> ColumnElement[bool]:
+    """The query as an FTS5 MATCH on articles_fts (SQLite)."""
+    return text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5())  # type: ignore[return-value]
 
 
 def _site_ids(site: str) -> Select[Any]:
@@ -103,15 +104,10 @@ def match_count(session: Session, query: Node, *, at_most: int | None = None) ->
     """How many articles the query matches (no more than `at_most`), from the index alone, no score computed."""
     found: Select[Any]
     if session.get_bind().dialect.name == "postgresql":
-        tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("fts_query", query.tsquery()))
-        document: ColumnElement[Any] = column("document")
+        document, tsquery = _pg_match(query)
         found = select(column("article_id")).select_from(table("article_search")).where(document.op("@@")(tsquery))
     else:
-        found = (
-            select(literal_column("rowid"))
-            .select_from(table("articles_fts"))
-            .where(text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5()))
-        )
+        found = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
     if at_most is not None:
         found = found.limit(at_most)
     return session.scalar(select(func.count()).select_from(found.subquery())) or 0

@@ -103,6 +103,26 @@ class Stored:
     outcome: Outcome
 
 
+def article_values(record: Extracted, site_id: int) -> dict[str, Any]:
+    """The articles columns an extracted record sets (all but url and the seen/removed times)."""
+    assert record.title is not None and record.body is not None
+    return {
+        "site_id": site_id,
+        "title": record.title,
+        "published_at": record.published_at,
+        "published_month": record.published_at.astimezone(SHANGHAI).strftime("%Y-%m") if record.published_at else None,
+        "published_precision": record.published_precision,
+        "source": record.source,
+        "authors": record.authors,
+        "editors": record.editors,
+        "body": record.body,
+        "content_hash": content_hash(record.title, record.body),
+        "charset": record.charset,
+        "field_rules": record.rules,
+        "warnings": record.warnings,
+    }
+
+
 def store_article(
     session: Session,
     record: Extracted,
@@ -122,22 +142,8 @@ def store_article(
         raise ValueError(f"{record.url}: an article needs a title and a body")
     seen = seen_at or now_shanghai()
     site_id = ensure_site(session, record.site, site_name or default_site_name(record.site))
-    digest = content_hash(record.title, record.body)
-    values: dict[str, Any] = {
-        "site_id": site_id,
-        "title": record.title,
-        "published_at": record.published_at,
-        "published_month": record.published_at.astimezone(SHANGHAI).strftime("%Y-%m") if record.published_at else None,
-        "published_precision": record.published_precision,
-        "source": record.source,
-        "authors": record.authors,
-        "editors": record.editors,
-        "body": record.body,
-        "content_hash": digest,
-        "charset": record.charset,
-        "field_rules": record.rules,
-        "warnings": record.warnings,
-    }
+    values = article_values(record, site_id)
+    digest = values["content_hash"]
     new_row = {"url": record.url, "first_seen_at": seen, "last_seen_at": seen, "attribution": {}, **values}
     statement = _insert_or_skip(Article.__table__, tuple(new_row), ("url",), "id")
     inserted = session.execute(statement, new_row).scalar()
