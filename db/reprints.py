@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleReprint, ArticleReprintBand, Site
+from db.models import Article, ArticleReprint, ArticleReprintBand, Site, table_of
 from db.types import SHANGHAI
 
 
@@ -49,36 +49,39 @@ class Member:
     published_precision: str | None = None
 
 
+# The statements matching runs for every stored article are built once, with bound parameters: SQLAlchemy then
+# reuses their cache keys and compiled forms (building them per article cost more than running them).
+_ARTICLE_FOR_MATCHING = (
+    select(
+        Article.id,
+        Site.domain,
+        Article.title,
+        Article.body,
+        Article.source,
+        Article.content_hash,
+        Article.published_at,
+    )
+    .join(Site)
+    .where(Article.id == bindparam("article_id"))
+)
+_MEMBERSHIP = select(
+    ArticleReprint.article_id,
+    ArticleReprint.cluster_id,
+    ArticleReprint.canonical_id,
+    ArticleReprint.content_hash,
+    ArticleReprint.matched_with,
+    ArticleReprint.match_reason,
+    ArticleReprint.similarity,
+    ArticleReprint.minhash,
+).where(ArticleReprint.article_id == bindparam("article_id"))
+
+
 def article_for_matching(session: Session, article_id: int) -> ArticleText:
-    row = session.execute(
-        select(
-            Article.id,
-            Site.domain,
-            Article.title,
-            Article.body,
-            Article.source,
-            Article.content_hash,
-            Article.published_at,
-        )
-        .join(Site)
-        .where(Article.id == article_id)
-    ).one()
-    return ArticleText(*row)
+    return ArticleText(*session.execute(_ARTICLE_FOR_MATCHING, {"article_id": article_id}).one())
 
 
 def membership(session: Session, article_id: int) -> MembershipRow | None:
-    row = session.execute(
-        select(
-            ArticleReprint.article_id,
-            ArticleReprint.cluster_id,
-            ArticleReprint.canonical_id,
-            ArticleReprint.content_hash,
-            ArticleReprint.matched_with,
-            ArticleReprint.match_reason,
-            ArticleReprint.similarity,
-            ArticleReprint.minhash,
-        ).where(ArticleReprint.article_id == article_id)
-    ).first()
+    row = session.execute(_MEMBERSHIP, {"article_id": article_id}).first()
     return MembershipRow(*row) if row else None
 
 
@@ -147,6 +150,29 @@ class Candidates:
     different: list[int]
 
 
+@functools.cache
+def _split_statements(count: int) -> tuple[Select[tuple[int, int]], Select[tuple[int]]]:
+    """(first identical copy per cluster, other candidates) for `count` buckets, built once per count."""
+    found = _candidates_statement(count).subquery()
+    base = (
+        select(ArticleReprint.cluster_id)
+        .join(Article, Article.id == ArticleReprint.article_id)
+        .where(
+            ArticleReprint.article_id.in_(select(found.c.article_id)),
+            ArticleReprint.article_id != bindparam("exclude"),
+        )
+    )
+    identical = (
+        base.add_columns(func.min(ArticleReprint.article_id))
+        .where(Article.content_hash == bindparam("content_hash"))
+        .group_by(ArticleReprint.cluster_id)
+    )
+    different = base.with_only_columns(ArticleReprint.article_id).where(
+        Article.content_hash != bindparam("content_hash")
+    )
+    return identical, different
+
+
 def split_candidates(
     session: Session, buckets: Sequence[tuple[int, int]], content_hash: str, *, exclude: int
 ) -> Candidates:
@@ -155,22 +181,13 @@ def split_candidates(
     of them is the one a copy is matched with)."""
     if not buckets:
         return Candidates([], [])
-    params = {name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))}
-    found = _candidates_statement(len(buckets)).subquery()
-    base = (
-        select(ArticleReprint.cluster_id)
-        .join(Article, Article.id == ArticleReprint.article_id)
-        .where(ArticleReprint.article_id.in_(select(found.c.article_id)), ArticleReprint.article_id != exclude)
-    )
-    identical = session.execute(
-        base.add_columns(func.min(ArticleReprint.article_id))
-        .where(Article.content_hash == content_hash)
-        .group_by(ArticleReprint.cluster_id),
-        params,
-    ).all()
-    different = session.scalars(
-        base.with_only_columns(ArticleReprint.article_id).where(Article.content_hash != content_hash), params
-    ).all()
+    params: dict[str, Any] = {
+        name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))
+    }
+    params.update(exclude=exclude, content_hash=content_hash)
+    identical_statement, different_statement = _split_statements(len(buckets))
+    identical = session.execute(identical_statement, params).all()
+    different = session.scalars(different_statement, params).all()
     return Candidates(sorted(int(first) for _, first in identical), sorted(int(i) for i in different))
 
 
@@ -208,24 +225,27 @@ def same_title(
 
     Only these can match, so the many same-titled copies of a widely reprinted text that name neither are not read.
     """
-    rows = session.execute(
-        select(
-            ArticleReprint.article_id,
-            Site.domain,
-            ArticleReprint.stated_site,
-            Article.published_at,
-            Article.content_hash,
-        )
-        .join(Article, Article.id == ArticleReprint.article_id)
-        .join(Site, Site.id == Article.site_id)
-        .where(
-            ArticleReprint.title_key == title_key,
-            ArticleReprint.article_id != exclude,
-            or_(Site.domain.in_(list(named_domains)), ArticleReprint.stated_site == naming),
-        )
-        .order_by(ArticleReprint.article_id)
-    ).all()
-    return [TitleTwin(*row) for row in rows]
+    params = {"title_key": title_key, "exclude": exclude, "named": list(named_domains), "naming": naming}
+    return [TitleTwin(*row) for row in session.execute(_SAME_TITLE, params)]
+
+
+_SAME_TITLE = (
+    select(
+        ArticleReprint.article_id,
+        Site.domain,
+        ArticleReprint.stated_site,
+        Article.published_at,
+        Article.content_hash,
+    )
+    .join(Article, Article.id == ArticleReprint.article_id)
+    .join(Site, Site.id == Article.site_id)
+    .where(
+        ArticleReprint.title_key == bindparam("title_key"),
+        ArticleReprint.article_id != bindparam("exclude"),
+        or_(Site.domain.in_(bindparam("named", expanding=True)), ArticleReprint.stated_site == bindparam("naming")),
+    )
+    .order_by(ArticleReprint.article_id)
+)
 
 
 def cluster_ids(session: Session, article_ids: list[int]) -> set[int]:
@@ -253,24 +273,28 @@ def add_membership(
 ) -> None:
     """The article's reprint row and its LSH bucket rows, in the caller's transaction."""
     session.execute(
-        insert(ArticleReprint).values(
-            article_id=article_id,
-            cluster_id=cluster_id,
-            canonical_id=article_id,
-            content_hash=content_hash,
-            title_key=title_key,
-            stated_site=stated_site,
-            minhash=minhash,
-            matched_with=matched_with,
-            match_reason=reason,
-            similarity=similarity,
-            indexed_at=datetime.now(SHANGHAI),
-        )
+        _ADD_MEMBERSHIP,
+        {
+            "article_id": article_id,
+            "cluster_id": cluster_id,
+            "canonical_id": article_id,
+            "content_hash": content_hash,
+            "title_key": title_key,
+            "stated_site": stated_site,
+            "minhash": minhash,
+            "matched_with": matched_with,
+            "match_reason": reason,
+            "similarity": similarity,
+            "indexed_at": datetime.now(SHANGHAI),
+        },
     )
     session.execute(
-        insert(ArticleReprintBand),
-        [{"band": band, "bucket": bucket, "article_id": article_id} for band, bucket in buckets],
+        _ADD_BANDS, [{"band": band, "bucket": bucket, "article_id": article_id} for band, bucket in buckets]
     )
+
+
+_ADD_MEMBERSHIP = insert(table_of(ArticleReprint))
+_ADD_BANDS = insert(table_of(ArticleReprintBand))
 
 
 def remove_membership(session: Session, article_id: int, buckets: Sequence[tuple[int, int]]) -> None:

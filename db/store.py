@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Table, TextualSelect, bindparam, case, delete, func, or_, select, text, update
+from sqlalchemy import Table, TextualSelect, bindparam, case, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,7 @@ from db.models import (
     PersonRole,
     RawPage,
     Site,
+    table_of,
 )
 from db.terms import store_term_counts
 from db.types import SHANGHAI
@@ -75,14 +76,37 @@ def _insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str,
     )
 
 
+# Statements run for every stored article are built once: SQLAlchemy then reuses their cache key and compiled
+# form, where building one per call cost more CPU than the database spent running it (crawl profile, issue 9).
+_SITE_ID = select(Site.id).where(Site.domain == bindparam("domain"))
+_LATEST_VERSION = select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == bindparam("article_id"))
+_ADD_VERSION = insert(table_of(ArticleVersion))
+_SET_ATTRIBUTION = (
+    update(table_of(Article))
+    .where(table_of(Article).c.id == bindparam("article_id"))
+    .values(
+        kind=bindparam("a_kind"),
+        occasion=bindparam("a_occasion"),
+        place=bindparam("a_place"),
+        spoken_on=bindparam("a_spoken_on"),
+        attribution=bindparam("a_evidence", type_=table_of(Article).c.attribution.type),
+    )
+)
+_DROP_OTHER_SPEAKERS = delete(table_of(ArticleSpeaker)).where(
+    table_of(ArticleSpeaker).c.article_id == bindparam("article_id"),
+    table_of(ArticleSpeaker).c.person_id.not_in(bindparam("keep", expanding=True)),
+)
+_PERSON_ID = select(Person.id).where(Person.name == bindparam("name"))
+
+
 def ensure_site(session: Session, domain: str, name: str | None = None) -> int:
     """The site's id, inserting it if new; safe when two writers add the same site at once."""
-    site_id = session.scalar(select(Site.id).where(Site.domain == domain))
+    site_id = session.scalar(_SITE_ID, {"domain": domain})
     if site_id is not None:
         return site_id
     stmt = _insert(session, Site).values(domain=domain, name=name or domain, created_at=now_shanghai())
     session.execute(stmt.on_conflict_do_nothing(index_elements=["domain"]))
-    site_id = session.scalar(select(Site.id).where(Site.domain == domain))
+    site_id = session.scalar(_SITE_ID, {"domain": domain})
     assert site_id is not None
     return site_id
 
@@ -145,7 +169,7 @@ def store_article(
     values = article_values(record, site_id)
     digest = values["content_hash"]
     new_row = {"url": record.url, "first_seen_at": seen, "last_seen_at": seen, "attribution": {}, **values}
-    statement = _insert_or_skip(Article.__table__, tuple(new_row), ("url",), "id")
+    statement = _insert_or_skip(table_of(Article), tuple(new_row), ("url",), "id")
     inserted = session.execute(statement, new_row).scalar()
     if inserted is not None:
         outcome: Outcome = "new"
@@ -163,7 +187,7 @@ def store_article(
             changes.update(values)
         session.execute(update(Article).where(Article.id == article_id).values(**changes))
     if outcome != "unchanged":
-        _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id)
+        _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id, first=outcome == "new")
         store_term_counts(
             session,
             article_id,
@@ -182,25 +206,33 @@ def store_article(
 
 
 def _add_version(
-    session: Session, article_id: int, record: Extracted, digest: str, *, seen_at: datetime, run_id: int | None
+    session: Session,
+    article_id: int,
+    record: Extracted,
+    digest: str,
+    *,
+    seen_at: datetime,
+    run_id: int | None,
+    first: bool = False,
 ) -> None:
-    """Keep the text as a new version; the previous versions stay as they were (edit tracking)."""
-    latest = session.scalar(select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == article_id))
+    """Keep the text as a new version; the previous versions stay as they were (edit tracking).
+    A new article's (`first`) is version 1 without asking."""
+    latest = None if first else session.scalar(_LATEST_VERSION, {"article_id": article_id})
     assert record.title and record.body
-    session.add(
-        ArticleVersion(
-            article_id=article_id,
-            version=(latest or 0) + 1,
-            title=record.title,
-            body=record.body,
-            source=record.source,
-            published_at=record.published_at,
-            content_hash=digest,
-            seen_at=seen_at,
-            run_id=run_id,
-        )
+    session.execute(
+        _ADD_VERSION,
+        {
+            "article_id": article_id,
+            "version": (latest or 0) + 1,
+            "title": record.title,
+            "body": record.body,
+            "source": record.source,
+            "published_at": record.published_at,
+            "content_hash": digest,
+            "seen_at": seen_at,
+            "run_id": run_id,
+        },
     )
-    session.flush()
 
 
 def mark_removed(session: Session, url: str, *, when: datetime | None = None) -> int | None:
@@ -223,22 +255,19 @@ def store_raw_page(
     session: Session, url: str, raw: RawInput, *, article_id: int | None, run_id: int | None, fetched_at: datetime
 ) -> None:
     """Keep the page bytes once per (URL, content): a re-crawl of unchanged bytes adds nothing."""
-    session.execute(
-        _insert(session, RawPage)
-        .values(
-            url=url,
-            article_id=article_id,
-            run_id=run_id,
-            fetched_at=fetched_at,
-            http_status=raw.http_status,
-            content_type=raw.content_type,
-            charset=raw.charset,
-            size=len(raw.body),
-            sha256=hashlib.sha256(raw.body).hexdigest(),
-            body=raw.body,
-        )
-        .on_conflict_do_nothing(index_elements=["url", "sha256"])
-    )
+    row = {
+        "url": url,
+        "article_id": article_id,
+        "run_id": run_id,
+        "fetched_at": fetched_at,
+        "http_status": raw.http_status,
+        "content_type": raw.content_type,
+        "charset": raw.charset,
+        "size": len(raw.body),
+        "sha256": hashlib.sha256(raw.body).hexdigest(),
+        "body": raw.body,
+    }
+    session.execute(_insert_or_skip(table_of(RawPage), tuple(row), ("url", "sha256"), "id"), row)
 
 
 def record_failed_page(
@@ -575,12 +604,15 @@ def resolve_organisation(session: Session, name: str, as_written: str | None = N
 
 def resolve_person(session: Session, name: str) -> int:
     """The id of the person called `name`, added when new (safe against a concurrent writer)."""
+    person_id = session.scalar(_PERSON_ID, {"name": name})
+    if person_id is not None:
+        return int(person_id)
     session.execute(
         _insert(session, Person)
         .values(name=name, created_at=now_shanghai())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    person_id = session.scalar(select(Person.id).where(Person.name == name))
+    person_id = session.scalar(_PERSON_ID, {"name": name})
     assert person_id is not None
     return int(person_id)
 
@@ -619,15 +651,15 @@ def store_attribution(session: Session, article_id: int, attribution: Attributio
     replaces the article's links, and people or bodies are never duplicated.
     """
     session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(
-            kind=attribution.kind,
-            occasion=attribution.occasion,
-            place=attribution.place,
-            spoken_on=attribution.spoken_on,
-            attribution=attribution.evidence_json(),
-        )
+        _SET_ATTRIBUTION,
+        {
+            "article_id": article_id,
+            "a_kind": attribution.kind,
+            "a_occasion": attribution.occasion,
+            "a_place": attribution.place,
+            "a_spoken_on": attribution.spoken_on,
+            "a_evidence": attribution.evidence_json(),
+        },
     )
     keep: list[int] = []
     for position, speaker in enumerate(attribution.speakers):
@@ -650,9 +682,7 @@ def store_attribution(session: Session, article_id: int, attribution: Attributio
             .on_conflict_do_update(index_elements=["article_id", "person_id"], set_=values)
         )
         keep.append(person_id)
-    session.execute(
-        delete(ArticleSpeaker).where(ArticleSpeaker.article_id == article_id, ArticleSpeaker.person_id.not_in(keep))
-    )
+    session.execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
 
 
 def reattribute_articles(session: Session, *, every: bool = False) -> int:

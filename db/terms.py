@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from analysis.vocabulary import Vocabulary
 from crawler.extraction.text import nfkc
 from db.fts import normalise
-from db.models import Article, ArticleTerm, IndexedTerm
+from db.models import Article, ArticleTerm, IndexedTerm, table_of
 from db.types import SHANGHAI
 
 log = logging.getLogger(__name__)
@@ -92,7 +92,11 @@ def counter_for(spellings: dict[str, list[str]]) -> TermCounter:
 
 def indexed_spellings(session: Session) -> dict[str, str]:
     """Term -> the spellings ('|'-joined) it is counted with, for the terms complete over the archive."""
-    return {term: spellings for term, spellings in session.execute(select(IndexedTerm.term, IndexedTerm.spellings))}
+    return {term: spellings for term, spellings in session.execute(_INDEXED)}
+
+
+_INDEXED = select(IndexedTerm.term, IndexedTerm.spellings)
+_ADD_COUNTS = insert(table_of(ArticleTerm))
 
 
 def counted(session: Session, term: str, spellings: list[str]) -> bool:
@@ -113,7 +117,7 @@ def store_term_counts(
     counts = _counter(tuple(sorted(indexed.items()))).count(title, body)
     if counts:
         session.execute(
-            insert(ArticleTerm),
+            _ADD_COUNTS,
             [
                 {"term": t, "article_id": article_id, "occurrences": n, "published_month": month, "site_id": site_id}
                 for t, n in counts.items()
