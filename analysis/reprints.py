@@ -222,13 +222,22 @@ class Membership:
     similarity: float | None
 
 
-def match_article(session: Session, article_id: int, prepared: Prepared | None = None) -> Membership:
+def match_article(
+    session: Session,
+    article_id: int,
+    prepared: Prepared | None = None,
+    *,
+    written: store.ArticleText | None = None,
+    new: bool = False,
+) -> Membership:
     """Match a stored article against earlier ones and put it in its reprint cluster, in the caller's transaction.
 
-    Idempotent: an article whose content is unchanged since it was matched keeps its membership.
+    Idempotent: an article whose content is unchanged since it was matched keeps its membership. The store
+    pipeline, which has just written the article, passes what it wrote (`written`) and whether the row is `new`
+    (then it has no membership yet), sparing two reads per article.
     """
-    article = store.article_for_matching(session, article_id)
-    existing = store.membership(session, article_id)
+    article = written if written is not None else store.article_for_matching(session, article_id)
+    existing = None if new else store.membership(session, article_id)
     if existing is not None and existing.content_hash == article.content_hash:
         return _membership(existing)
     if prepared is None or prepared.content_hash != article.content_hash:

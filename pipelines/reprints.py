@@ -2,31 +2,52 @@
 
 from __future__ import annotations
 
+import asyncio
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from analysis.reprints import Prepared, match_article, prepare
+from crawler.extraction.record import Extracted
 from crawler.items import ArticleItem
+from db.reprints import ArticleText
 from db.store import Stored
 
 
 class ReprintsPipeline:
     """Runs before the store pipeline: the signature is computed here, outside any transaction, and matching
-    (index look-up, cluster and original) is queued to run in the article's transaction right after its write."""
+    (index look-up, cluster and original) is queued to run in the article's transaction right after its write.
 
-    def process_item(self, item: Any) -> Any:
+    The signature is computed on a worker thread: its bulk is numpy arithmetic over the shingles (a 128 × n
+    matrix), which releases the GIL, so it overlaps the crawl loop's parsing instead of stalling it."""
+
+    async def process_item(self, item: Any) -> Any:
         if isinstance(item, ArticleItem):
             record = item.record
             if not record.title or not record.body:
                 return item  # the store pipeline refuses it
-            prepared = prepare(title=record.title, body=record.body, source=record.source, site=record.site)
-            item.in_transaction.append(_matcher(prepared))
+            work = partial(prepare, title=record.title, body=record.body, source=record.source, site=record.site)
+            prepared = await asyncio.get_running_loop().run_in_executor(None, work)
+            item.in_transaction.append(_matcher(record, prepared))
         return item
 
 
-def _matcher(prepared: Prepared) -> Any:
+def _matcher(record: Extracted, prepared: Prepared) -> Any:
     def run(session: Session, stored: Stored) -> None:
-        match_article(session, stored.article_id, prepared)
+        if stored.outcome == "unchanged":  # the stored row may differ from the record (a date fixed): read it
+            match_article(session, stored.article_id, prepared)
+            return
+        assert record.title is not None and record.body is not None
+        written = ArticleText(
+            stored.article_id,
+            record.site,
+            record.title,
+            record.body,
+            record.source,
+            prepared.content_hash,
+            record.published_at,
+        )
+        match_article(session, stored.article_id, prepared, written=written, new=stored.outcome == "new")
 
     return run
