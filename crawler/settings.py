@@ -37,6 +37,7 @@ ITEM_PIPELINES = {
 # newsmon's own settings.
 NEWSMON_DATABASE_URL = None  # None: NEWSMON_DATABASE_URL from the environment, then sqlite newsmon.db
 NEWSMON_MIRROR = None  # "http://127.0.0.1:8765": fetch every URL from a local mirror (see mirror/)
+NEWSMON_STORE_THREADS = 4  # threads writing articles to the database (pipelines/store.py), off the crawl loop
 NEWSMON_TRIGGER = "manual"  # recorded on the crawl run: manual | schedule
 NEWSMON_FULL_CRAWL = False  # True: do not stop at known URLs (backfill)
 NEWSMON_MAX_LIST_PAGES = 20  # how deep a column's pagination is followed in one run

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 
@@ -29,6 +30,7 @@ from db.store import RawInput, Stored, mark_removed, record_failed_page, store_a
 log = logging.getLogger(__name__)
 
 GONE = (404, 410)
+T = TypeVar("T")
 
 
 class StorePipeline:
@@ -51,25 +53,29 @@ class StorePipeline:
         assert stats is not None
         run_id = getattr(self.crawler.spider, "run_id", None)
         database = database_for(self.crawler)  # opened (and migrated) here on the loop, once, not in a thread
-        if self.executor is None:
-            self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="newsmon-store")
-        loop = asyncio.get_running_loop()
         if isinstance(item, ArticleItem):
-            stored = await loop.run_in_executor(self.executor, _store_article, database, item, run_id)
+            stored = await self._off_loop(database, _store_article, database, item, run_id)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, item.record.url)
         elif isinstance(item, FailedPageItem) and item.http_status in GONE:
-            removed = await loop.run_in_executor(self.executor, _mark_removed, database, item.url)
-            if removed:
+            if await self._off_loop(database, _mark_removed, database, item.url):
                 stats.inc_value("newsmon/articles_removed")
                 log.warning("article removed from the site (HTTP %s): %s", item.http_status, item.url)
             else:
-                await loop.run_in_executor(self.executor, _record_failed, database, item, run_id)
+                await self._off_loop(database, _record_failed, database, item, run_id)
                 _count_failed(stats, item)
         elif isinstance(item, FailedPageItem):
-            await loop.run_in_executor(self.executor, _record_failed, database, item, run_id)
+            await self._off_loop(database, _record_failed, database, item, run_id)
             _count_failed(stats, item)
         return item
+
+    async def _off_loop(self, database: Database, function: Callable[..., T], *args: Any) -> T:
+        """Run a write on the pool; inline for an in-memory SQLite database, which is one per thread."""
+        if database.engine.dialect.name == "sqlite" and database.engine.url.database in (None, "", ":memory:"):
+            return function(*args)
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.threads, thread_name_prefix="newsmon-store")
+        return await asyncio.get_running_loop().run_in_executor(self.executor, function, *args)
 
 
 def _store_article(database: Database, item: ArticleItem, run_id: int | None) -> Stored:
