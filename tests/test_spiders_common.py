@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
+
 import pytest
+from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
 from crawler.catalog import spider_classes
@@ -41,3 +44,13 @@ def test_spider_has_entry_points_its_site_and_rules(spider: type[NewsmonSpider])
     assert rules.site == spider.site
     if spider.site not in RULES_PENDING:
         assert rules.name != rules.site, f"no rules module registered for {spider.site}"
+
+
+@pytest.mark.parametrize("spider", SPIDERS, ids=lambda s: s.name)
+def test_no_callback_is_a_generator_returning_a_value(spider: type[NewsmonSpider]) -> None:
+    """The check crawls skip (WARN_ON_GENERATOR_RETURN_VALUE is off in crawler/settings.py), made here once:
+    a value returned from a generator callback is silently lost."""
+    for name in dir(spider):
+        member = getattr(spider, name, None)
+        if inspect.isgeneratorfunction(member):
+            assert not is_generator_with_return_value(member), f"{spider.__name__}.{name} returns a value"

@@ -123,7 +123,8 @@ def find_where_when(article: ArticleText, kind: str) -> WhereWhen:
     if headline:
         found.occasion = Finding(headline.group("occasion"), article.title, "occasion:headline 在…上的讲话")
     sentences = [_strip_lead(s.text) for s in article.sentences() if 0 <= s.paragraph < 6]
-    lead_sentences = [_strip_lead(s.text) for s in article.sentences() if s.paragraph == lead_index(article)]
+    lead = lead_index(article)
+    lead_sentences = [_strip_lead(s.text) for s in article.sentences() if s.paragraph == lead]
     for sentence in sentences:
         for pattern, rule in (
             (_HELD_AT, "occasion:…在X举行"),

@@ -79,11 +79,9 @@ def _chain_before(text: str, end: int) -> str:
 def find_mentions(article: ArticleText) -> list[Mention]:
     """Every name that follows a post (or a non-official title such as 院士, which marks a non-official)."""
     found: list[Mention] = []
-    titles = sorted(POSTS | NON_OFFICIAL, key=len, reverse=True)
-    pattern = re.compile("|".join(re.escape(t) for t in titles))
     for sentence in article.sentences():
         text = sentence.text
-        for match in pattern.finditer(text):
+        for match in _TITLES.finditer(text):
             start = match.end()
             while start < len(text) and text[start] in " \u3000":
                 start += 1
@@ -113,6 +111,10 @@ def find_mentions(article: ArticleText) -> list[Mention]:
                     break
     return found
 
+
+# Posts and non-official titles before a name, longest first; compiled once (escaping ~130 titles and joining
+# them for every article cost more than the search).
+_TITLES = re.compile("|".join(re.escape(t) for t in sorted(POSTS | NON_OFFICIAL, key=len, reverse=True)))
 
 # Non-official titles after a name (院士, 教授 …), longest first; compiled once (it ran for every sentence).
 _NON_OFFICIAL_TITLE = re.compile("|".join(re.escape(t) for t in sorted(NON_OFFICIAL, key=len, reverse=True)))

@@ -69,6 +69,10 @@ _EXTRA_LABEL_RE = re.compile(
     r"(?<![\w-])(" + "|".join(re.escape(label) for label in _EXTRA_LABELS) + r")(?![\w-])", re.IGNORECASE
 )
 _EXTRA_LABEL_BYTES_RE = re.compile(_EXTRA_LABEL_RE.pattern.encode(), re.IGNORECASE)
+# The labels as bytes, to see whether a page head names any of them before the regex runs: the case-insensitive
+# alternation with look-arounds costs ~0.2 ms over 4 KB, a lower-cased copy and a few substring tests ~5 µs, and
+# almost no page uses such a label.
+_EXTRA_LABEL_BYTES = tuple(label.encode() for label in _EXTRA_LABELS)
 
 # Python codec name -> the name the rest of the project (and the database) records: the WHATWG spelling
 # where Python's differs. The codec on the left is the one decoding uses.
@@ -200,7 +204,10 @@ def _declarations(body: bytes, content_type: str | None) -> list[tuple[str, Decl
         found.append((charset, "header"))
     try:
         # w3lib reads only the first 4 KB, so translating labels in that much is enough.
-        head = _EXTRA_LABEL_BYTES_RE.sub(lambda m: _EXTRA_LABELS[m.group(1).decode().lower()].encode(), body[:4096])
+        head = body[:4096]
+        lowered = head.lower()  # bytes.lower() folds ASCII only, as re.IGNORECASE does for a bytes pattern
+        if any(label in lowered for label in _EXTRA_LABEL_BYTES):
+            head = _EXTRA_LABEL_BYTES_RE.sub(lambda m: _EXTRA_LABELS[m.group(1).decode().lower()].encode(), head)
         meta = html_body_declared_encoding(head)
     except Exception:
         meta = None

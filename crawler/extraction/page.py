@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import css2xpath
 
 from crawler.extraction.charset import DecodedPage, decode_html
 from crawler.extraction.text import clean_line
@@ -17,6 +18,19 @@ from crawler.extraction.text import clean_line
 # (three for *.gov.cn / *.com.cn style second-level suffixes).
 _SECOND_LEVEL = {"com.cn", "gov.cn", "org.cn", "net.cn", "edu.cn"}
 _EARLY_CLOSE = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)
+# The visible text nodes under an element (what first_text joins).
+_TEXT_NODES = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]", smart_strings=False)
+_CSS: dict[str, etree.XPath] = {}
+
+
+def _css(query: str) -> etree.XPath:
+    """A CSS query as the compiled XPath parsel would run for `Selector.css` (its own translator, no smart
+    strings), evaluated on the lxml tree directly: field rules ask ~20 queries a page, and parsel wrapped every
+    match and every text node in a Selector of its own."""
+    compiled = _CSS.get(query)
+    if compiled is None:
+        compiled = _CSS[query] = etree.XPath(css2xpath(query), smart_strings=False)
+    return compiled
 
 
 def _parse(markup: str, url: str) -> etree._Element:
@@ -79,9 +93,10 @@ class Page:
 
     def first_text(self, *css: str) -> str | None:
         """Visible text of the first element matched by any selector, whitespace squashed; None if empty."""
+        root = self.sel.root
         for query in css:
-            for node in self.sel.css(query):
-                text = clean_line(" ".join(node.xpath(".//text()[not(ancestor::script or ancestor::style)]").getall()))
+            for node in _css(query)(root):
+                text = clean_line(" ".join(_TEXT_NODES(node)))
                 if text:
                     return text
         return None
@@ -96,10 +111,11 @@ class Page:
 
     def first_node(self, *css: str) -> tuple[str, Any] | None:
         """(selector, lxml element) of the first element matched by any selector."""
+        root = self.sel.root
         for query in css:
-            node = self.sel.css(query)
-            if node:
-                return query, node[0].root
+            nodes = _css(query)(root)
+            if nodes:
+                return query, nodes[0]
         return None
 
     @cached_property

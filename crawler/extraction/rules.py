@@ -95,9 +95,14 @@ def numbered_pages(first: str, later: str, links: str) -> Callable[[Page], list[
         own = first_page.search(page.url)
         if not own:
             return []
+        # The pattern holds the page's own id, so it is compiled per page (past re's cache): only when a pager
+        # link names that id at all, which most pages' links do not.
+        hrefs = [href for href in page.sel.css(links).getall() if own.group(1) in href]
+        if not hrefs:
+            return []
         pattern = re.compile(later.format(id=re.escape(own.group(1))))
         found: dict[int, str] = {}
-        for href in page.sel.css(links).getall():
+        for href in hrefs:
             match = pattern.search(href)
             if match and int(match.group(1)) > 1:
                 found[int(match.group(1))] = urljoin(page.url, href)
