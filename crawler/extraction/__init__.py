@@ -46,7 +46,7 @@ def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
     containers, then text density.
 
     Containers found in the page are pruned in lxml (scripts, comments, hidden and site furniture) before the
-    cleaning pass, which then reads only the article.
+    BeautifulSoup pass, which then reads only the article.
     """
     for rule in rules.body_html:
         html = rule(page)

@@ -1,4 +1,4 @@
-"""Body cleaning with lxml: from an article container's HTML to clean paragraphs in order."""
+"""Body cleaning with BeautifulSoup4: from an article container's HTML to clean paragraphs in order."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
@@ -102,134 +104,88 @@ _CREDIT = re.compile(
 
 _STRIP = " \t\r\n\u00a0\u3000"
 _HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
-# What BeautifulSoup, which this module used to read the container with, does to text as it parses: a string
-# of ASCII whitespace only becomes one "\n" (if it held one) or one " ", except inside <pre> and <textarea>;
-# and get_text() leaves out the strings inside <rt>/<rp> (ruby annotations). Kept so that every body cleaned
-# before reads the same now.
-_ASCII_SPACES = "\x20\x0a\x09\x0c\x0d"
-_KEEP_SPACES = frozenset(("pre", "textarea"))
-_RUBY = frozenset(("rt", "rp"))
 
 
-def _centred(element: Any) -> bool:
-    style = str(element.get("style") or "").replace(" ", "").lower()
-    return "text-align:center" in style or str(element.get("align") or "").lower() == "center"
+def _centred(tag: Tag) -> bool:
+    style = str(tag.get("style") or "").replace(" ", "").lower()
+    return "text-align:center" in style or str(tag.get("align") or "").lower() == "center"
 
 
-def _centred_block(block: Any) -> bool:
-    return _centred(block) or any(_centred(parent) for parent in block.iterancestors("p", "div"))
+def _centred_block(block: Tag) -> bool:
+    return _centred(block) or any(_centred(parent) for parent in block.parents if parent.name in ("p", "div"))
 
 
-_REMOVED = "newsmon-removed"
+def _tags(root: Tag) -> list[Tag]:
+    return [node for node in root.descendants if isinstance(node, Tag)]
 
 
-def _remove(element: Any) -> None:
-    """Take an element out of the container, keeping the text after it: emptied and renamed to a tag no rule
-    knows, in place. Moving its tail onto a neighbour instead would hand lxml a new string to check, and lxml
-    refuses control characters (\x0c) that its parser let through."""
-    element.clear(keep_tail=True)
-    element.tag = _REMOVED
-
-
-def _text(element: Any, ruby: bool) -> str:
-    """All text inside the element (its own tail excluded), as BeautifulSoup's get_text() gave it: without the
-    strings of <rt>/<rp>, which `ruby` says the container has at all."""
-    if not ruby:
-        return "".join(element.itertext())
-    pieces: list[str] = []
-    inside = any(parent.tag in _RUBY for parent in element.iterancestors())
-    stack: list[tuple[Any, bool, bool]] = [(element, inside, False)]  # (node, inside ruby, its tail?)
-    while stack:
-        node, in_ruby, tail = stack.pop()
-        if tail:
-            if node.tail and not in_ruby:
-                pieces.append(node.tail)
-            continue
-        in_ruby = in_ruby or node.tag in _RUBY
-        if node.text and not in_ruby and isinstance(node.tag, str):  # a comment's text is no string
-            pieces.append(node.text)
-        for child in reversed(node):
-            stack.append((child, in_ruby, True))
-            stack.append((child, in_ruby, False))
-    return "".join(pieces)
-
-
-def _leaf_blocks_after_images(root: Any) -> list[tuple[Any, bool, str]]:
+def _leaf_blocks_after_images(root: Tag) -> list[tuple[Tag, bool]]:
     """Leaf blocks (no block inside) in page order, each with whether an image came after the previous text
-    block (captions sit right after their photo, which may be wrapped in blocks of its own), and its text."""
-    tags = [element for element in root.iterdescendants() if isinstance(element.tag, str)]
-    not_leaf: set[Any] = set()
+    block: captions sit right after their photo, which may be wrapped in blocks of its own."""
+    tags = _tags(root)
+    not_leaf: set[int] = set()
     for tag in tags:
-        if tag.tag in _BLOCK_TAGS:
-            parent = tag.getparent()
-            while parent is not None and parent is not root and parent not in not_leaf:
-                if parent.tag in _BLOCK_TAGS:
-                    not_leaf.add(parent)
-                parent = parent.getparent()
-    ruby = any(True for _ in root.iter(*_RUBY))
-    found: list[tuple[Any, bool, str]] = []
+        if tag.name in _BLOCK_TAGS:
+            parent = tag.parent
+            while parent is not None and parent is not root and id(parent) not in not_leaf:
+                if parent.name in _BLOCK_TAGS:
+                    not_leaf.add(id(parent))
+                parent = parent.parent
+    found: list[tuple[Tag, bool]] = []
     image_since_text = False
     for tag in tags:
-        if tag.tag == "img":
+        if tag.name == "img":
             # An image inside the current text block belongs to it; one after it opens a new photo.
             image_since_text = True
-        elif tag.tag in _BLOCK_TAGS and tag not in not_leaf:
-            text = _text(tag, ruby).strip(_STRIP)
-            found.append((tag, image_since_text, text))
+        elif tag.name in _BLOCK_TAGS and id(tag) not in not_leaf:
+            text = tag.get_text().strip(_STRIP)
+            found.append((tag, image_since_text))
             if text:
                 image_since_text = False
     return found
 
 
-def _drop_furniture(root: Any) -> None:
+def _drop_furniture(root: Tag) -> None:
     """Remove link-only blocks (related links, promos), photo blocks and their captions."""
-    ruby = any(True for _ in root.iter(*_RUBY))
-    for block, after_image, text in _leaf_blocks_after_images(root):
-        # Leaf blocks do not nest, so removing one never changes another's text.
+    for block, after_image in _leaf_blocks_after_images(root):
+        text = block.get_text().strip(_STRIP)
         if not text or _NOT_CAPTION.match(text):
             continue
         short = len(text) < 100
-        links = list(block.iterdescendants("a"))
-        link_only = bool(links) and "".join(_text(a, ruby) for a in links).strip(_STRIP) == text
-        has_image = next(block.iterdescendants("img"), None) is not None
+        links = [node for node in block.descendants if isinstance(node, Tag) and node.name == "a"]
+        link_only = bool(links) and "".join(a.get_text() for a in links).strip(_STRIP) == text
+        has_image = any(isinstance(node, Tag) and node.name == "img" for node in block.descendants)
         caption = (
             (has_image and short)
             or (short and bool(_CAPTION.search(text)))
             or (after_image and short and _centred_block(block))
         )
         if link_only or caption:
-            _remove(block)
+            block.decompose()
 
 
-_BREAK = object()  # a line break closing a block, pushed on the walk's stack
-
-
-def _lines(root: Any) -> list[tuple[str, bool]]:
+def _lines(root: Tag) -> list[tuple[str, bool]]:
     """Text lines in page order, each with whether all of its text sits inside links (related-link lists
     separated by <br> rather than blocks). Walks the tree once, without recursion (pages nest deeply)."""
     pieces: list[tuple[str, bool]] = []  # ("\n" breaks a line; text with whether it is inside a link)
-    stack: list[tuple[Any, bool, bool]] = [(root, False, False)]  # (node, inside a link, its tail?)
+    stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
-        node, in_link, tail = stack.pop()
-        if node is _BREAK:
-            pieces.append(("\n", False))
-        elif tail:
-            if node.tail:
-                pieces.append((node.tail, in_link))
-        elif not isinstance(node.tag, str):
-            continue  # a comment or processing instruction: its tail is pushed apart
-        elif node.tag == "br":
+        node, in_link = stack.pop()
+        if isinstance(node, str) and not isinstance(node, NavigableString):
+            pieces.append((node, in_link))  # a line break marker pushed below
+        elif isinstance(node, NavigableString):
+            if not isinstance(node, PreformattedString):
+                pieces.append((str(node), in_link))
+        elif node.name == "br":
             pieces.append(("\n", in_link))
         else:
-            link = in_link or node.tag == "a"
-            if node.tag in _BLOCK_TAGS:
-                stack.append((_BREAK, False, False))
+            link = in_link or node.name == "a"
+            block = node.name in _BLOCK_TAGS
+            if block:
+                stack.append(("\n", False))
+            stack.extend((child, link) for child in reversed(node.contents))
+            if block:
                 pieces.append(("\n", False))
-            if node.text:
-                pieces.append((node.text, link))
-            for child in reversed(node):
-                stack.append((child, link, True))
-                stack.append((child, link, False))
     lines: list[tuple[str, bool]] = []
     text, plain = "", False
     for piece, in_link in pieces:
@@ -256,8 +212,8 @@ class CleanBody:
 def prune_container(element: etree._Element, *, drop: Iterable[str] = ()) -> str:
     """HTML of a copy of an lxml container without scripts, comments, hidden elements and the site's furniture.
 
-    Done on the page's tree before the cleaning pass because it is the bulk of a page's markup and lxml
-    removes it in C; `clean_body_parts` then reads far less.
+    Done in lxml before the BeautifulSoup pass because it is the bulk of a page's markup and lxml removes it
+    in C; `clean_body_parts` then reads far less.
     """
     copy = deepcopy(element)
     etree.strip_elements(copy, etree.Comment, etree.ProcessingInstruction, *_NOISE_TAGS, with_tail=False)
@@ -299,61 +255,28 @@ def clean_body(container_html: str, *, drop: Iterable[str] = ()) -> list[str]:
     return clean_body_parts(container_html, drop=drop).paragraphs
 
 
-def _collapse(element: Any, *, text: bool, tail: bool) -> None:
-    # Assigned only when changed: lxml refuses to be handed control characters (\x0c) its parser let through.
-    for attribute, wanted in (("text", text), ("tail", tail)):
-        value = getattr(element, attribute) if wanted else None
-        if value and not value.strip(_ASCII_SPACES):
-            collapsed = "\n" if "\n" in value else " "
-            if value != collapsed:
-                setattr(element, attribute, collapsed)
-
-
-def _read_container(container_html: str) -> Any:
-    """The container's <body> (or the document, if it has none) parsed by lxml as BeautifulSoup's "lxml"
-    builder parses it (same HTMLParser options), whitespace-only text collapsed the way BeautifulSoup does."""
-    parser = etree.HTMLParser(recover=True)
-    parser.feed(container_html)
-    document = parser.close()
-    if document is None:
-        return None
-    body = document.find(".//body")
-    root = body if body is not None else document
-    keep = next(root.iter(*_KEEP_SPACES), None) is not None
-    for element in root.iter():
-        kept = keep and any(parent.tag in _KEEP_SPACES for parent in element.iterancestors())
-        if not kept:
-            own = isinstance(element.tag, str) and element.tag not in _KEEP_SPACES
-            _collapse(element, text=own, tail=element is not root)
-    return root
-
-
 def clean_body_parts(container_html: str, *, drop: Iterable[str] = ()) -> CleanBody:
     """Paragraphs of an article container, in page order, and the credits that closed it.
 
     `drop` lists CSS selectors of site furniture inside the container (editor lines, print-edition notes,
     pagers) that the site's rules know about; generic furniture is recognised here. Never raises: any
     string is treated as HTML.
-
-    Read with lxml directly. It was BeautifulSoup on lxml, whose parse alone (a Python object and callback for
-    every tag and string) took two thirds of the cleaning and a fifth of extraction; what BeautifulSoup did to
-    the text on the way (see _ASCII_SPACES) is done here too, so the paragraphs are the same.
     """
-    root = _read_container(container_html)
-    if root is None:
-        return CleanBody()
+    soup = BeautifulSoup(container_html, "lxml")
+    root: Tag = soup.body or soup
     doomed: list[Any] = []
-    for node in root.iterdescendants():
+    for node in root.descendants:
         # Comments, CDATA and processing instructions are CMS markers (<!--<$[信息内容]>begin-->), not text.
-        if not isinstance(node.tag, str) or node.tag in _NOISE_TAGS or _HIDDEN.search(str(node.get("style") or "")):
+        special = isinstance(node, PreformattedString)
+        if special or (
+            isinstance(node, Tag) and (node.name in _NOISE_TAGS or _HIDDEN.search(str(node.get("style") or "")))
+        ):
             doomed.append(node)
     for node in doomed:
-        if isinstance(node.tag, str):
-            _remove(node)  # comments stay in place: no walk below reads their text
+        node.extract()
     for selector in drop:
-        for element in _css(selector)(root):
-            if element is not root:
-                _remove(element)
+        for tag in root.select(selector):
+            tag.decompose()
     _drop_furniture(root)
     paragraphs: list[str] = []
     for raw, link_only in _lines(root):
