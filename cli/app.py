@@ -16,6 +16,8 @@ from cli.output import console, fail, print_json, print_table, setup_logging
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from db.engine import Database, database_url, open_database
 
+log = logging.getLogger(__name__)
+
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
@@ -364,6 +366,17 @@ def _print_attribution(article: dict[str, Any]) -> None:
         console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
+def _close_abandoned(database: Database) -> None:
+    """Mark interrupted the distributed runs whose worker stopped renewing its heartbeat lease, so that a
+    listing never shows a dead worker's run as running (otherwise only the next crawl or worker sweeps them)."""
+    from db.store import close_abandoned_runs
+
+    with database.session() as session:
+        closed = close_abandoned_runs(session)
+    if closed:
+        log.warning("runs %s: their worker's heartbeat stopped; marked interrupted", ", ".join(map(str, closed)))
+
+
 @runs_app.command("list")
 def runs_list(
     site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
@@ -371,11 +384,13 @@ def runs_list(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List crawl runs, newest first."""
+    """List crawl runs, newest first (a worker's run whose heartbeat stopped is marked interrupted first)."""
     from db.queries import list_runs
 
-    with opened(db) as database, database.session() as session:
-        rows = list_runs(session, site=site, limit=limit)
+    with opened(db) as database:
+        _close_abandoned(database)
+        with database.session() as session:
+            rows = list_runs(session, site=site, limit=limit)
     if json_out:
         print_json(rows)
     else:
@@ -404,8 +419,10 @@ def runs_show(
     """Show one crawl run with its failed pages."""
     from db.queries import get_run
 
-    with opened(db) as database, database.session() as session:
-        run = get_run(session, run_id)
+    with opened(db) as database:
+        _close_abandoned(database)
+        with database.session() as session:
+            run = get_run(session, run_id)
     if run is None:
         fail(f"no run {run_id}")
         return

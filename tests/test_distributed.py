@@ -309,3 +309,27 @@ def test_a_run_whose_heartbeat_lease_expired_is_closed_and_a_live_one_is_kept(db
             assert close_abandoned_runs(session, now=now + timedelta(hours=1)) == []
     finally:
         database.dispose()
+
+
+def test_runs_list_shows_a_dead_workers_run_interrupted_not_running(db_url: str) -> None:
+    """Ops read `newsmon runs list` after a machine died: its run must not stay `running` until the next crawl."""
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    database = open_database(db_url)
+    try:
+        with database.session() as session:
+            dead = start_run(session, "people.com.cn", "people", trigger="worker")
+            live = start_run(session, "people.com.cn", "people", trigger="worker")
+            now = now_shanghai()
+            assert hold_run(session, dead, "host:1:dead", ttl=timedelta(seconds=30), now=now - timedelta(minutes=5))
+            assert hold_run(session, live, "host:2:live", ttl=timedelta(seconds=30), now=now)
+    finally:
+        database.dispose()
+    listed = CliRunner().invoke(app, ["runs", "list", "--db", db_url, "--json"], catch_exceptions=False)
+    assert listed.exit_code == 0, listed.output
+    status = {run["id"]: run["status"] for run in json.loads(listed.stdout)}
+    assert status[dead] == "interrupted" and status[live] == "running"
+    shown = CliRunner().invoke(app, ["runs", "show", str(dead), "--db", db_url, "--json"], catch_exceptions=False)
+    assert "host:1:dead" in json.loads(shown.stdout)["message"]
