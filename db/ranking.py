@@ -13,9 +13,12 @@ keeps only the occurrences of each bigram that stand together as in the phrase, 
 with f the phrase's (column-weighted) frequency: BM25 as Lucene applies it to a phrase (its IDF is the sum
 of its terms' IDFs), with FTS5's k1, b, IDF and column weights. Bigrams in at least half the articles are
 left out: FTS5 floors their IDF (≤ 0) to 1e-6, so they add nothing to a score, yet reading their document
-lists (服务, 政府: every article) is the most expensive part. Whether a bigram is that common is estimated from
-the SAMPLE most recently stored articles (exact when there are no more). NOT branches are left out too: an
+lists (服务, 政府: nearly every benchmark article) costs the most; the price is that they no longer hold the
+phrase together where f is counted (数字政府 is scored as 数字政…). Whether a bigram is that common is estimated
+from the SAMPLE most recently stored articles (exact when there are no more). NOT branches are left out too: an
 article the query matches has no occurrence of them, so they add nothing to its score either.
+
+A query with no phrase of several bigrams and no NOT is its own rewrite: ranked by bm25() as it is matched.
 """
 
 from __future__ import annotations

@@ -244,24 +244,30 @@ def _ranked_page_postgresql(session: Session, query: Node, total: int, *, limit:
 def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: int) -> list[tuple[int, float]]:
     """The RANK_LIMIT most recently stored matches (the exact query), ordered by BM25 over ranking_query
     (db/ranking.py), which FTS5 evaluates without matching the query's phrases over the whole index."""
-    window = list(
-        session.scalars(
-            text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :n"),
-            {"q": query.fts5(), "n": RANK_LIMIT},
-        )
-    )
-    if not window:
-        return []
     ranking = ranking_query(session, query)
-    # A rowid range, not IN (…): FTS5 would start the statement over for every id, and BM25's statistics with it.
-    scored = session.execute(
-        text(
-            "SELECT rowid, -bm25(articles_fts, :title, :body) FROM articles_fts "
-            "WHERE articles_fts MATCH :r AND rowid BETWEEN :low AND :high"
-        ),
-        {"r": ranking, "title": TITLE_WEIGHT, "body": BODY_WEIGHT, "low": window[-1], "high": window[0]},
-    )
-    scores = {i: s for i, s in scored}
+    recent = "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :n"
+    weights = {"title": TITLE_WEIGHT, "body": BODY_WEIGHT}
+    scores: dict[int, float]
+    if ranking == query.fts5():  # no phrase of several bigrams, no NOT: ranked in the pass that finds them
+        scored = session.execute(
+            text(f"SELECT rowid, -bm25(articles_fts, :title, :body) {recent}"),
+            {"q": ranking, "n": RANK_LIMIT, **weights},
+        )
+        scores = {i: s for i, s in scored}
+        window = list(scores)
+    else:
+        window = list(session.scalars(text(f"SELECT rowid {recent}"), {"q": query.fts5(), "n": RANK_LIMIT}))
+        if not window:
+            return []
+        # A rowid range, not IN (…): FTS5 would start over for every id, and compute BM25's statistics again.
+        scored = session.execute(
+            text(
+                "SELECT rowid, -bm25(articles_fts, :title, :body) FROM articles_fts "
+                "WHERE articles_fts MATCH :r AND rowid BETWEEN :low AND :high"
+            ),
+            {"r": ranking, "low": window[-1], "high": window[0], **weights},
+        )
+        scores = {i: s for i, s in scored}
     ordered = sorted(window, key=lambda i: (-scores.get(i, 0.0), -i))
     return [(i, scores.get(i, 0.0)) for i in ordered[offset : offset + limit]]
 
