@@ -1,7 +1,8 @@
 """Reads through the full-text index (migration 0005): ranked search, term counts per month, first use, who uses it.
 
-SQLite answers from the FTS5 table ``articles_fts`` ranked by BM25; PostgreSQL from ``article_search`` (tsvector,
-GIN) ranked by ts_rank_cd. Both index the same tokens (db/fts.py), so a query matches the same articles on both.
+SQLite answers from the FTS5 table ``articles_fts`` ranked by BM25 (a search without filters over the rewritten
+query of db/ranking.py); PostgreSQL from ``article_search`` (tsvector, GIN) ranked by ts_rank_cd. Both index the
+same tokens (db/fts.py), so a query matches the same articles on both.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from db.fts import Node, normalise
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
 from db.queries import organisation_ids
+from db.ranking import ranking_query
 from db.terms import counted, counter_for
 from db.types import SHANGHAI
 
@@ -211,23 +213,63 @@ def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, 
 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
     """Search without filters from the full-text index alone: count and rank there, then read one page."""
-    matched = matches(session, query)
     total = match_count(session, query, at_most=COUNT_LIMIT)
-    candidates: Any = matched
-    if total > RANK_LIMIT:
-        candidates = select(matched).order_by(matched.c.id.desc()).limit(RANK_LIMIT).subquery("recent")
-    page = session.execute(
-        select(candidates.c.id, candidates.c.score)
-        .order_by(candidates.c.score.desc(), candidates.c.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
+    if session.get_bind().dialect.name == "postgresql":
+        page = _ranked_page_postgresql(session, query, total, limit=limit, offset=offset)
+    else:
+        page = _ranked_page_sqlite(session, query, limit=limit, offset=offset)
     found = {
         a.id: (a, s)
         for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
     }
     rows = [(*found[i], float(score)) for i, score in page if i in found]
     return Found(total, total < COUNT_LIMIT, min(total, RANK_LIMIT), rows)
+
+
+def _ranked_page_postgresql(session: Session, query: Node, total: int, *, limit: int, offset: int) -> list[Any]:
+    matched = matches(session, query)
+    candidates: Any = matched
+    if total > RANK_LIMIT:
+        candidates = select(matched).order_by(matched.c.id.desc()).limit(RANK_LIMIT).subquery("recent")
+    return list(
+        session.execute(
+            select(candidates.c.id, candidates.c.score)
+            .order_by(candidates.c.score.desc(), candidates.c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    )
+
+
+def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: int) -> list[tuple[int, float]]:
+    """The RANK_LIMIT most recently stored matches (the exact query), ordered by BM25 over ranking_query
+    (db/ranking.py), which FTS5 evaluates without matching the query's phrases over the whole index."""
+    ranking = ranking_query(session, query)
+    recent = "FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid DESC LIMIT :n"
+    weights = {"title": TITLE_WEIGHT, "body": BODY_WEIGHT}
+    scores: dict[int, float]
+    if ranking == query.fts5():  # no phrase of several bigrams, no NOT: ranked in the pass that finds them
+        scored = session.execute(
+            text(f"SELECT rowid, -bm25(articles_fts, :title, :body) {recent}"),
+            {"q": ranking, "n": RANK_LIMIT, **weights},
+        )
+        scores = {i: s for i, s in scored}
+        window = list(scores)
+    else:
+        window = list(session.scalars(text(f"SELECT rowid {recent}"), {"q": query.fts5(), "n": RANK_LIMIT}))
+        if not window:
+            return []
+        # A rowid range, not IN (…): FTS5 would start over for every id, and compute BM25's statistics again.
+        scored = session.execute(
+            text(
+                "SELECT rowid, -bm25(articles_fts, :title, :body) FROM articles_fts "
+                "WHERE articles_fts MATCH :r AND rowid BETWEEN :low AND :high"
+            ),
+            {"r": ranking, "low": window[-1], "high": window[0], **weights},
+        )
+        scores = {i: s for i, s in scored}
+    ordered = sorted(window, key=lambda i: (-scores.get(i, 0.0), -i))
+    return [(i, scores.get(i, 0.0)) for i in ordered[offset : offset + limit]]
 
 
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:

@@ -1,0 +1,109 @@
+"""Search ranking on a small database whose order is known: the ranked window of a search without filters
+(db/ranking.py on SQLite) and the filtered path (FTS5's bm25 over the query itself) put the same articles in
+the same order, and a NOT or a bigram common to most articles does not change it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy import text
+
+from analysis.search import search
+from crawler.extraction.dates import SHANGHAI
+from crawler.extraction.record import Extracted
+from db import search as db_search
+from db.engine import Database, open_database
+from db.fts import parse_query
+from db.ranking import ranking_query
+from db.search import Filters
+from db.store import store_article
+
+FILLER = "今天天气晴朗，市民到公园散步，气温适宜，空气清新。"
+# (key, title, body), stored in this order. 政务服务 in the title (a), three times (b), once (c), once in a body
+# four times as long (d); e has 政务 and 服务 apart, never 政务服务; b also names 营商环境.
+ARTICLES = [
+    ("a", "推进政务服务改革", "各地认真落实有关部署。" + FILLER),
+    ("b", "改革动态", "政务服务要便民。优化政务服务，营商环境更好，政务服务上新台阶。"),
+    ("c", "改革动态", "政务服务要便民。各地认真落实有关部署，再上新台阶。" + "各地"),
+    ("d", "改革动态", "政务服务要便民。各地认真落实有关部署，再上新台阶。" + FILLER * 4),
+    ("e", "政务公开", "政务公开和便民服务同步推进。"),
+]
+FILLERS = 6  # articles without the query's bigrams, so that none is in half the articles
+
+
+def _store(database: Database, rows: list[tuple[str, str, str]]) -> dict[str, int]:
+    ids = {}
+    with database.session() as session:
+        for n, (key, title, body) in enumerate(rows):
+            record = Extracted(
+                url=f"https://www.gov.cn/rank/{key}.html",
+                site="www.gov.cn",
+                charset="utf-8",
+                title=title,
+                published_at=datetime(2024, 1, 1 + n, 9, 0, tzinfo=SHANGHAI),
+                published_precision="minute",
+                body=body,
+                rules={"title": "test"},
+            )
+            ids[key] = store_article(session, record).article_id
+    return ids
+
+
+@pytest.fixture
+def ranked(sqlite_url: str) -> Iterator[tuple[Database, dict[str, int]]]:
+    database = open_database(sqlite_url, seed=False)
+    fillers = [(f"f{n}", "天气", FILLER) for n in range(FILLERS)]
+    try:
+        yield database, _store(database, fillers + ARTICLES)
+    finally:
+        database.dispose()
+
+
+def _order(database: Database, query: str, filters: Filters | None = None) -> tuple[int, list[int]]:
+    with database.session() as session:
+        page = search(session, query, filters, limit=50)
+    scores = [h["score"] for h in page.hits]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)  # no ties decide it
+    return page.total, [h["id"] for h in page.hits]
+
+
+FILTERED = Filters(date_from=date(2000, 1, 1))  # matches every article, but takes the filtered path
+
+
+def test_window_and_filtered_paths_rank_alike(ranked: tuple[Database, dict[str, int]]) -> None:
+    database, ids = ranked
+    expected = [ids[k] for k in "abcd"]  # title first, then the most uses, then the shorter article
+    assert _order(database, "政务服务") == (4, expected)
+    assert _order(database, "政务服务", FILTERED) == (4, expected)
+    assert _order(database, "政务服务 NOT 营商环境") == (3, [ids[k] for k in "acd"])
+    assert _order(database, "政务服务 NOT 营商环境", FILTERED) == (3, [ids[k] for k in "acd"])
+
+
+def test_a_window_smaller_than_the_matches_ranks_the_most_recent(
+    ranked: tuple[Database, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, ids = ranked
+    monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
+    with database.session() as session:
+        page = search(session, "政务服务", limit=50)
+    assert (page.total, page.ranked) == (4, 3)
+    assert [h["id"] for h in page.hits] == [ids[k] for k in "bcd"]
+
+
+def test_a_bigram_in_most_articles_is_left_out_of_the_ranking_alone(ranked: tuple[Database, dict[str, int]]) -> None:
+    database, ids = ranked
+    with database.session() as session:
+        assert ranking_query(session, parse_query("政务服务 NOT 营商环境")) == 'NEAR("政务" "务服" "服务", 1)'
+        assert ranking_query(session, parse_query('政务 OR "一网 通办"')) == '("政务" OR NEAR("一网" "网通" "通办", 1))'
+    # 服务 in most articles: its IDF is nil, ranking leaves it out; the search still matches 政务服务 exactly.
+    _store(database, [(f"g{n}", "便民服务", "便民服务到家。") for n in range(10)])
+    with database.session() as session:
+        assert ranking_query(session, parse_query("政务服务")) == 'NEAR("政务" "务服", 0)'
+        exact = session.execute(
+            text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY bm25(articles_fts, 5.0, 1.0)"),
+            {"q": parse_query("政务服务").fts5()},
+        )
+        assert [i for (i,) in exact] == [ids[k] for k in "abcd"]
+    assert _order(database, "政务服务") == (4, [ids[k] for k in "abcd"])
