@@ -112,7 +112,16 @@ def match_count(session: Session, query: Node, *, at_most: int | None = None) ->
         found = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
     if at_most is not None:
         found = found.limit(at_most)
-    return session.scalar(select(func.count()).select_from(found.subquery())) or 0
+    statement = select(func.count()).select_from(found.subquery())
+    if session.get_bind().dialect.name != "postgresql" or at_most is None:
+        return session.scalar(statement) or 0
+    # With a LIMIT and a common term PostgreSQL's planner prefers a sequential scan that reads (detoasts) every
+    # row's tsvector to test it: 535 ms for 10,000 matches of 政务 at 1M, against 25 ms through the GIN index.
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        return session.scalar(statement) or 0
+    finally:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
 
 
 def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
