@@ -50,10 +50,12 @@ class CountingMirror(MirrorServer):
         self._lock = threading.Lock()
         self.gate = threading.Event()
         self.gate.set()
+        self.delay = 0.0  # seconds each page takes to answer (a slow site keeps requests leased for longer)
 
     def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
         if not target.endswith("/robots.txt"):
             self.gate.wait(120)
+            time.sleep(self.delay)
         with self._lock:
             self.hits["http:/" + target.split("?", 1)[0]] += 1
         return super().resolve(target)
@@ -224,6 +226,9 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
         # Pages wait until all three have joined: the seeder alone could otherwise crawl the 240 articles (each
         # its own text, quick to match) before the two workers have started.
         server.gate.clear()
+        # Each page answers in 50 ms, so the victim holds leased requests whenever it is crawling: with a fast
+        # pipeline a request was leased for a few milliseconds and the 0.1 s poll below could miss every one.
+        server.delay = 0.05
         try:
             cluster.start_three()
             wait_for(lambda: len(cluster.workers()) == 3, 120, "the two workers to join")
