@@ -42,7 +42,10 @@ REDIS_URL = os.environ.get("NEWSMON_TEST_REDIS", DEFAULT_REDIS_URL)
 
 
 class CountingMirror(MirrorServer):
-    """The mirror server, counting how often each real URL was asked for; pages wait while `gate` is closed."""
+    """The mirror server, counting how often each real URL was asked for.
+
+    While `gate` is closed a page waits for it, unless it is one of `open_urls` or one of the next `passes` pages.
+    """
 
     def __init__(self, root: Path) -> None:
         super().__init__(root, port=0)
@@ -50,20 +53,29 @@ class CountingMirror(MirrorServer):
         self._lock = threading.Lock()
         self.gate = threading.Event()
         self.gate.set()
-        self.delay = 0.0  # seconds each page takes to answer (a slow site keeps requests leased for longer)
+        self.open_urls: set[str] = set()
+        self.passes = 0
+
+    def _waits(self, url: str) -> bool:
+        if url.endswith("/robots.txt") or url in self.open_urls:
+            return False
+        with self._lock:
+            if self.passes > 0:
+                self.passes -= 1
+                return False
+        return True
 
     def resolve(self, target: str) -> tuple[HTTPStatus, Path | None]:
-        if not target.endswith("/robots.txt"):
+        url = "http:/" + target.split("?", 1)[0]
+        if self._waits(url):
             self.gate.wait(120)
-            time.sleep(self.delay)
         with self._lock:
-            self.hits["http:/" + target.split("?", 1)[0]] += 1
+            self.hits[url] += 1
         return super().resolve(target)
 
     def page_hits(self) -> Counter[str]:
         with self._lock:
             return Counter({url: n for url, n in self.hits.items() if not url.endswith("/robots.txt")})
-
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
@@ -223,26 +235,19 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
     with CountingMirror(big_mirror.root) as server:
         assert isinstance(server, CountingMirror)
         cluster = Cluster(server.url, pg_url, redis_prefix, lease_timeout=4)
-        # Pages wait until all three have joined: the seeder alone could otherwise crawl the 240 articles (each
-        # its own text, quick to match) before the two workers have started.
+        # The list pages and the first 40 articles are answered; every later page waits at the closed gate, so
+        # each worker's requests stay leased for as long as the test needs, however fast or slow the machine.
+        server.open_urls = {url for url in big_mirror.page_urls if "/index" in url}
+        server.passes = 40
         server.gate.clear()
-        # Each page answers in 50 ms, so the victim holds leased requests whenever it is crawling: with a fast
-        # pipeline a request was leased for a few milliseconds and the 0.1 s poll below could miss every one.
-        server.delay = 0.05
         try:
             cluster.start_three()
-            wait_for(lambda: len(cluster.workers()) == 3, 120, "the two workers to join")
-            server.gate.set()
             victim = cluster.processes[1]
-            # Kill it while it holds requests and the crawl is well under way.
-            wait_for(
-                lambda: cluster.leases(victim.pid) > 0 and len(server.page_hits()) > 40,
-                120,
-                "the victim to hold leased requests mid-crawl",
-            )
+            wait_for(lambda: cluster.leases(victim.pid) > 0, 120, "the victim to hold leased requests mid-crawl")
+            assert len(server.page_hits()) < len(big_mirror.page_urls), "the crawl ended before the kill"
             os.kill(victim.pid, signal.SIGKILL)
             victim.wait()
-            assert len(server.page_hits()) < len(big_mirror.page_urls), "the crawl ended before the kill"
+            server.gate.set()
             runs = cluster.finish()
         finally:
             cluster.kill_all()
