@@ -104,7 +104,12 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """Text that must appear as written (a word, or a quoted phrase)."""
+    """Text that must appear as written (a word, or a quoted phrase).
+
+    tsquery() is the query PostgreSQL matches (a phrase: its bigrams at consecutive positions); candidates() the
+    same without positions (a phrase: all its bigrams anywhere), which the GIN index answers without reading a
+    document, a superset of the matches; positional() whether the two differ (a phrase of several tokens).
+    """
 
     text: str
 
@@ -115,6 +120,13 @@ class Term:
     def tsquery(self) -> str:
         tokens, prefix = query_tokens(self.text)
         return " <-> ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
+
+    def candidates(self) -> str:
+        tokens, prefix = query_tokens(self.text)
+        return " & ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
+
+    def positional(self) -> bool:
+        return len(query_tokens(self.text)[0]) > 1
 
     def literals(self) -> list[str]:
         return [self.text]
@@ -127,7 +139,10 @@ class Not:
     def fts5(self) -> str:
         raise QueryError("NOT needs something to exclude from: write `A NOT B`")
 
-    tsquery = fts5
+    tsquery = candidates = fts5
+
+    def positional(self) -> bool:
+        return self.child.positional()
 
     def literals(self) -> list[str]:
         return []
@@ -153,6 +168,15 @@ class And:
         positive, negative = self._split()
         return "(" + " & ".join([c.tsquery() for c in positive] + [f"!({n.tsquery()})" for n in negative]) + ")"
 
+    def candidates(self) -> str:
+        # A negated phrase is left out: without positions there is no subset of its matches to exclude.
+        positive, negative = self._split()
+        exact = [f"!({n.tsquery()})" for n in negative if not n.positional()]
+        return "(" + " & ".join([c.candidates() for c in positive] + exact) + ")"
+
+    def positional(self) -> bool:
+        return any(c.positional() for c in self.children)
+
     def literals(self) -> list[str]:
         return [text for c in self.children for text in c.literals()]
 
@@ -166,6 +190,12 @@ class Or:
 
     def tsquery(self) -> str:
         return "(" + " | ".join(c.tsquery() for c in self.children) + ")"
+
+    def candidates(self) -> str:
+        return "(" + " | ".join(c.candidates() for c in self.children) + ")"
+
+    def positional(self) -> bool:
+        return any(c.positional() for c in self.children)
 
     def literals(self) -> list[str]:
         return [text for c in self.children for text in c.literals()]
