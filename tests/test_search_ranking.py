@@ -107,3 +107,46 @@ def test_a_bigram_in_most_articles_is_left_out_of_the_ranking_alone(ranked: tupl
         )
         assert [i for (i,) in exact] == [ids[k] for k in "abcd"]
     assert _order(database, "政务服务") == (4, [ids[k] for k in "abcd"])
+
+
+def test_candidates_are_the_query_without_positions() -> None:
+    node = parse_query('数字政府 OR "一网 通办" NOT 试点 NOT 营商环境')
+    assert node.tsquery() == (
+        "('数字' <-> '字政' <-> '政府' | ('一网' <-> '网通' <-> '通办' & !('试点') & !('营商' <-> '商环' <-> '环境')))"
+    )
+    # A negated phrase is left out (its bigrams apart must still match), a negated bigram kept (exact).
+    assert node.candidates() == "('数字' & '字政' & '政府' | ('一网' & '网通' & '通办' & !('试点')))"
+    assert node.positional()
+    assert not parse_query("政务 OR 政 NOT 营商").positional()
+    assert parse_query("政务 OR 政 NOT 营商").candidates() == parse_query("政务 OR 政 NOT 营商").tsquery()
+    assert parse_query("互联网+政").candidates() == "'互联' & '联网' & '网' & '政':*"
+
+
+def test_a_phrase_is_counted_and_ranked_past_newer_candidates_that_do_not_match(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The newest candidates have the phrase's bigrams apart, never together: the search walks past them (on
+    PostgreSQL a whole step of its walk holds no match) to count and rank the older matches."""
+    apart = "数字经济发展，文字政策宣讲，政府工作报告。"
+    rows = [("m1", "数字政府建设", "推进数字政府建设。"), ("m2", "数字政府", "数字政府上新台阶。")]
+    rows += [(f"x{n}", "工作动态", apart) for n in range(6)]
+    database = open_database(db_url, seed=False)
+    try:
+        ids = _store(database, rows)
+        monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
+        monkeypatch.setattr(db_search, "RANK_LIMIT", 1)
+        with database.session() as session:
+            assert sorted(db_search.matching_ids(session, parse_query("数字政府"), Filters())) == [ids["m1"], ids["m2"]]
+            page = search(session, "数字政府", limit=10)
+            assert (page.total, page.total_exact, page.ranked) == (2, True, 1)
+            assert [h["id"] for h in page.hits] == [ids["m2"]]  # the newest match
+            page = search(session, "数字政府 NOT 上新台阶", limit=10)
+            assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (1, True, [ids["m1"]])
+            monkeypatch.setattr(db_search, "COUNT_LIMIT", 2)
+            page = search(session, "数字政府", limit=10)
+            assert (page.total, page.total_exact, page.total_text) == (2, False, "2+")
+            page = search(session, "文字政策 OR 数字政府", limit=10)
+            assert (page.total, page.total_exact, page.ranked) == (2, False, 1)
+            assert [h["id"] for h in page.hits] == [ids["x5"]]
+    finally:
+        database.dispose()
