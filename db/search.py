@@ -307,15 +307,18 @@ def _ranked_page_postgresql(
 
 @contextmanager
 def _planner(session: Session, **settings: str) -> Iterator[None]:
-    """Planner settings for the statements inside (PostgreSQL, this transaction only), restored afterwards."""
-    before = {name: session.scalar(text("SELECT current_setting(:name)"), {"name": name}) for name in settings}
-    for name, value in settings.items():
-        session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+    """Planner settings for the statements inside (PostgreSQL, this transaction only), restored afterwards; one
+    round trip to read them, one to set them and one to restore them."""
+    names = list(settings)
+    read = ", ".join(f"current_setting(:n{i})" for i in range(len(names)))
+    change = "SELECT " + ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
+    named = {f"n{i}": name for i, name in enumerate(names)}
+    before = session.execute(text(f"SELECT {read}"), named).one()
+    session.execute(text(change), named | {f"v{i}": settings[name] for i, name in enumerate(names)})
     try:
         yield
     finally:
-        for name, value in before.items():
-            session.execute(text("SELECT set_config(:name, :value, true)"), {"name": name, "value": value})
+        session.execute(text(change), named | {f"v{i}": value for i, value in enumerate(before)})
 
 
 def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: int) -> list[tuple[int, float]]:
