@@ -237,8 +237,8 @@ def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> 
 # the newest :batch articles at or below :through that the GIN index finds for the query without positions
 # (no document read: the ids come from the heap, the tsvectors stay TOASTed); `matched` the first :need of them
 # that match the query itself ({recheck}: reads each candidate's tsvector, only for a query with phrases), in
-# that order; then the :rank newest matches with their ts_rank_cd, how many matched, and how many candidates
-# there were and the oldest (more may lie below it when there were :batch).
+# that order; then the best :top of the :rank newest matches by ts_rank_cd, how many matched, and how many
+# candidates there were and the oldest (more may lie below it when there were :batch).
 _WALK = """
 WITH candidates AS MATERIALIZED (
     SELECT id, document FROM (
@@ -249,8 +249,11 @@ WITH candidates AS MATERIALIZED (
     SELECT id, document FROM (SELECT id, document FROM candidates ORDER BY id DESC OFFSET 0) AS walked
     {recheck} ORDER BY id DESC LIMIT :need
 )
-SELECT 0 AS part, id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score, NULL::bigint AS n
-FROM (SELECT id, document FROM matched ORDER BY id DESC LIMIT :rank) AS newest
+SELECT 0 AS part, id, score, NULL::bigint AS n FROM (
+    SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score
+    FROM (SELECT id, document FROM matched ORDER BY id DESC LIMIT :rank) AS newest
+    ORDER BY score DESC, id DESC LIMIT :top
+) AS best
 UNION ALL SELECT 1, NULL, NULL, count(*) FROM matched
 UNION ALL SELECT 2, min(id), NULL, count(*) FROM candidates
 """
@@ -276,8 +279,8 @@ def _ranked_page_postgresql(
     # Candidates per step: a bounded sort (top-N, in memory). Without phrases every candidate matches; a phrase's
     # candidates are nearly all matches (数字政府: 3,392 candidates, 3,391 matches at 100k articles).
     batch = 2 * need if positional else need
-    through, total = 2**31 - 1, 0
-    window: list[tuple[int, float]] = []
+    through, total, rank = 2**31 - 1, 0, RANK_LIMIT
+    best: list[tuple[int, float]] = []
     with _planner(session, enable_seqscan="off", enable_indexscan="off"):
         # Only the GIN index finds candidates: a sequential scan (or one of the primary key, newest first) would
         # read the tsvector of every article it tests, which the planner does not count as a cost.
@@ -288,21 +291,23 @@ def _ranked_page_postgresql(
                 "through": through,
                 "batch": batch,
                 "need": need - total,
-                "rank": max(RANK_LIMIT - len(window), 0),
+                "rank": rank,
+                "top": offset + limit,  # the page is among the best offset + limit of each step's ranked
             }
             candidates, oldest = 0, None
             for part, article_id, score, n in session.execute(walk, parameters):
                 if part == 0:
-                    window.append((article_id, float(score)))
+                    best.append((article_id, float(score)))
                 elif part == 1:
                     total += n
+                    rank -= min(rank, n)
                 else:
                     candidates, oldest = n, article_id
             if total >= need or candidates < batch or oldest is None:
                 break
             through = oldest - 1
-    window.sort(key=lambda hit: (-hit[1], -hit[0]))
-    return min(total, COUNT_LIMIT), window[offset : offset + limit]
+    best.sort(key=lambda hit: (-hit[1], -hit[0]))
+    return min(total, COUNT_LIMIT), best[offset : offset + limit]
 
 
 @contextmanager

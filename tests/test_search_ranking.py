@@ -150,3 +150,23 @@ def test_a_phrase_is_counted_and_ranked_past_newer_candidates_that_do_not_match(
             assert [h["id"] for h in page.hits] == [ids["x5"]]
     finally:
         database.dispose()
+
+
+def test_the_ranked_window_spans_steps_of_the_walk(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The best-scored match is older than a step of candidates that holds a weaker one: the page ranks both."""
+    apart = "数字经济发展，文字政策宣讲，政府工作报告。"
+    rows = [("title", "数字政府建设", "推进数字政府建设。")]
+    rows += [(f"x{n}", "工作动态", apart) for n in range(5)]
+    rows += [("body", "工作动态", apart + "数字政府。")]
+    database = open_database(db_url, seed=False)
+    try:
+        ids = _store(database, rows)
+        monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
+        monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
+        with database.session() as session:
+            page = search(session, "数字政府", limit=1)
+            assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (2, True, [ids["title"]])
+            page = search(session, "数字政府", limit=1, offset=1)
+            assert [h["id"] for h in page.hits] == [ids["body"]]
+    finally:
+        database.dispose()
