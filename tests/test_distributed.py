@@ -77,6 +77,7 @@ class CountingMirror(MirrorServer):
         with self._lock:
             return Counter({url: n for url, n in self.hits.items() if not url.endswith("/robots.txt")})
 
+
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A key namespace of its own on the real Redis server, deleted after the test."""
