@@ -89,7 +89,7 @@ _SET_ATTRIBUTION = (
         occasion=bindparam("a_occasion"),
         place=bindparam("a_place"),
         spoken_on=bindparam("a_spoken_on"),
-        attribution=bindparam("a_evidence", type_=table_of(Article).c.attribution.type),
+        attribution=bindparam("a_attribution", type_=table_of(Article).c.attribution.type),
     )
 )
 _DROP_OTHER_SPEAKERS = delete(table_of(ArticleSpeaker)).where(
@@ -169,6 +169,10 @@ def store_article(
     values = article_values(record, site_id)
     digest = values["content_hash"]
     new_row = {"url": record.url, "first_seen_at": seen, "last_seen_at": seen, "attribution": {}, **values}
+    if attribution is not None:
+        # A new row gets its attribution in the INSERT itself: an UPDATE right after it would write the row a
+        # second time and, as kind is indexed, every index entry with it (PostgreSQL cannot make it a HOT update).
+        new_row.update(_attribution_columns(attribution))
     statement = _insert_or_skip(table_of(Article), tuple(new_row), ("url",), "id")
     inserted = session.execute(statement, new_row).scalar()
     if inserted is not None:
@@ -201,8 +205,21 @@ def store_article(
         store_raw_page(session, record.url, raw, article_id=article_id, run_id=run_id, fetched_at=seen)
     if attribution is not None:
         published = record.published_at.astimezone(SHANGHAI).date() if record.published_at else seen.date()
-        store_attribution(session, article_id, attribution, seen_on=attribution.spoken_on or published)
+        store_attribution(
+            session, article_id, attribution, seen_on=attribution.spoken_on or published, new=outcome == "new"
+        )
     return Stored(article_id, outcome)
+
+
+def _attribution_columns(attribution: Attribution) -> dict[str, Any]:
+    """The articles columns an attribution sets (what store_attribution's UPDATE writes)."""
+    return {
+        "kind": attribution.kind,
+        "occasion": attribution.occasion,
+        "place": attribution.place,
+        "spoken_on": attribution.spoken_on,
+        "attribution": attribution.evidence_json(),
+    }
 
 
 def _add_version(
@@ -644,23 +661,20 @@ def record_role(session: Session, person_id: int, role: str, org_id: int | None,
     )
 
 
-def store_attribution(session: Session, article_id: int, attribution: Attribution, *, seen_on: date) -> None:
+def store_attribution(
+    session: Session, article_id: int, attribution: Attribution, *, seen_on: date, new: bool = False
+) -> None:
     """Write the article's kind, occasion, place and day, and link its speakers to people and bodies.
 
     Idempotent: storing the same attribution again changes nothing; a re-crawl that finds other speakers
-    replaces the article's links, and people or bodies are never duplicated.
+    replaces the article's links, and people or bodies are never duplicated. `new`: the article row was inserted
+    in this transaction with these columns already (store_article), so it has them and no speaker links yet.
     """
-    session.execute(
-        _SET_ATTRIBUTION,
-        {
-            "article_id": article_id,
-            "a_kind": attribution.kind,
-            "a_occasion": attribution.occasion,
-            "a_place": attribution.place,
-            "a_spoken_on": attribution.spoken_on,
-            "a_evidence": attribution.evidence_json(),
-        },
-    )
+    if not new:
+        session.execute(
+            _SET_ATTRIBUTION,
+            {"article_id": article_id, **{f"a_{k}": v for k, v in _attribution_columns(attribution).items()}},
+        )
     keep: list[int] = []
     for position, speaker in enumerate(attribution.speakers):
         person_id = resolve_person(session, speaker.name)
@@ -682,7 +696,8 @@ def store_attribution(session: Session, article_id: int, attribution: Attributio
             .on_conflict_do_update(index_elements=["article_id", "person_id"], set_=values)
         )
         keep.append(person_id)
-    session.execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
+    if not new:
+        session.execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
 
 
 def reattribute_articles(session: Session, *, every: bool = False) -> int:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from analysis.vocabulary import Vocabulary
@@ -97,6 +97,11 @@ def indexed_spellings(session: Session) -> dict[str, str]:
 
 _INDEXED = select(IndexedTerm.term, IndexedTerm.spellings)
 _ADD_COUNTS = insert(table_of(ArticleTerm))
+_ADD_COUNTS_UNNEST = text(
+    "INSERT INTO article_terms (term, article_id, occurrences, published_month, site_id) "
+    "SELECT t, CAST(:article_id AS integer), n, CAST(:month AS varchar), CAST(:site_id AS integer) "
+    "FROM unnest(CAST(:terms AS varchar[]), CAST(:occurrences AS integer[])) AS u(t, n)"
+)
 
 
 def counted(session: Session, term: str, spellings: list[str]) -> bool:
@@ -115,7 +120,19 @@ def store_term_counts(
     if not indexed:
         return
     counts = _counter(tuple(sorted(indexed.items()))).count(title, body)
-    if counts:
+    if counts and session.get_bind().dialect.name == "postgresql":
+        # One statement for all the rows (an executemany runs one INSERT per row on the server).
+        session.execute(
+            _ADD_COUNTS_UNNEST,
+            {
+                "terms": list(counts),
+                "occurrences": list(counts.values()),
+                "article_id": article_id,
+                "month": month,
+                "site_id": site_id,
+            },
+        )
+    elif counts:
         session.execute(
             _ADD_COUNTS,
             [
