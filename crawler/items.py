@@ -25,7 +25,9 @@ class ArticleItem:
     content_type: str | None
     attribution: Attribution | None = None  # set by pipelines.attribute.AttributePipeline
 
-    # Steps later pipelines ask the store pipeline to run in the article's own transaction, after the write.
+    # Steps later pipelines ask the store pipeline to run on its thread before the article's transaction opens
+    # (CPU work kept off the crawl loop and out of the transaction), then in the transaction, after the write.
+    before_transaction: list[Callable[[], None]] = field(default_factory=list)
     in_transaction: list[Callable[[Session, Stored], None]] = field(default_factory=list)
 
 

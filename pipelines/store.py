@@ -83,6 +83,8 @@ def _store_article(database: Database, item: ArticleItem, run_id: int | None) ->
     raw = RawInput(
         body=item.raw_body, http_status=item.http_status, content_type=item.content_type, charset=record.charset
     )
+    for prepare in item.before_transaction:
+        prepare()
     with database.session() as session:
         stored = store_article(
             session,
