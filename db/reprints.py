@@ -77,11 +77,11 @@ _MEMBERSHIP = select(
 
 
 def article_for_matching(session: Session, article_id: int) -> ArticleText:
-    return ArticleText(*session.execute(_ARTICLE_FOR_MATCHING, {"article_id": article_id}).one())
+    return ArticleText(*session.connection().execute(_ARTICLE_FOR_MATCHING, {"article_id": article_id}).one())
 
 
 def membership(session: Session, article_id: int) -> MembershipRow | None:
-    row = session.execute(_MEMBERSHIP, {"article_id": article_id}).first()
+    row = session.connection().execute(_MEMBERSHIP, {"article_id": article_id}).first()
     return MembershipRow(*row) if row else None
 
 
@@ -116,7 +116,7 @@ def lock_for_matching(session: Session, buckets: Sequence[tuple[int, int]], titl
         return
     folded = {(bucket ^ (bucket >> 32) ^ (band * 0x9E3779B1)) & 0xFFFFFFFF for band, bucket in buckets}
     keys = sorted({value - 2**31 for value in {*folded, int(title_key[:8], 16)}})
-    session.execute(
+    session.connection().execute(
         # unnest yields the sorted array in order, so every writer takes the locks in the same order (no deadlock).
         text("SELECT pg_advisory_xact_lock(:namespace, k) FROM unnest(CAST(:keys AS integer[])) AS t(k)"),
         {"namespace": LOCK_NAMESPACE, "keys": keys},
@@ -137,7 +137,7 @@ def bucket_candidates(session: Session, buckets: Sequence[tuple[int, int]]) -> l
     if not buckets:
         return []
     params = {name: value for i, (b, k) in enumerate(buckets) for name, value in ((f"b{i}", b), (f"k{i}", k))}
-    rows = session.scalars(_candidates_statement(len(buckets)), params)
+    rows = session.connection().scalars(_candidates_statement(len(buckets)), params)
     return [int(a) for a in rows]
 
 
@@ -183,7 +183,7 @@ def split_candidates(
     params.update(exclude=exclude, content_hash=content_hash)
     first: dict[int, int] = {}  # cluster -> its first identical copy
     different: list[int] = []
-    for article_id, cluster_id, same in session.execute(_split_statement(len(buckets)), params):
+    for article_id, cluster_id, same in session.connection().execute(_split_statement(len(buckets)), params):
         if same:
             if cluster_id not in first or article_id < first[cluster_id]:
                 first[cluster_id] = article_id
@@ -198,7 +198,8 @@ def content_hashes(session: Session, article_ids: Iterable[int]) -> list[tuple[i
     if not ids:
         return []
     return [
-        (int(i), h) for i, h in session.execute(select(Article.id, Article.content_hash).where(Article.id.in_(ids)))
+        (int(i), h)
+        for i, h in session.connection().execute(select(Article.id, Article.content_hash).where(Article.id.in_(ids)))
     ]
 
 
@@ -206,7 +207,10 @@ def bodies(session: Session, article_ids: Iterable[int]) -> list[tuple[int, str]
     ids = sorted(set(article_ids))
     if not ids:
         return []
-    return [(int(i), b) for i, b in session.execute(select(Article.id, Article.body).where(Article.id.in_(ids)))]
+    return [
+        (int(i), b)
+        for i, b in session.connection().execute(select(Article.id, Article.body).where(Article.id.in_(ids)))
+    ]
 
 
 @dataclass(frozen=True)
@@ -227,7 +231,7 @@ def same_title(
     Only these can match, so the many same-titled copies of a widely reprinted text that name neither are not read.
     """
     params = {"title_key": title_key, "exclude": exclude, "named": list(named_domains), "naming": naming}
-    return [TitleTwin(*row) for row in session.execute(_SAME_TITLE, params)]
+    return [TitleTwin(*row) for row in session.connection().execute(_SAME_TITLE, params)]
 
 
 _SAME_TITLE = (
@@ -252,7 +256,7 @@ _SAME_TITLE = (
 def cluster_ids(session: Session, article_ids: list[int]) -> set[int]:
     if not article_ids:
         return set()
-    rows = session.scalars(
+    rows = session.connection().scalars(
         select(ArticleReprint.cluster_id).where(ArticleReprint.article_id.in_(article_ids)).distinct()
     )
     return {int(c) for c in rows}
@@ -273,7 +277,7 @@ def add_membership(
     buckets: Sequence[tuple[int, int]],
 ) -> None:
     """The article's reprint row and its LSH bucket rows, in the caller's transaction."""
-    session.execute(
+    session.connection().execute(
         _ADD_MEMBERSHIP,
         {
             "article_id": article_id,
@@ -292,9 +296,11 @@ def add_membership(
     if session.get_bind().dialect.name == "postgresql":
         # One statement for the ~37 rows (an executemany runs one INSERT per row on the server).
         bands, keys = zip(*buckets, strict=True) if buckets else ((), ())
-        session.execute(_ADD_BANDS_UNNEST, {"article_id": article_id, "bands": list(bands), "buckets": list(keys)})
+        session.connection().execute(
+            _ADD_BANDS_UNNEST, {"article_id": article_id, "bands": list(bands), "buckets": list(keys)}
+        )
     elif buckets:
-        session.execute(
+        session.connection().execute(
             _ADD_BANDS, [{"band": band, "bucket": bucket, "article_id": article_id} for band, bucket in buckets]
         )
 
@@ -310,9 +316,9 @@ _ADD_BANDS_UNNEST = text(
 
 def remove_membership(session: Session, article_id: int, buckets: Sequence[tuple[int, int]]) -> None:
     """Remove the article's reprint row and its bucket rows (given, as recomputed from its stored signature)."""
-    session.execute(delete(ArticleReprint).where(ArticleReprint.article_id == article_id))
+    session.connection().execute(delete(ArticleReprint).where(ArticleReprint.article_id == article_id))
     if buckets:
-        session.execute(
+        session.connection().execute(
             delete(ArticleReprintBand).where(
                 ArticleReprintBand.article_id == article_id,
                 or_(*(and_(ArticleReprintBand.band == b, ArticleReprintBand.bucket == k) for b, k in buckets)),
@@ -322,7 +328,9 @@ def remove_membership(session: Session, article_id: int, buckets: Sequence[tuple
 
 def merge_clusters(session: Session, into: int, others: list[int]) -> None:
     if others:
-        session.execute(update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into))
+        session.connection().execute(
+            update(ArticleReprint).where(ArticleReprint.cluster_id.in_(others)).values(cluster_id=into)
+        )
 
 
 def _members() -> Select[tuple[int, str, str | None, datetime | None, str | None]]:
@@ -341,20 +349,24 @@ def _members() -> Select[tuple[int, str, str | None, datetime | None, str | None
 
 
 def cluster_members(session: Session, cluster_id: int) -> list[Member]:
-    return [Member(*row) for row in session.execute(_members().where(ArticleReprint.cluster_id == cluster_id))]
+    return [
+        Member(*row) for row in session.connection().execute(_members().where(ArticleReprint.cluster_id == cluster_id))
+    ]
 
 
 def members(session: Session, article_ids: Iterable[int]) -> list[Member]:
     """The given articles as the choice of the original sees them, in id order."""
     ids = sorted(set(article_ids))
     return (
-        [Member(*row) for row in session.execute(_members().where(ArticleReprint.article_id.in_(ids)))] if ids else []
+        [Member(*row) for row in session.connection().execute(_members().where(ArticleReprint.article_id.in_(ids)))]
+        if ids
+        else []
     )
 
 
 def canonical_of(session: Session, cluster_id: int, *, besides: int) -> int | None:
     """The original the cluster's members other than `besides` record (they all record the same one)."""
-    found = session.scalar(
+    found = session.connection().scalar(
         select(ArticleReprint.canonical_id)
         .where(ArticleReprint.cluster_id == cluster_id, ArticleReprint.article_id != besides)
         .limit(1)
@@ -363,7 +375,7 @@ def canonical_of(session: Session, cluster_id: int, *, besides: int) -> int | No
 
 
 def set_canonical(session: Session, cluster_id: int, canonical_id: int) -> None:
-    session.execute(
+    session.connection().execute(
         update(ArticleReprint)
         .where(ArticleReprint.cluster_id == cluster_id, ArticleReprint.canonical_id != canonical_id)
         .values(canonical_id=canonical_id)

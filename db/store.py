@@ -101,12 +101,12 @@ _PERSON_ID = select(Person.id).where(Person.name == bindparam("name"))
 
 def ensure_site(session: Session, domain: str, name: str | None = None) -> int:
     """The site's id, inserting it if new; safe when two writers add the same site at once."""
-    site_id = session.scalar(_SITE_ID, {"domain": domain})
+    site_id = session.connection().scalar(_SITE_ID, {"domain": domain})
     if site_id is not None:
         return site_id
     stmt = _insert(session, Site).values(domain=domain, name=name or domain, created_at=now_shanghai())
-    session.execute(stmt.on_conflict_do_nothing(index_elements=["domain"]))
-    site_id = session.scalar(_SITE_ID, {"domain": domain})
+    session.connection().execute(stmt.on_conflict_do_nothing(index_elements=["domain"]))
+    site_id = session.connection().scalar(_SITE_ID, {"domain": domain})
     assert site_id is not None
     return site_id
 
@@ -174,7 +174,7 @@ def store_article(
         # second time and, as kind is indexed, every index entry with it (PostgreSQL cannot make it a HOT update).
         new_row.update(_attribution_columns(attribution))
     statement = _insert_or_skip(table_of(Article), tuple(new_row), ("url",), "id")
-    inserted = session.execute(statement, new_row).scalar()
+    inserted = session.connection().execute(statement, new_row).scalar()
     if inserted is not None:
         outcome: Outcome = "new"
         article_id = int(inserted)
@@ -182,14 +182,14 @@ def store_article(
         query = select(Article.id, Article.content_hash).where(Article.url == record.url)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()
-        row = session.execute(query).one()
+        row = session.connection().execute(query).one()
         article_id = row.id
         outcome = "unchanged" if row.content_hash == digest else "changed"
         # Answering again means the page is back: a removal mark no longer holds.
         changes = {"last_seen_at": seen, "removed_at": None}
         if outcome == "changed":
             changes.update(values)
-        session.execute(update(Article).where(Article.id == article_id).values(**changes))
+        session.connection().execute(update(Article).where(Article.id == article_id).values(**changes))
     if outcome != "unchanged":
         _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id, first=outcome == "new")
         store_term_counts(
@@ -234,9 +234,9 @@ def _add_version(
 ) -> None:
     """Keep the text as a new version; the previous versions stay as they were (edit tracking).
     A new article's (`first`) is version 1 without asking."""
-    latest = None if first else session.scalar(_LATEST_VERSION, {"article_id": article_id})
+    latest = None if first else session.connection().scalar(_LATEST_VERSION, {"article_id": article_id})
     assert record.title and record.body
-    session.execute(
+    session.connection().execute(
         _ADD_VERSION,
         {
             "article_id": article_id,
@@ -284,7 +284,7 @@ def store_raw_page(
         "sha256": hashlib.sha256(raw.body).hexdigest(),
         "body": raw.body,
     }
-    session.execute(_insert_or_skip(table_of(RawPage), tuple(row), ("url", "sha256"), "id"), row)
+    session.connection().execute(_insert_or_skip(table_of(RawPage), tuple(row), ("url", "sha256"), "id"), row)
 
 
 def record_failed_page(
@@ -588,14 +588,14 @@ def resolve_organisation(session: Session, name: str, as_written: str | None = N
     for candidate in (name, as_written):
         if not candidate:
             continue
-        found = session.scalar(select(Organisation.id).where(Organisation.name == candidate))
+        found = session.connection().scalar(select(Organisation.id).where(Organisation.name == candidate))
         if found is None:
-            found = session.scalar(
+            found = session.connection().scalar(
                 select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == candidate)
             )
         if found is not None:
             return int(found)
-    parent_id = session.scalar(
+    parent_id = session.connection().scalar(
         select(Organisation.id)
         .where(Organisation.curated.is_(True), Organisation.parent_id.is_(None))
         .where(func.length(Organisation.name) < len(name))
@@ -603,15 +603,15 @@ def resolve_organisation(session: Session, name: str, as_written: str | None = N
         .order_by(func.length(Organisation.name).desc())
         .limit(1)
     )
-    session.execute(
+    session.connection().execute(
         _insert(session, Organisation)
         .values(name=name, parent_id=parent_id, curated=False, created_at=now_shanghai())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    org_id = session.scalar(select(Organisation.id).where(Organisation.name == name))
+    org_id = session.connection().scalar(select(Organisation.id).where(Organisation.name == name))
     assert org_id is not None
     if as_written and as_written != name:
-        session.execute(
+        session.connection().execute(
             _insert(session, OrganisationAlias)
             .values(alias=as_written, organisation_id=org_id)
             .on_conflict_do_nothing(index_elements=["alias"])
@@ -621,22 +621,22 @@ def resolve_organisation(session: Session, name: str, as_written: str | None = N
 
 def resolve_person(session: Session, name: str) -> int:
     """The id of the person called `name`, added when new (safe against a concurrent writer)."""
-    person_id = session.scalar(_PERSON_ID, {"name": name})
+    person_id = session.connection().scalar(_PERSON_ID, {"name": name})
     if person_id is not None:
         return int(person_id)
-    session.execute(
+    session.connection().execute(
         _insert(session, Person)
         .values(name=name, created_at=now_shanghai())
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    person_id = session.scalar(_PERSON_ID, {"name": name})
+    person_id = session.connection().scalar(_PERSON_ID, {"name": name})
     assert person_id is not None
     return int(person_id)
 
 
 def record_role(session: Session, person_id: int, role: str, org_id: int | None, org_name: str, seen_on: date) -> None:
     """Note that the person held the post on `seen_on`: widen the role's first/last seen days."""
-    session.execute(
+    session.connection().execute(
         _insert(session, PersonRole)
         .values(
             person_id=person_id,
@@ -649,12 +649,12 @@ def record_role(session: Session, person_id: int, role: str, org_id: int | None,
         .on_conflict_do_nothing(index_elements=["person_id", "role", "org_name"])
     )
     key = (PersonRole.person_id == person_id, PersonRole.role == role, PersonRole.org_name == org_name)
-    session.execute(
+    session.connection().execute(
         update(PersonRole)
         .where(*key, or_(PersonRole.first_seen.is_(None), PersonRole.first_seen > seen_on))
         .values(first_seen=seen_on)
     )
-    session.execute(
+    session.connection().execute(
         update(PersonRole)
         .where(*key, or_(PersonRole.last_seen.is_(None), PersonRole.last_seen < seen_on))
         .values(last_seen=seen_on)
@@ -671,7 +671,7 @@ def store_attribution(
     in this transaction with these columns already (store_article), so it has them and no speaker links yet.
     """
     if not new:
-        session.execute(
+        session.connection().execute(
             _SET_ATTRIBUTION,
             {"article_id": article_id, **{f"a_{k}": v for k, v in _attribution_columns(attribution).items()}},
         )
@@ -690,14 +690,14 @@ def store_attribution(
             "evidence": speaker.evidence,
             "rule": speaker.rule,
         }
-        session.execute(
+        session.connection().execute(
             _insert(session, ArticleSpeaker)
             .values(article_id=article_id, person_id=person_id, **values)
             .on_conflict_do_update(index_elements=["article_id", "person_id"], set_=values)
         )
         keep.append(person_id)
     if not new:
-        session.execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
+        session.connection().execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
 
 
 def reattribute_articles(session: Session, *, every: bool = False) -> int:

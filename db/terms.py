@@ -92,7 +92,7 @@ def counter_for(spellings: dict[str, list[str]]) -> TermCounter:
 
 def indexed_spellings(session: Session) -> dict[str, str]:
     """Term -> the spellings ('|'-joined) it is counted with, for the terms complete over the archive."""
-    return {term: spellings for term, spellings in session.execute(_INDEXED)}
+    return {term: spellings for term, spellings in session.connection().execute(_INDEXED)}
 
 
 _INDEXED = select(IndexedTerm.term, IndexedTerm.spellings)
@@ -115,14 +115,14 @@ def store_term_counts(
     """Write the article's counts of the indexed terms, replacing any it had (a changed article may have
     dropped a term). Read per transaction, so a long crawl counts a term from the moment it is indexed."""
     if not new:
-        session.execute(delete(ArticleTerm).where(ArticleTerm.article_id == article_id))
+        session.connection().execute(delete(ArticleTerm).where(ArticleTerm.article_id == article_id))
     indexed = indexed_spellings(session)
     if not indexed:
         return
     counts = _counter(tuple(sorted(indexed.items()))).count(title, body)
     if counts and session.get_bind().dialect.name == "postgresql":
         # One statement for all the rows (an executemany runs one INSERT per row on the server).
-        session.execute(
+        session.connection().execute(
             _ADD_COUNTS_UNNEST,
             {
                 "terms": list(counts),
@@ -133,7 +133,7 @@ def store_term_counts(
             },
         )
     elif counts:
-        session.execute(
+        session.connection().execute(
             _ADD_COUNTS,
             [
                 {"term": t, "article_id": article_id, "occurrences": n, "published_month": month, "site_id": site_id}
