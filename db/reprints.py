@@ -151,7 +151,7 @@ class Candidates:
 
 
 @functools.cache
-def _split_statement(count: int) -> Select[tuple[int, int, bool | None]]:
+def _split_statement(count: int) -> Select[tuple[int, int, bool]]:
     """(article id, cluster id, same content hash?) of the bucket candidates for `count` buckets, built once per
     count: one query, split in Python (two queries ran the bucket look-up twice)."""
     found = _candidates_statement(count).subquery()
