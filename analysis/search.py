@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db import search as db_search
 from db.fts import CJK, Node, QueryError, parse_query
-from db.queries import article_speakers, article_summary
+from db.queries import article_summary
 from db.search import Filters
 
 SNIPPET_CHARS = 120
@@ -63,13 +63,14 @@ def search(
     node = parse_query(query_text)
     found = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()
+    attribution = db_search.attribution_of(session, [article.id for article, _, _ in found.rows])
     hits = [
         {
             **article_summary(article, site),
             "score": round(score, 4),
             "title_html": highlight(article.title, literals),
             "snippet": snippet(article.body, literals),
-            "speakers": [s["name"] for s in article_speakers(session, article.id)],
+            "speakers": [s["name"] for s in attribution[article.id]["speakers"]],
         }
         for article, site, score in found.rows
     ]
