@@ -5,6 +5,7 @@ the same order, and a NOT or a bigram common to most articles does not change it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import pytest
@@ -122,17 +123,28 @@ def test_candidates_are_the_query_without_positions() -> None:
     assert parse_query("互联网+政").candidates() == "'互联' & '联网' & '网' & '政':*"
 
 
+# 数字, 字政 and 政府 apart, never 数字政府: a candidate of the query without positions that does not match it.
+APART = "数字经济发展，文字政策宣讲，政府工作报告。"
+
+
+@contextmanager
+def _stored(db_url: str, rows: list[tuple[str, str, str]]) -> Iterator[tuple[Database, dict[str, int]]]:
+    """A database without the seed holding `rows` (stored in order), and key -> article id."""
+    database = open_database(db_url, seed=False)
+    try:
+        yield database, _store(database, rows)
+    finally:
+        database.dispose()
+
+
 def test_a_phrase_is_counted_and_ranked_past_newer_candidates_that_do_not_match(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The newest candidates have the phrase's bigrams apart, never together: the search walks past them (on
     PostgreSQL a whole step of its walk holds no match) to count and rank the older matches."""
-    apart = "数字经济发展，文字政策宣讲，政府工作报告。"
     rows = [("m1", "数字政府建设", "推进数字政府建设。"), ("m2", "数字政府", "数字政府上新台阶。")]
-    rows += [(f"x{n}", "工作动态", apart) for n in range(6)]
-    database = open_database(db_url, seed=False)
-    try:
-        ids = _store(database, rows)
+    rows += [(f"x{n}", "工作动态", APART) for n in range(6)]
+    with _stored(db_url, rows) as (database, ids):
         monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
         monkeypatch.setattr(db_search, "RANK_LIMIT", 1)
         with database.session() as session:
@@ -148,19 +160,14 @@ def test_a_phrase_is_counted_and_ranked_past_newer_candidates_that_do_not_match(
             page = search(session, "文字政策 OR 数字政府", limit=10)
             assert (page.total, page.total_exact, page.ranked) == (2, False, 1)
             assert [h["id"] for h in page.hits] == [ids["x5"]]
-    finally:
-        database.dispose()
 
 
 def test_the_ranked_window_spans_steps_of_the_walk(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The best-scored match is older than a step of candidates that holds a weaker one: the page ranks both."""
-    apart = "数字经济发展，文字政策宣讲，政府工作报告。"
     rows = [("title", "数字政府建设", "推进数字政府建设。")]
-    rows += [(f"x{n}", "工作动态", apart) for n in range(5)]
-    rows += [("body", "工作动态", apart + "数字政府。")]
-    database = open_database(db_url, seed=False)
-    try:
-        ids = _store(database, rows)
+    rows += [(f"x{n}", "工作动态", APART) for n in range(5)]
+    rows += [("body", "工作动态", APART + "数字政府。")]
+    with _stored(db_url, rows) as (database, ids):
         monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
         monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
         with database.session() as session:
@@ -168,5 +175,3 @@ def test_the_ranked_window_spans_steps_of_the_walk(db_url: str, monkeypatch: pyt
             assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (2, True, [ids["title"]])
             page = search(session, "数字政府", limit=1, offset=1)
             assert [h["id"] for h in page.hits] == [ids["body"]]
-    finally:
-        database.dispose()
