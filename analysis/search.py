@@ -63,14 +63,14 @@ def search(
     node = parse_query(query_text)
     found = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()
-    attribution = db_search.attribution_of(session, [article.id for article, _, _ in found.rows])
+    speakers = db_search.speakers_of(session, [article.id for article, _, _ in found.rows])
     hits = [
         {
             **article_summary(article, site),
             "score": round(score, 4),
             "title_html": highlight(article.title, literals),
             "snippet": snippet(article.body, literals),
-            "speakers": [s["name"] for s in attribution[article.id]["speakers"]],
+            "speakers": [s["name"] for s in speakers[article.id]],
         }
         for article, site, score in found.rows
     ]

@@ -591,9 +591,9 @@ def count_between(session: Session, start: datetime, end: datetime, filters: Fil
     return session.scalar(statement) or 0
 
 
-def attribution_of(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
-    """Per article id: its speakers (name, role, org, in the text's order) and reprint membership, for exports."""
-    found: dict[int, dict[str, Any]] = {i: {"speakers": [], "cluster_id": None, "original_id": i} for i in ids}
+def speakers_of(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Per article id: its speakers (name, role, org), in the text's order; one query for all the ids."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return found
     speakers = session.execute(
@@ -603,7 +603,16 @@ def attribution_of(session: Session, ids: list[int]) -> dict[int, dict[str, Any]
         .order_by(ArticleSpeaker.article_id, ArticleSpeaker.position)
     )
     for article_id, name, role, org in speakers:
-        found[article_id]["speakers"].append({"name": name, "role": role, "org": org})
+        found[article_id].append({"name": name, "role": role, "org": org})
+    return found
+
+
+def attribution_of(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Per article id: its speakers (speakers_of) and reprint membership, for exports."""
+    speakers = speakers_of(session, ids)
+    found: dict[int, dict[str, Any]] = {i: {"speakers": speakers[i], "cluster_id": None, "original_id": i} for i in ids}
+    if not ids:
+        return found
     clusters = session.execute(
         select(ArticleReprint.article_id, ArticleReprint.cluster_id, ArticleReprint.canonical_id).where(
             ArticleReprint.article_id.in_(ids)
