@@ -74,7 +74,8 @@ def search(
         }
         for article, site, score in found.rows
     ]
-    ranked = found.ranked if found.ranked < found.total else None
+    # Fewer ranked than match, or a count that stopped at the ranked window (a phrase on PostgreSQL: 2000+).
+    ranked = found.ranked if found.ranked < found.total or not found.exact else None
     return SearchPage(query_text, found.total, limit, offset, hits, found.exact, ranked)
 
 

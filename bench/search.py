@@ -29,6 +29,7 @@ from analysis.search import search
 from analysis.trends import trend
 from bench.generate import synthetic_articles
 from crawler.extraction.record import Extracted
+from db import fts
 from db import search as db_search
 from db.engine import Database, open_database
 from db.models import Article, ArticleTerm, ArticleVersion
@@ -223,7 +224,8 @@ def replicate(database: Database, times: int) -> None:
             if postgresql:
                 connection.exec_driver_sql(
                     f"INSERT INTO article_search (article_id, document) "
-                    f"SELECT article_id + {shift}, document FROM article_search WHERE article_id <= {base}"
+                    f"SELECT article_id + {shift}, ts_delete(document, ARRAY[{fts.PG_BLOCK_TEXT}]) || "
+                    f"{fts.PG_BLOCK_FUNCTION}(article_id + {shift}) FROM article_search WHERE article_id <= {base}"
                 )
                 connection.exec_driver_sql("ALTER TABLE articles ENABLE TRIGGER article_search_insert")
             connection.exec_driver_sql(

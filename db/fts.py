@@ -98,6 +98,27 @@ $fn$;
 """
 
 
+# PostgreSQL: each article's document also holds, without a position, the lexeme of its block of ids, so that a
+# search walking the newest matches can ask the GIN index for the matches in a window of ids alone: the query
+# AND the window's blocks, one index condition, without a plan that reads every tsvector of the window to test it
+# (db/search.py). A block's lexeme starts with "_", which no token of a title, a body or a query does.
+ID_BLOCK = 1000
+
+
+def block_lexeme(block: int) -> str:
+    return f"_b{block}"
+
+
+PG_BLOCK_FUNCTION = "newsmon_block"
+PG_BLOCK_TEXT = f"'_b' || (article_id / {ID_BLOCK})::text"  # block_lexeme() of the column article_id, in SQL
+PG_BLOCK_SQL = f"""
+CREATE OR REPLACE FUNCTION {PG_BLOCK_FUNCTION}(article_id integer) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT array_to_tsvector(ARRAY[{PG_BLOCK_TEXT}])
+$fn$;
+"""
+
+
 class QueryError(ValueError):
     """A search query that cannot be run (unbalanced quotes, nothing but NOT …); the message says why."""
 

@@ -30,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fts import Node, normalise
+from db.fts import ID_BLOCK, Node, block_lexeme, normalise
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
 from db.queries import organisation_ids
 from db.ranking import ranking_query
@@ -197,8 +197,9 @@ COUNT_LIMIT = 10_000
 
 @dataclass(frozen=True)
 class Found:
-    """A search's answer: how many articles match (`exact`, else at least COUNT_LIMIT: only without filters),
-    how many of them are ranked and can be paged through, and one page of (article, site, score)."""
+    """A search's answer: how many articles match (`exact`, else at least that many: only without filters, at
+    COUNT_LIMIT, or on PostgreSQL at RANK_LIMIT for a query with phrases), how many of them are ranked and can be
+    paged through, and one page of (article, site, score)."""
 
     total: int
     exact: bool
@@ -221,93 +222,94 @@ def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
     """Search without filters from the full-text index alone: count and rank there, then read one page."""
     if session.get_bind().dialect.name == "postgresql":
-        total, page = _ranked_page_postgresql(session, query, limit=limit, offset=offset)
+        total, exact, page = _ranked_page_postgresql(session, query, limit=limit, offset=offset)
     else:
         total = match_count(session, query, at_most=COUNT_LIMIT)
+        exact = total < COUNT_LIMIT
         page = _ranked_page_sqlite(session, query, limit=limit, offset=offset)
     found = {
         a.id: (a, s)
         for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
     }
     rows = [(*found[i], float(score)) for i, score in page if i in found]
-    return Found(total, total < COUNT_LIMIT, min(total, RANK_LIMIT), rows)
+    return Found(total, exact, min(total, RANK_LIMIT), rows)
 
 
-# One step of the walk through a query's candidates, newest first (_ranked_page_postgresql). `candidates` are
-# the newest :batch articles at or below :through that the GIN index finds for the query without positions
-# (no document read: the ids come from the heap, the tsvectors stay TOASTed); `matched` the first :need of them
-# that match the query itself ({recheck}: reads each candidate's tsvector, only for a query with phrases), in
-# that order; then the best :top of the :rank newest matches by ts_rank_cd, how many matched, and how many
-# candidates there were and the oldest (more may lie below it when there were :batch).
-_WALK = """
-WITH candidates AS MATERIALIZED (
-    SELECT id, document FROM (
-        SELECT article_id AS id, document FROM article_search
-        WHERE document @@ to_tsquery('simple', :candidates) AND article_id <= :through OFFSET 0
-    ) AS found ORDER BY id DESC LIMIT :batch
-), matched AS MATERIALIZED (
-    SELECT id, document FROM (SELECT id, document FROM candidates ORDER BY id DESC OFFSET 0) AS walked
-    {recheck} ORDER BY id DESC LIMIT :need
-)
-SELECT 0 AS part, id, score, NULL::bigint AS n FROM (
-    SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score
-    FROM (SELECT id, document FROM matched ORDER BY id DESC LIMIT :rank) AS newest
-    ORDER BY score DESC, id DESC LIMIT :top
-) AS best
-UNION ALL SELECT 1, NULL, NULL, count(*) FROM matched
-UNION ALL SELECT 2, min(id), NULL, count(*) FROM candidates
+# One step of the walk through a query's matches, newest first (_ranked_page_postgresql): the newest :need
+# matches among the articles of some blocks of ids, scored by ts_rank_cd. :candidates is the query without
+# positions AND the window's block lexemes (db/fts.py; cast, as to_tsquery would drop their "_"), one condition
+# the GIN index answers alone, so only the window's candidates are read from the heap; {recheck} confirms a
+# phrase's positions in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the
+# LIMIT stops the reads at :need matches.
+_WINDOW = """
+SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score FROM (
+    SELECT article_id AS id, document FROM article_search
+    WHERE document @@ (to_tsquery('simple', :candidates){within}) ORDER BY article_id DESC OFFSET 0
+) AS walked {recheck} LIMIT :need
 """
 _RECHECK = "WHERE document @@ to_tsquery('simple', :query)"
+# The first step's width in blocks of ids (db/fts.py ID_BLOCK); each later step is sized from the matches so far.
+FIRST_STEP = 8
+
+
+def _blocks(blocks: range) -> str:
+    return " | ".join(f"'{block_lexeme(b)}'" for b in blocks)
 
 
 def _ranked_page_postgresql(
     session: Session, query: Node, *, limit: int, offset: int
-) -> tuple[int, list[tuple[int, float]]]:
-    """How many articles match (at most COUNT_LIMIT) and one page of the RANK_LIMIT newest of them by
+) -> tuple[int, bool, list[tuple[int, float]]]:
+    """How many articles match (exactly, or at least that many), and one page of the RANK_LIMIT newest matches by
     ts_rank_cd, then newest first.
 
-    Reading a tsvector is the cost here: about 15 KB an article, stored out of line (TOAST, uncompressed as pglz
-    cannot shrink it by the quarter it requires), 5–20 µs each depending on the load. So the query's candidates
-    are walked newest first, and only a query with phrases reads their tsvectors, to check the positions, until
-    COUNT_LIMIT match; the RANK_LIMIT newest matches are read (again) to rank them. Before, counting and ranking
-    each checked candidates separately, ranking every match of a phrase or, through the primary key, every recent
-    article (数字政府 at 100k articles: 3,391 documents read to count, 3,391 twice more to rank).
+    Reading a tsvector is the cost here: about 16 KB an article, stored out of line (TOAST, uncompressed as pglz
+    cannot shrink it by the quarter it requires); confirming a phrase in it and ranking it take about 25 µs an
+    article at a million articles. So the newest matches are found a window of ids at a time, newest first (the
+    GIN index answers the query and the window's blocks together), and each is read to be confirmed and ranked in
+    one pass, until RANK_LIMIT match. The count comes from the GIN index alone where it is exact (a query without
+    phrases: its candidates are its matches), counted to COUNT_LIMIT; a query with phrases is counted as far as the
+    walk confirmed its matches: exactly when it reached the oldest article, else at least RANK_LIMIT.
     """
     positional = query.positional()
-    walk = text(_WALK.format(recheck=_RECHECK if positional else ""))
-    need = max(COUNT_LIMIT, RANK_LIMIT)
-    # Candidates per step: a bounded sort (top-N, in memory). Without phrases every candidate matches; a phrase's
-    # candidates are nearly all matches (数字政府: 3,392 candidates, 3,391 matches at 100k articles).
-    batch = 2 * need if positional else need
-    through, total, rank = 2**31 - 1, 0, RANK_LIMIT
-    best: list[tuple[int, float]] = []
+    recheck = _RECHECK if positional else ""
+    newest = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
+    top = newest // ID_BLOCK
     with _planner(session, enable_seqscan="off", enable_indexscan="off"):
         # Only the GIN index finds candidates: a sequential scan (or one of the primary key, newest first) would
         # read the tsvector of every article it tests, which the planner does not count as a cost.
-        while True:
-            parameters = {
-                "candidates": query.candidates(),
-                "query": query.tsquery(),
-                "through": through,
-                "batch": batch,
-                "need": need - total,
-                "rank": rank,
-                "top": offset + limit,  # the page is among the best offset + limit of each step's ranked
-            }
-            candidates, oldest = 0, None
-            for part, article_id, score, n in session.execute(walk, parameters):
-                if part == 0:
-                    best.append((article_id, float(score)))
-                elif part == 1:
-                    total += n
-                    rank -= min(rank, n)
-                else:
-                    candidates, oldest = n, article_id
-            if total >= need or candidates < batch or oldest is None:
-                break
-            through = oldest - 1
+        counted = None if positional else match_count(session, query, at_most=COUNT_LIMIT)
+        if counted is not None and counted < COUNT_LIMIT:
+            # The density of matches is known: one window should hold RANK_LIMIT of them.
+            width = int(1.25 * (top + 1) * RANK_LIMIT / max(counted, 1)) + 1
+        else:
+            width = FIRST_STEP
+        best: list[tuple[int, float]] = []
+        high, found = top, 0  # the window's newest block, matches so far
+        while high >= 0 and found < RANK_LIMIT:
+            low = max(0, high - width + 1)
+            if low <= high // 2:
+                low = 0  # the rest of the archive: named by the blocks already walked, fewer
+            parameters = {"candidates": query.candidates(), "query": query.tsquery(), "need": RANK_LIMIT - found}
+            if low > 0:
+                within, parameters["blocks"] = " && CAST(:blocks AS tsquery)", _blocks(range(high, low - 1, -1))
+            elif high < top:
+                within, parameters["blocks"] = " && (!!CAST(:blocks AS tsquery))", _blocks(range(top, high, -1))
+            else:
+                within = ""
+            window = text(_WINDOW.format(within=within, recheck=recheck))
+            hits = [(article_id, float(score)) for article_id, score in session.execute(window, parameters)]
+            found += len(hits)
+            best.extend(hits)
+            # The next window: wide enough for the matches still needed at the density seen so far (with a margin),
+            # eight times the blocks walked while there is none.
+            walked = top - low + 1
+            width = int(1.5 * walked * (RANK_LIMIT - found) / found) + 1 if found else 8 * walked
+            high = low - 1
     best.sort(key=lambda hit: (-hit[1], -hit[0]))
-    return min(total, COUNT_LIMIT), best[offset : offset + limit]
+    page = best[offset : offset + limit]
+    if counted is not None:
+        return counted, counted < COUNT_LIMIT, page
+    return found, high < 0 and found < RANK_LIMIT, page
 
 
 @contextmanager

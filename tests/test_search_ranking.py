@@ -16,7 +16,7 @@ from crawler.extraction.dates import SHANGHAI
 from crawler.extraction.record import Extracted
 from db import search as db_search
 from db.engine import Database, open_database
-from db.fts import parse_query
+from db.fts import ID_BLOCK, parse_query
 from db.ranking import ranking_query
 from db.search import Filters
 from db.store import store_article
@@ -137,37 +137,61 @@ def _stored(db_url: str, rows: list[tuple[str, str, str]]) -> Iterator[tuple[Dat
         database.dispose()
 
 
+def _next_block(database: Database) -> None:
+    """PostgreSQL: the next article stored opens a new block of ids (db/fts.py ID_BLOCK), a new step of the walk."""
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.begin() as connection:
+            connection.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('articles', 'id'), "
+                f"(SELECT (max(id) / {ID_BLOCK} + 1) * {ID_BLOCK} FROM articles))"
+            )
+
+
 def test_a_phrase_is_counted_and_ranked_past_newer_candidates_that_do_not_match(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The newest candidates have the phrase's bigrams apart, never together: the search walks past them (on
-    PostgreSQL a whole step of its walk holds no match) to count and rank the older matches."""
-    rows = [("m1", "数字政府建设", "推进数字政府建设。"), ("m2", "数字政府", "数字政府上新台阶。")]
-    rows += [(f"x{n}", "工作动态", APART) for n in range(6)]
-    with _stored(db_url, rows) as (database, ids):
+    PostgreSQL whole blocks of ids hold no match) to count and rank the older matches."""
+    postgresql = db_url.startswith("postgresql")
+    monkeypatch.setattr(db_search, "FIRST_STEP", 1)
+    with _stored(db_url, [("m1", "数字政府建设", "推进数字政府建设。"), ("m2", "数字政府", "数字政府上新台阶。")]) as (
+        database,
+        ids,
+    ):
+        for block in range(2):
+            _next_block(database)
+            ids |= _store(database, [(f"x{block}{n}", "工作动态", APART) for n in range(3)])
         monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
-        monkeypatch.setattr(db_search, "RANK_LIMIT", 1)
+        monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
         with database.session() as session:
             assert sorted(db_search.matching_ids(session, parse_query("数字政府"), Filters())) == [ids["m1"], ids["m2"]]
             page = search(session, "数字政府", limit=10)
-            assert (page.total, page.total_exact, page.ranked) == (2, True, 1)
-            assert [h["id"] for h in page.hits] == [ids["m2"]]  # the newest match
+            assert (page.total, page.total_exact, page.ranked) == (2, True, None)
+            assert [h["id"] for h in page.hits] == [ids["m2"], ids["m1"]]  # the title and body both say it
             page = search(session, "数字政府 NOT 上新台阶", limit=10)
             assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (1, True, [ids["m1"]])
-            monkeypatch.setattr(db_search, "COUNT_LIMIT", 2)
+            monkeypatch.setattr(db_search, "RANK_LIMIT", 1)
             page = search(session, "数字政府", limit=10)
-            assert (page.total, page.total_exact, page.total_text) == (2, False, "2+")
+            assert [h["id"] for h in page.hits] == [ids["m2"]]  # the newest match
+            # SQLite counts every match to COUNT_LIMIT; PostgreSQL confirms a phrase only as far as it ranks.
+            assert (page.total, page.total_exact, page.total_text) == (
+                (1, False, "1+") if postgresql else (2, True, "2")
+            )
+            assert page.ranked == 1
+            monkeypatch.setattr(db_search, "COUNT_LIMIT", 2)
             page = search(session, "文字政策 OR 数字政府", limit=10)
-            assert (page.total, page.total_exact, page.ranked) == (2, False, 1)
-            assert [h["id"] for h in page.hits] == [ids["x5"]]
+            assert (page.total, page.total_exact, page.ranked) == ((1, False, 1) if postgresql else (2, False, 1))
+            assert [h["id"] for h in page.hits] == [ids["x12"]]
 
 
 def test_the_ranked_window_spans_steps_of_the_walk(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The best-scored match is older than a step of candidates that holds a weaker one: the page ranks both."""
-    rows = [("title", "数字政府建设", "推进数字政府建设。")]
-    rows += [(f"x{n}", "工作动态", APART) for n in range(5)]
-    rows += [("body", "工作动态", APART + "数字政府。")]
-    with _stored(db_url, rows) as (database, ids):
+    monkeypatch.setattr(db_search, "FIRST_STEP", 1)
+    with _stored(db_url, [("title", "数字政府建设", "推进数字政府建设。")]) as (database, ids):
+        _next_block(database)
+        ids |= _store(database, [(f"x{n}", "工作动态", APART) for n in range(5)])
+        _next_block(database)
+        ids |= _store(database, [("body", "工作动态", APART + "数字政府。")])
         monkeypatch.setattr(db_search, "COUNT_LIMIT", 3)
         monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
         with database.session() as session:
@@ -175,3 +199,35 @@ def test_the_ranked_window_spans_steps_of_the_walk(db_url: str, monkeypatch: pyt
             assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (2, True, [ids["title"]])
             page = search(session, "数字政府", limit=1, offset=1)
             assert [h["id"] for h in page.hits] == [ids["body"]]
+
+
+def test_upgrading_gives_stored_articles_the_block_of_their_id(pg_url: str) -> None:
+    """Migration 0008 on PostgreSQL: documents stored before it get their block lexeme (the walk finds them by it),
+    documents stored after get theirs from the trigger, and a downgrade takes them out again."""
+    from alembic import command
+    from sqlalchemy.orm import sessionmaker
+
+    from db.engine import Database, alembic_config, make_engine, upgrade
+
+    engine = make_engine(pg_url)
+    upgrade(engine, "0007")
+    before = Database(pg_url, engine, sessionmaker(engine, expire_on_commit=False))
+    ids = _store(before, [("old", "数字政府", "数字政府建设。")])
+    _next_block(before)
+    upgrade(engine)
+    ids |= _store(before, [("new", "数字政府", "推进数字政府建设。")])
+    blocks = text("SELECT article_id, document @@ CAST(:b AS tsquery) FROM article_search ORDER BY article_id")
+    with engine.connect() as connection:
+        has = connection.execute(blocks, {"b": "'_b0'"}).all()
+        assert has == [(ids["old"], True), (ids["new"], False)]
+        assert connection.execute(blocks, {"b": f"'_b{ids['new'] // ID_BLOCK}'"}).all()[1] == (ids["new"], True)
+    with before.session() as session:
+        page = search(session, "数字政府")
+        assert (page.total, page.total_exact, [h["id"] for h in page.hits]) == (2, True, [ids["new"], ids["old"]])
+    with engine.begin() as connection:
+        config = alembic_config(engine)
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(blocks, {"b": "'_b0'"}).all() == [(ids["old"], False), (ids["new"], False)]
+    engine.dispose()
