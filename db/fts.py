@@ -102,7 +102,7 @@ $fn$;
 # search walking the newest matches can ask the GIN index for the matches in a window of ids alone: the query
 # AND the window's blocks, one index condition, without a plan that reads every tsvector of the window to test it
 # (db/search.py). A block's lexeme starts with "_", which no token of a title, a body or a query does.
-ID_BLOCK = 1000
+ID_BLOCK = 10_000
 
 
 def block_lexeme(block: int) -> str:
@@ -129,7 +129,9 @@ class Term:
 
     tsquery() is the query PostgreSQL matches (a phrase: its bigrams at consecutive positions); candidates() the
     same without positions (a phrase: all its bigrams anywhere), which the GIN index answers without reading a
-    document, a superset of the matches; positional() whether the two differ (a phrase of several tokens).
+    document, a superset of the matches; gin_keys() the candidates as tsqueries to AND, each its own GIN scan key (a
+    key per bigram lets the scan skip through a common bigram's list: 字政 AND 政府 took 6 ms at a million articles,
+    '字政' & '政府' in one key 39 ms); positional() whether the two differ (a phrase of several tokens).
     """
 
     text: str
@@ -146,6 +148,10 @@ class Term:
         tokens, prefix = query_tokens(self.text)
         return " & ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
 
+    def gin_keys(self) -> list[str]:
+        tokens, prefix = query_tokens(self.text)
+        return [f"'{t}'" + (":*" if prefix and n == len(tokens) - 1 else "") for n, t in enumerate(tokens)]
+
     def positional(self) -> bool:
         return len(query_tokens(self.text)[0]) > 1
 
@@ -161,6 +167,9 @@ class Not:
         raise QueryError("NOT needs something to exclude from: write `A NOT B`")
 
     tsquery = candidates = fts5
+
+    def gin_keys(self) -> list[str]:
+        return [self.fts5()]
 
     def positional(self) -> bool:
         return self.child.positional()
@@ -195,6 +204,11 @@ class And:
         exact = [f"!({n.tsquery()})" for n in negative if not n.positional()]
         return "(" + " & ".join([c.candidates() for c in positive] + exact) + ")"
 
+    def gin_keys(self) -> list[str]:
+        positive, negative = self._split()
+        exact = [f"!({n.tsquery()})" for n in negative if not n.positional()]
+        return [k for c in positive for k in c.gin_keys()] + exact
+
     def positional(self) -> bool:
         return any(c.positional() for c in self.children)
 
@@ -214,6 +228,9 @@ class Or:
 
     def candidates(self) -> str:
         return "(" + " | ".join(c.candidates() for c in self.children) + ")"
+
+    def gin_keys(self) -> list[str]:
+        return [self.candidates()]
 
     def positional(self) -> bool:
         return any(c.positional() for c in self.children)

@@ -236,20 +236,31 @@ def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> 
 
 
 # One step of the walk through a query's matches, newest first (_ranked_page_postgresql): the newest :need
-# matches among the articles of some blocks of ids, scored by ts_rank_cd. :candidates is the query without
-# positions AND the window's block lexemes (db/fts.py; cast, as to_tsquery would drop their "_"), one condition
-# the GIN index answers alone, so only the window's candidates are read from the heap; {recheck} confirms a
+# matches among the articles that {found}: the query without positions, each of its keys (db/fts.py) and the
+# window's block lexemes (db/fts.py; cast, as to_tsquery would drop their "_") a condition on the document that
+# one GIN index scan answers alone, so only the window's candidates are read from the heap; {recheck} confirms a
 # phrase's positions in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the
 # LIMIT stops the reads at :need matches.
 _WINDOW = """
 SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score FROM (
-    SELECT article_id AS id, document FROM article_search
-    WHERE document @@ (to_tsquery('simple', :candidates){within}) ORDER BY article_id DESC OFFSET 0
+    SELECT article_id AS id, document FROM article_search WHERE {found} ORDER BY article_id DESC OFFSET 0
 ) AS walked {recheck} LIMIT :need
 """
 _RECHECK = "WHERE document @@ to_tsquery('simple', :query)"
+# A query without phrases counted by the GIN index alone (its candidates are its matches), to :most.
+_COUNT = "SELECT count(*) FROM (SELECT 1 FROM article_search WHERE {found} LIMIT :most) AS found"
 # The first step's width in blocks of ids (db/fts.py ID_BLOCK); each later step is sized from the matches so far.
 FIRST_STEP = 8
+
+
+def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, str]]:
+    """The condition that a document holds every key (and the blocks' tsquery), and its parameters."""
+    conditions = [f"document @@ to_tsquery('simple', :key{n})" for n in range(len(keys))]
+    parameters = {f"key{n}": key for n, key in enumerate(keys)}
+    if blocks is not None:
+        conditions.append("document @@ CAST(:blocks AS tsquery)")
+        parameters["blocks"] = blocks
+    return " AND ".join(conditions), parameters
 
 
 def _blocks(blocks: range) -> str:
@@ -272,44 +283,47 @@ def _ranked_page_postgresql(
     """
     positional = query.positional()
     recheck = _RECHECK if positional else ""
+    keys = query.gin_keys()
     newest = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
     top = newest // ID_BLOCK
     with _planner(session, enable_seqscan="off", enable_indexscan="off"):
         # Only the GIN index finds candidates: a sequential scan (or one of the primary key, newest first) would
         # read the tsvector of every article it tests, which the planner does not count as a cost.
-        counted = None if positional else match_count(session, query, at_most=COUNT_LIMIT)
+        counted = None
+        if not positional:
+            found, parameters = _found(keys)
+            counted = session.scalar(text(_COUNT.format(found=found)), parameters | {"most": COUNT_LIMIT}) or 0
         if counted is not None and counted < COUNT_LIMIT:
             # The density of matches is known: one window should hold RANK_LIMIT of them.
             width = int(1.25 * (top + 1) * RANK_LIMIT / max(counted, 1)) + 1
         else:
             width = FIRST_STEP
         best: list[tuple[int, float]] = []
-        high, found = top, 0  # the window's newest block, matches so far
-        while high >= 0 and found < RANK_LIMIT:
+        high, matched = top, 0  # the window's newest block, matches so far
+        while high >= 0 and matched < RANK_LIMIT:
             low = max(0, high - width + 1)
             if low <= high // 2:
                 low = 0  # the rest of the archive: named by the blocks already walked, fewer
-            parameters = {"candidates": query.candidates(), "query": query.tsquery(), "need": RANK_LIMIT - found}
             if low > 0:
-                within, parameters["blocks"] = " && CAST(:blocks AS tsquery)", _blocks(range(high, low - 1, -1))
-            elif high < top:
-                within, parameters["blocks"] = " && (!!CAST(:blocks AS tsquery))", _blocks(range(top, high, -1))
+                blocks: str | None = _blocks(range(high, low - 1, -1))
             else:
-                within = ""
-            window = text(_WINDOW.format(within=within, recheck=recheck))
+                blocks = f"!({_blocks(range(top, high, -1))})" if high < top else None
+            found, parameters = _found(keys, blocks)
+            window = text(_WINDOW.format(found=found, recheck=recheck))
+            parameters |= {"query": query.tsquery(), "need": RANK_LIMIT - matched}
             hits = [(article_id, float(score)) for article_id, score in session.execute(window, parameters)]
-            found += len(hits)
+            matched += len(hits)
             best.extend(hits)
             # The next window: wide enough for the matches still needed at the density seen so far (with a margin),
             # eight times the blocks walked while there is none.
             walked = top - low + 1
-            width = int(1.5 * walked * (RANK_LIMIT - found) / found) + 1 if found else 8 * walked
+            width = int(1.5 * walked * (RANK_LIMIT - matched) / matched) + 1 if matched else 8 * walked
             high = low - 1
     best.sort(key=lambda hit: (-hit[1], -hit[0]))
     page = best[offset : offset + limit]
     if counted is not None:
         return counted, counted < COUNT_LIMIT, page
-    return found, high < 0 and found < RANK_LIMIT, page
+    return matched, high < 0 and matched < RANK_LIMIT, page
 
 
 @contextmanager

@@ -121,6 +121,10 @@ def test_candidates_are_the_query_without_positions() -> None:
     assert not parse_query("政务 OR 政 NOT 营商").positional()
     assert parse_query("政务 OR 政 NOT 营商").candidates() == parse_query("政务 OR 政 NOT 营商").tsquery()
     assert parse_query("互联网+政").candidates() == "'互联' & '联网' & '网' & '政':*"
+    # The same candidates as tsqueries to AND, a GIN scan key each: every token of an AND apart, an OR whole.
+    assert parse_query("互联网+政").gin_keys() == ["'互联'", "'联网'", "'网'", "'政':*"]
+    assert parse_query("数字政府 NOT 试点 NOT 营商环境").gin_keys() == ["'数字'", "'字政'", "'政府'", "!('试点')"]
+    assert node.gin_keys() == [node.candidates()]
 
 
 # 数字, 字政 and 政府 apart, never 数字政府: a candidate of the query without positions that does not match it.

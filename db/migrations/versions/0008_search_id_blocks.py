@@ -47,6 +47,7 @@ def upgrade() -> None:
     op.execute(_sync_function(f"{DOCUMENT} || {BLOCK}(NEW.id)"))
     op.execute("DROP INDEX ix_article_search_document")
     op.execute(f"UPDATE article_search SET document = document || {BLOCK}(article_id)")
+    op.execute("SET LOCAL maintenance_work_mem = '256MB'")  # a GIN build sorts its entries in this memory
     op.execute("CREATE INDEX ix_article_search_document ON article_search USING gin (document)")
 
 
