@@ -253,10 +253,10 @@ _COUNT = "SELECT count(*) FROM (SELECT 1 FROM article_search WHERE {found} LIMIT
 FIRST_STEP = 8
 
 
-def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, str]]:
+def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, Any]]:
     """The condition that a document holds every key (and the blocks' tsquery), and its parameters."""
     conditions = [f"document @@ to_tsquery('simple', :key{n})" for n in range(len(keys))]
-    parameters = {f"key{n}": key for n, key in enumerate(keys)}
+    parameters: dict[str, Any] = {f"key{n}": key for n, key in enumerate(keys)}
     if blocks is not None:
         conditions.append("document @@ CAST(:blocks AS tsquery)")
         parameters["blocks"] = blocks
