@@ -250,7 +250,7 @@ _RECHECK = "WHERE document @@ to_tsquery('simple', :query)"
 # A query without phrases counted by the GIN index alone (its candidates are its matches), to :most.
 _COUNT = "SELECT count(*) FROM (SELECT 1 FROM article_search WHERE {found} LIMIT :most) AS found"
 # The first step's width in blocks of ids (db/fts.py ID_BLOCK); each later step is sized from the matches so far.
-FIRST_STEP = 8
+FIRST_STEP = 1
 
 
 def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, Any]]:
@@ -297,16 +297,13 @@ def _ranked_page_postgresql(
             # The density of matches is known: one window should hold RANK_LIMIT of them.
             width = int(1.25 * (top + 1) * RANK_LIMIT / max(counted, 1)) + 1
         else:
-            width = FIRST_STEP
+            width = FIRST_STEP + (newest % ID_BLOCK < ID_BLOCK // 2)  # and the block before a top block half full
         best: list[tuple[int, float]] = []
         high, matched = top, 0  # the window's newest block, matches so far
         while high >= 0 and matched < RANK_LIMIT:
             low = max(0, high - width + 1)
-            if low <= high // 2:
-                low = 0  # the rest of the archive: named by the blocks already walked, fewer
-            if low > 0:
-                blocks: str | None = _blocks(range(high, low - 1, -1))
-            else:
+            blocks: str | None = _blocks(range(high, low - 1, -1))
+            if low == 0 and high >= top - high:  # the rest of the archive: fewer blocks walked than left
                 blocks = f"!({_blocks(range(top, high, -1))})" if high < top else None
             found, parameters = _found(keys, blocks)
             window = text(_WINDOW.format(found=found, recheck=recheck))
@@ -315,9 +312,10 @@ def _ranked_page_postgresql(
             matched += len(hits)
             best.extend(hits)
             # The next window: wide enough for the matches still needed at the density seen so far (with a margin),
-            # eight times the blocks walked while there is none.
+            # and at most eight times the blocks walked (the newest blocks may hold a rising term's fewest uses).
             walked = top - low + 1
-            width = int(1.5 * walked * (RANK_LIMIT - matched) / matched) + 1 if matched else 8 * walked
+            needed = int(1.5 * walked * (RANK_LIMIT - matched) / matched) + 1 if matched else 8 * walked
+            width = min(needed, 8 * walked)
             high = low - 1
     best.sort(key=lambda hit: (-hit[1], -hit[0]))
     page = best[offset : offset + limit]
