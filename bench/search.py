@@ -267,7 +267,7 @@ def measure_queries(database: Database, repeat: int) -> None:
     all_times: list[float] = []
     for query in QUERIES:
         with database.session() as session:
-            total = search(session, query, limit=20).total
+            total = search(session, query, limit=20).total_text
             times = timed(partial(search, session, query, limit=20), repeat)
         all_times += times
         print(f"{query:<26}{total:>9}{percentile(times, 0.5):>9.1f}{percentile(times, 0.95):>9.1f}")
