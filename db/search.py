@@ -103,23 +103,11 @@ def _site_ids(site: str) -> Select[Any]:
     return select(Site.id).where(or_(Site.domain == site, Site.name == site))
 
 
-def match_count(session: Session, query: Node, *, at_most: int | None = None) -> int:
-    """How many articles the query matches (no more than `at_most`), from the index alone, no score computed."""
-    found: Select[Any]
-    if session.get_bind().dialect.name == "postgresql":
-        document, tsquery = _pg_match(query)
-        found = select(column("article_id")).select_from(table("article_search")).where(document.op("@@")(tsquery))
-    else:
-        found = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
-    if at_most is not None:
-        found = found.limit(at_most)
-    statement = select(func.count()).select_from(found.subquery())
-    if session.get_bind().dialect.name != "postgresql" or at_most is None:
-        return session.scalar(statement) or 0
-    # With a LIMIT and a common term PostgreSQL's planner prefers a sequential scan that reads (detoasts) every
-    # row's tsvector to test it: 535 ms for 10,000 matches of 政务 at 1M, against 25 ms through the GIN index.
-    with _planner(session, enable_seqscan="off"):
-        return session.scalar(statement) or 0
+def _match_count_sqlite(session: Session, query: Node, *, at_most: int) -> int:
+    """How many articles the query matches (no more than `at_most`), from the FTS5 index alone, no score computed.
+    (PostgreSQL counts in _ranked_page_postgresql.)"""
+    found: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
+    return session.scalar(select(func.count()).select_from(found.limit(at_most).subquery())) or 0
 
 
 def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
@@ -224,7 +212,7 @@ def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> 
     if session.get_bind().dialect.name == "postgresql":
         total, exact, page = _ranked_page_postgresql(session, query, limit=limit, offset=offset)
     else:
-        total = match_count(session, query, at_most=COUNT_LIMIT)
+        total = _match_count_sqlite(session, query, at_most=COUNT_LIMIT)
         exact = total < COUNT_LIMIT
         page = _ranked_page_sqlite(session, query, limit=limit, offset=offset)
     found = {
@@ -236,11 +224,11 @@ def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> 
 
 
 # One step of the walk through a query's matches, newest first (_ranked_page_postgresql): the newest :need
-# matches among the articles that {found}: the query without positions, each of its keys (db/fts.py) and the
-# window's block lexemes (db/fts.py; cast, as to_tsquery would drop their "_") a condition on the document that
-# one GIN index scan answers alone, so only the window's candidates are read from the heap; {recheck} confirms a
-# phrase's positions in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the
-# LIMIT stops the reads at :need matches.
+# matches among the window's candidates, scored by ts_rank_cd. {found} (_found) finds the candidates: a condition on
+# the document for each GIN key of the query without positions and one for the window's blocks, all answered by one
+# GIN index scan, so only the window's candidates are read from the heap. {recheck} confirms a phrase's positions
+# in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the LIMIT stops the reads
+# at :need matches.
 _WINDOW = """
 SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score FROM (
     SELECT article_id AS id, document FROM article_search WHERE {found} ORDER BY article_id DESC OFFSET 0
@@ -254,7 +242,8 @@ FIRST_STEP = 1
 
 
 def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, Any]]:
-    """The condition that a document holds every key (and the blocks' tsquery), and its parameters."""
+    """The condition that a document holds every key (and the blocks' tsquery: cast, as to_tsquery would drop the
+    "_" of a block lexeme), and its parameters."""
     conditions = [f"document @@ to_tsquery('simple', :key{n})" for n in range(len(keys))]
     parameters: dict[str, Any] = {f"key{n}": key for n, key in enumerate(keys)}
     if blocks is not None:
@@ -312,7 +301,7 @@ def _ranked_page_postgresql(
             matched += len(hits)
             best.extend(hits)
             # The next window: wide enough for the matches still needed at the density seen so far (with a margin),
-            # and at most eight times the blocks walked (the newest blocks may hold a rising term's fewest uses).
+            # and at most eight times the blocks walked (a term may be rarer in the newest blocks than before).
             walked = top - low + 1
             needed = int(1.5 * walked * (RANK_LIMIT - matched) / matched) + 1 if matched else 8 * walked
             width = min(needed, 8 * walked)
