@@ -99,9 +99,10 @@ $fn$;
 
 
 # PostgreSQL: each article's document also holds, without a position, the lexeme of its block of ids, so that a
-# search walking the newest matches can ask the GIN index for the matches in a window of ids alone: the query
-# AND the window's blocks, one index condition, without a plan that reads every tsvector of the window to test it
-# (db/search.py). A block's lexeme starts with "_", which no token of a title, a body or a query does.
+# search walking the newest matches can ask the GIN index alone for the candidates in a window of ids: the query's
+# keys and the window's blocks, conditions one GIN index scan answers together, with no plan that reads every
+# tsvector of the window to test it (db/search.py). A block's lexeme starts with "_", which no token of a title, a
+# body or a query does. Changing ID_BLOCK needs a migration that rewrites every document, as 0008 does.
 ID_BLOCK = 10_000
 
 
