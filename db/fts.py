@@ -106,12 +106,15 @@ $fn$;
 ID_BLOCK = 10_000
 
 
+BLOCK_PREFIX = "_b"
+
+
 def block_lexeme(block: int) -> str:
-    return f"_b{block}"
+    return f"{BLOCK_PREFIX}{block}"
 
 
 PG_BLOCK_FUNCTION = "newsmon_block"
-PG_BLOCK_TEXT = f"'_b' || (article_id / {ID_BLOCK})::text"  # block_lexeme() of the column article_id, in SQL
+PG_BLOCK_TEXT = f"'{BLOCK_PREFIX}' || (article_id / {ID_BLOCK})::text"  # block_lexeme() of column article_id, in SQL
 PG_BLOCK_SQL = f"""
 CREATE OR REPLACE FUNCTION {PG_BLOCK_FUNCTION}(article_id integer) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
@@ -146,8 +149,7 @@ class Term:
         return " <-> ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
 
     def candidates(self) -> str:
-        tokens, prefix = query_tokens(self.text)
-        return " & ".join(f"'{t}'" for t in tokens) + (":*" if prefix else "")
+        return " & ".join(self.gin_keys())
 
     def gin_keys(self) -> list[str]:
         tokens, prefix = query_tokens(self.text)
@@ -200,12 +202,10 @@ class And:
         return "(" + " & ".join([c.tsquery() for c in positive] + [f"!({n.tsquery()})" for n in negative]) + ")"
 
     def candidates(self) -> str:
-        # A negated phrase is left out: without positions there is no subset of its matches to exclude.
-        positive, negative = self._split()
-        exact = [f"!({n.tsquery()})" for n in negative if not n.positional()]
-        return "(" + " & ".join([c.candidates() for c in positive] + exact) + ")"
+        return "(" + " & ".join(self.gin_keys()) + ")"
 
     def gin_keys(self) -> list[str]:
+        # A negated phrase is left out: without positions there is no subset of its matches to exclude.
         positive, negative = self._split()
         exact = [f"!({n.tsquery()})" for n in negative if not n.positional()]
         return [k for c in positive for k in c.gin_keys()] + exact

@@ -272,7 +272,7 @@ def _ranked_page_postgresql(
     """
     positional = query.positional()
     recheck = _RECHECK if positional else ""
-    keys = query.gin_keys()
+    keys, tsquery = query.gin_keys(), query.tsquery()
     newest = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
     top = newest // ID_BLOCK
     with _planner(session, enable_seqscan="off", enable_indexscan="off"):
@@ -296,7 +296,7 @@ def _ranked_page_postgresql(
                 blocks = f"!({_blocks(range(top, high, -1))})" if high < top else None
             found, parameters = _found(keys, blocks)
             window = text(_WINDOW.format(found=found, recheck=recheck))
-            parameters |= {"query": query.tsquery(), "need": RANK_LIMIT - matched}
+            parameters |= {"query": tsquery, "need": RANK_LIMIT - matched}
             hits = [(article_id, float(score)) for article_id, score in session.execute(window, parameters)]
             matched += len(hits)
             best.extend(hits)
