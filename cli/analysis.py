@@ -338,13 +338,14 @@ def web(
     """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
     import uvicorn
 
-    from web.app import create_app
+    from web.app import create_app, freeze_startup_heap
 
     try:
         app = create_app(db)
     except (OSError, RuntimeError) as error:
         fail(f"cannot serve the dashboard: {error}")
         return
+    freeze_startup_heap()
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

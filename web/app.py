@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,15 @@ OptionalDate = Annotated[date | None, BeforeValidator(lambda value: value or Non
 
 class BadRequest(Exception):
     """A parameter a user can correct; shown as a 400 page with the reason."""
+
+
+def freeze_startup_heap() -> None:
+    """Before serving: collect once, then put every object alive now (the modules, the vocabulary, the app) out of
+    the garbage collector's reach (gc.freeze). A full collection otherwise walks them all each time it runs: 35–55
+    ms at once in the middle of whichever request set it off (bench/search.py prints it), a search's p95 nearly
+    doubled. They live as long as the process does, so nothing is lost by never collecting them."""
+    gc.collect()
+    gc.freeze()
 
 
 def _site_label(url: str) -> str:
