@@ -205,7 +205,7 @@ def test_real_server_on_loopback(sqlite_url: str) -> None:
 
 def test_web_command_serves_on_loopback_from_a_frozen_heap(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """`newsmon web` binds 127.0.0.1 by default and freezes its start-up objects before serving (a full garbage
-    collection then walks only what requests create: it took 35–55 ms per collection mid-request before)."""
+    collection then walks only what requests create: it took 35–68 ms per collection mid-request before)."""
     from typer.testing import CliRunner
 
     from cli.app import app as cli

@@ -45,7 +45,7 @@ class BadRequest(Exception):
 
 def freeze_startup_heap() -> None:
     """Before serving: collect once, then put every object alive now (the modules, the vocabulary, the app) out of
-    the garbage collector's reach (gc.freeze). A full collection otherwise walks them all each time it runs: 35–55
+    the garbage collector's reach (gc.freeze). A full collection otherwise walks them all each time it runs: 35–68
     ms at once in the middle of whichever request set it off (bench/search.py prints it), a search's p95 nearly
     doubled. They live as long as the process does, so nothing is lost by never collecting them."""
     gc.collect()
