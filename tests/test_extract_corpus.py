@@ -162,7 +162,7 @@ def test_trs_government_template_is_read_from_its_metas_and_editor_div() -> None
     assert record.rules["title"] == "generic:meta:ArticleTitle"
     assert record.published_at is not None and record.published_at.isoformat() == "2023-04-18T10:30:00+08:00"
     assert record.source == "省政府办公厅" and record.rules["source"] == "generic:meta:ContentSource"
-    assert record.rules["body"] == "generic:css:div.TRS_Editor"
+    assert record.rules["body"] == "generic:text-density:div.TRS_Editor"
     assert record.paragraphs == [
         "4月18日，某省召开数字政府建设推进会，副省长某某出席会议并讲话。",
         "会议强调，要以数字化改革为引领，推动政务服务“一网通办”，提升政府治理能力。",

@@ -8,7 +8,8 @@ from typing import Any
 
 from crawler.extraction.clean import clean_body_parts, prune_container
 from crawler.extraction.dates import ParsedDate, check_plausible
-from crawler.extraction.page import Page
+from crawler.extraction.density import best_body_element, body_in_scripts, cjk_count, describe
+from crawler.extraction.page import Page, site_of
 from crawler.extraction.record import Extracted, ExtractionError, NotAnArticle
 from crawler.extraction.rules import (
     GENERIC_AUTHORS,
@@ -20,8 +21,7 @@ from crawler.extraction.rules import (
     SiteRules,
     authors_in_body,
     authors_in_credits,
-    cms_body_container,
-    generic_body_container,
+    byline_paragraph,
 )
 from crawler.extraction.sites import rules_for
 from crawler.extraction.text import nfkc_key
@@ -30,6 +30,8 @@ __all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_f
 
 # Fields an article cannot be stored without: analysts' trend lines need all three.
 REQUIRED = ("title", "published_at", "body")
+# Below this many CJK characters a body found in the DOM may be a shell's placeholder text.
+_THIN_BODY_CJK = 150
 
 
 def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) -> tuple[Any, str | None]:
@@ -42,8 +44,9 @@ def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) 
 
 
 def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
-    """(rule name, HTML, whether it is pruned already) of the article body: the site's own sources, then CMS
-    containers, then text density.
+    """(rule name, HTML, whether it is pruned already) of the article body: the site's own sources, then the
+    block that reads most like an article (text density, CMS container names weighing in), then a script
+    string holding the body.
 
     Containers found in the page are pruned in lxml (scripts, comments, hidden and site furniture) before the
     BeautifulSoup pass, which then reads only the article.
@@ -53,13 +56,23 @@ def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
         if html:
             return f"{rules.site}:{rule.name}", html, False
     found = page.first_node(*rules.body_containers) if rules.body_containers else None
-    name = f"{rules.site}:css:{found[0]}" if found else None
-    if not found and (found := cms_body_container(page)):
-        name = f"generic:css:{found[0]}"
-    if found and name:
-        return name, prune_container(found[1], drop=rules.body_drop), True
-    if (element := generic_body_container(page)) is not None:
-        return "generic:text-density", prune_container(element, drop=rules.body_drop), True
+    if found:
+        return f"{rules.site}:css:{found[0]}", prune_container(found[1], drop=rules.body_drop), True
+    lead = page.meta("og:description", "description", "twitter:description")
+    element = best_body_element(page.sel.root, lead=lead)
+    # A thin DOM may be a shell that renders its body from a script string.
+    if element is None or cjk_count(element) < _THIN_BODY_CJK:
+        scripts = [text for text in page.sel.root.xpath("//script/text()") if len(text) > 200]
+        if (in_script := body_in_scripts(scripts)) is not None and (
+            element is None or cjk_count(in_script) > 2 * cjk_count(element)
+        ):
+            return (
+                f"generic:script-string:{describe(in_script)}",
+                prune_container(in_script, drop=rules.body_drop),
+                True,
+            )
+    if element is not None:
+        return f"generic:text-density:{describe(element)}", prune_container(element, drop=rules.body_drop), True
     return None
 
 
@@ -78,10 +91,20 @@ def _without_headline(paragraphs: list[str], title: str | None) -> list[str]:
     return paragraphs
 
 
-def extract_fields(url: str, body: bytes, content_type: str | None = None, *, now: datetime | None = None) -> Extracted:
-    """Read every field off one page; fields that no rule finds stay empty (see `extract` for validation)."""
+def extract_fields(
+    url: str,
+    body: bytes,
+    content_type: str | None = None,
+    *,
+    now: datetime | None = None,
+    site_rules: bool = True,
+) -> Extracted:
+    """Read every field off one page; fields that no rule finds stay empty (see `extract` for validation).
+
+    `site_rules=False` reads the page with the generic rules alone, as if its site were unknown.
+    """
     page = Page(url, body, content_type)
-    rules = rules_for(url)
+    rules = rules_for(url) if site_rules else SiteRules(site=site_of(url), name=site_of(url))
     record = Extracted(url=url, site=rules.site, charset=page.decoded.charset)
     if page.decoded.mismatch:
         record.warnings.append(f"charset declared {page.decoded.declared} but bytes are {page.decoded.charset}")
@@ -109,6 +132,12 @@ def extract_fields(url: str, body: bytes, content_type: str | None = None, *, no
     # Site furniture is already gone from pruned containers; a body from a script still needs the site's drop.
     cleaned = clean_body_parts(found[1], drop=() if found[2] else rules.body_drop) if found else None
     paragraphs = _without_headline(cleaned.paragraphs, record.title) if cleaned else []
+    # A byline paragraph opening the body names the writers; it is not article text.
+    if byline := byline_paragraph(paragraphs):
+        paragraphs = paragraphs[1:]
+        if not record.authors:
+            record.authors = byline
+            record.rules["authors"] = "generic:body:byline"
     if found and paragraphs:
         record.body = "\n".join(paragraphs)
         record.rules["body"] = found[0]

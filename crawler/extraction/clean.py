@@ -81,6 +81,8 @@ _NOISE_LINES = re.compile(
     # Possessive quantifiers: "\d+(\s*\d+)*" would backtrack exponentially over a long run of digits.
     r"|^(?:上一页|下一页|首页|尾页|\d++)(?:\s*+(?:上一页|下一页|首页|尾页|\d++))*+$"
     r"|^(?:Play Video|\d+:\d+|/\d+:\d+)$"
+    # The headline the story ran under elsewhere: "（原标题：…）", "原标题：…".
+    r"|^[（(]?\s*原标题\s*[:：]"
     # A metadata line some CMSs print at the top of the body: "来源:人民网 更新时间:2018-05-04".
     r"|^(?:信息)?来源\s*[:：][^\n]{0,40}?(?:更新时间|发布时间|发布日期|时间)\s*[:：]\s*\d{4}"
 )

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.extraction import extract_fields
 from crawler.extraction.dates import SHANGHAI, DateParseError, parse_date
+from crawler.extraction.page import site_of
 from crawler.extraction.text import nfkc_key
 
 # Fields scored, in report order, and how each is scored.
@@ -22,21 +23,81 @@ SCORED_FIELDS = ("title", "published_at", "source", "authors", "editors", "body"
 
 @dataclass(frozen=True)
 class GoldPage:
+    """One saved page and its gold record; `fields` are the fields its gold states (all, or the body alone)."""
+
     id: str
     url: str
     html: Path
     gold: dict[str, Any]
+    fields: tuple[str, ...] = SCORED_FIELDS
+
+    @property
+    def site(self) -> str:
+        return str(self.gold.get("site") or site_of(self.url))
+
+
+@dataclass
+class GoldSet:
+    """The pages of one gold set that can be scored, and one line for each gold record that cannot."""
+
+    name: str
+    pages: list[GoldPage]
+    skipped: list[str] = field(default_factory=list)
 
 
 def load_corpus(corpus: Path) -> list[GoldPage]:
-    """Every page that has a gold record, in id order."""
-    pages = []
+    """Every page of a corpus laid out as ../shared/corpus (pages/<id>.html + gold/<id>.json), in id order."""
+    return load_gold_set(corpus).pages
+
+
+def load_gold_set(corpus: Path, *, shared: Path | None = None, name: str | None = None) -> GoldSet:
+    """The gold records under `corpus`/gold and their pages, in id order.
+
+    A record names its page either by layout (`corpus`/pages/<id>.html, the ../shared/corpus layout) or by a
+    "page" key, a path under `shared` (the project's own gold over pages kept in ../shared). Records that
+    cannot be scored (page absent, not an article, unreadable JSON) are skipped with a one-line reason.
+    """
+    found = GoldSet(name or corpus.name, [])
     for gold_path in sorted((corpus / "gold").glob("*.json")):
-        gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        html = corpus / "pages" / f"{gold_path.stem}.html"
-        if html.exists():
-            pages.append(GoldPage(gold_path.stem, gold["url"], html, gold))
-    return pages
+        try:
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            found.skipped.append(f"{gold_path.name}: unreadable gold ({error})")
+            continue
+        if not isinstance(gold, dict) or not gold.get("url"):
+            found.skipped.append(f"{gold_path.name}: no url in the gold record")
+            continue
+        if gold.get("not_article"):
+            found.skipped.append(f"{gold_path.name}: not an article")
+            continue
+        if gold.get("page"):
+            html = (shared or corpus.parent) / str(gold["page"])
+        else:
+            html = corpus / "pages" / f"{gold_path.stem}.html"
+        if not html.is_file():
+            found.skipped.append(f"{gold_path.name}: page {html} is absent")
+            continue
+        fields = tuple(name for name in SCORED_FIELDS if name in gold)
+        found.pages.append(GoldPage(gold_path.stem, gold["url"], html, gold, fields))
+    return found
+
+
+def load_body_benchmark(root: Path) -> GoldSet:
+    """magic-html's Chinese article benchmark: `base_zh_subset.json` ({key: {url, content}}) and the pages
+    under benchmark/data/article/htmls/<key>.html; only the body is scored."""
+    found = GoldSet("magic-html", [])
+    subset = root / "base_zh_subset.json"
+    if not subset.is_file():
+        found.skipped.append(f"{subset} is absent")
+        return found
+    for key, entry in sorted(json.loads(subset.read_text(encoding="utf-8")).items()):
+        html = root / "benchmark" / "data" / "article" / "htmls" / f"{key}.html"
+        if not html.is_file():
+            found.skipped.append(f"{key}: page {html} is absent")
+            continue
+        gold = {"url": entry["url"], "body": entry["content"]}
+        found.pages.append(GoldPage(key[:12], entry["url"], html, gold, ("body",)))
+    return found
 
 
 # ---- scoring (../shared/corpus/README.md, "Scoring") ---------------------------------------------------------
@@ -115,25 +176,42 @@ class PageScore:
     predicted: dict[str, Any]
     expected: dict[str, Any]
     missing: list[str] = field(default_factory=list)
+    site: str = ""
+    rules: dict[str, str] = field(default_factory=dict)
+
+
+def summarise(pages: list[PageScore]) -> dict[str, dict[str, Any]]:
+    """Per field: mean, worst page and how many pages lacked it, over the pages whose gold states the field."""
+    summary = {}
+    for name in SCORED_FIELDS:
+        values = [(p.scores[name], p.id) for p in pages if name in p.scores]
+        if not values:
+            continue
+        worst = min(values)
+        summary[name] = {
+            "mean": sum(v for v, _ in values) / len(values),
+            "worst": worst[0],
+            "worst_page": worst[1],
+            "missing": sum(1 for p in pages if name in p.missing),
+            "n": len(values),
+        }
+    return summary
 
 
 @dataclass
 class Report:
     pages: list[PageScore]
     seconds: float
+    skipped: list[str] = field(default_factory=list)
 
     def field_summary(self) -> dict[str, dict[str, Any]]:
-        summary = {}
-        for name in SCORED_FIELDS:
-            values = [(p.scores[name], p.id) for p in self.pages]
-            worst = min(values) if values else (0.0, None)
-            summary[name] = {
-                "mean": sum(v for v, _ in values) / len(values) if values else 0.0,
-                "worst": worst[0],
-                "worst_page": worst[1],
-                "missing": sum(1 for p in self.pages if name in p.missing),
-            }
-        return summary
+        return summarise(self.pages)
+
+    def by_site(self) -> dict[str, dict[str, dict[str, Any]]]:
+        sites: dict[str, list[PageScore]] = {}
+        for page in self.pages:
+            sites.setdefault(page.site, []).append(page)
+        return {site: summarise(pages) for site, pages in sorted(sites.items())}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -141,6 +219,8 @@ class Report:
             "seconds": round(self.seconds, 4),
             "pages_per_second": round(len(self.pages) / self.seconds, 1) if self.seconds else None,
             "fields": self.field_summary(),
+            "sites": self.by_site(),
+            "skipped": self.skipped,
             "failures": [
                 {
                     "id": p.id,
@@ -150,6 +230,7 @@ class Report:
                             "score": round(s, 4),
                             "predicted": _short(p.predicted[n]),
                             "expected": _short(p.expected.get(n)),
+                            "rule": p.rules.get(n),
                         }
                         for n, s in p.scores.items()
                         if s < 1.0
@@ -179,8 +260,11 @@ def below_floors(report: Report, floors: dict[str, float]) -> list[str]:
     for key, floor in floors.items():
         measure = "worst" if key.endswith("_worst") else "mean"
         name = key.removesuffix("_worst")
-        if name not in summary:
+        if name not in SCORED_FIELDS:
             below.append(f"{key}: no such field (fields: {', '.join(SCORED_FIELDS)})")
+            continue
+        if name not in summary:
+            below.append(f"{key}: no page of this gold set states {name}")
             continue
         value = summary[name][measure]
         if value < floor:
@@ -189,35 +273,51 @@ def below_floors(report: Report, floors: dict[str, float]) -> list[str]:
 
 
 def score_predictions(
-    pages: list[GoldPage], predictions: list[dict[str, Any]], seconds: float, produced: Iterable[str] | None = None
+    pages: list[GoldPage],
+    predictions: list[dict[str, Any]],
+    seconds: float,
+    produced: Iterable[str] | None = None,
+    *,
+    rules: list[dict[str, str]] | None = None,
 ) -> Report:
     """Score one extractor's predictions (one dict of SCORED_FIELDS a page) against the gold.
 
-    `produced` names the fields the extractor produces at all; the others score 0 and count as missing on
-    every page (the README's rule for a field a tool does not produce). A field absent from one page's dict
-    is an empty answer on that page (right where the gold is empty too) and is counted as missing there.
+    Each page is scored on the fields its gold states. `produced` names the fields the extractor produces at
+    all; the others score 0 and count as missing on every page (the README's rule for a field a tool does not
+    produce). A field absent from one page's dict is an empty answer on that page (right where the gold is
+    empty too) and is counted as missing there.
     """
     fields = set(produced) if produced is not None else set(SCORED_FIELDS)
     results = []
-    for page, predicted in zip(pages, predictions, strict=True):
-        values = {name: predicted.get(name) if name in fields else None for name in SCORED_FIELDS}
-        scores = {name: SCORERS[name](values[name], page.gold.get(name)) for name in SCORED_FIELDS}
-        missing = [n for n in SCORED_FIELDS if n not in fields or n not in predicted]
-        for name in SCORED_FIELDS:
+    for index, (page, predicted) in enumerate(zip(pages, predictions, strict=True)):
+        values = {name: predicted.get(name) if name in fields else None for name in page.fields}
+        scores = {name: SCORERS[name](values[name], page.gold.get(name)) for name in page.fields}
+        missing = [n for n in page.fields if n not in fields or n not in predicted]
+        for name in page.fields:
             if name not in fields:
                 scores[name] = 0.0
-        results.append(PageScore(page.id, page.url, scores, values, page.gold, missing))
+        page_rules = rules[index] if rules else {}
+        results.append(PageScore(page.id, page.url, scores, values, page.gold, missing, page.site, page_rules))
     return Report(results, seconds)
 
 
-def evaluate(corpus: Path, *, now: datetime | None = None) -> Report:
-    """Run the extractor over every gold page; the time measured is extraction alone (files read first)."""
-    pages = load_corpus(corpus)
+def evaluate(
+    source: Path | GoldSet | list[GoldPage], *, generic_only: bool = False, now: datetime | None = None
+) -> Report:
+    """Run the extractor over every gold page; the time measured is extraction alone (files read first).
+
+    With `generic_only`, site rules are switched off, so every page is read as an unknown template.
+    """
+    gold_set = load_gold_set(source) if isinstance(source, Path) else source
+    pages = gold_set.pages if isinstance(gold_set, GoldSet) else gold_set
     payloads = [(p, p.html.read_bytes()) for p in pages]
+    moment = now or datetime.now(SHANGHAI)
     started = time.perf_counter()
-    records = [extract_fields(p.url, body, now=now or datetime.now(SHANGHAI)) for p, body in payloads]
+    records = [extract_fields(p.url, body, now=moment, site_rules=not generic_only) for p, body in payloads]
     seconds = time.perf_counter() - started
     predictions = [
         {name: getattr(record, name) for name in SCORED_FIELDS if name in record.rules} for record in records
     ]
-    return score_predictions(pages, predictions, seconds)
+    report = score_predictions(pages, predictions, seconds, rules=[record.rules for record in records])
+    report.skipped = list(gold_set.skipped) if isinstance(gold_set, GoldSet) else []
+    return report

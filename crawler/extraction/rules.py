@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from crawler.extraction.dates import ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
-from crawler.extraction.text import clean_line, has_cjk, split_names
+from crawler.extraction.text import clean_line, has_cjk, nfkc_key, split_names
 
 RuleFn = Callable[[Page], Any]
 
@@ -46,11 +48,14 @@ class SiteRules:
 
 # ---- value shaping -----------------------------------------------------------------------------------------
 
-_SOURCE_PREFIX = re.compile(r"^\s*(?:信息来源|文章来源|稿件来源|来源)\s*[:：]\s*")
+_SOURCE_PREFIX = re.compile(r"^\s*(?:信息来源|文章来源|稿件来源|本文来源|来源|出处)\s*[:：]?\s*")
 _SOURCE_TAIL = re.compile(r"\s*(?:[|｜].*|\s(?:作者|编辑|责任编辑|发布时间|时间|浏览|字号|【).*)$")
 _REPORTER_PREFIX = re.compile(
-    r"^(?:本报|本网|人民网|新华社|新华网|央视网|中新网)?\s*(?:特约|实习|见习)?(?:记者|通讯员|作者|评论员)\s*[:：]?\s*"
+    r"^(?:[^\s:：/／]{0,8}?)\s*(?:特约|实习|见习|职工)?(?:记者|通讯员|作者|评论员|编译|执笔)\s*[:：/／]?\s*"
+    r"|^(?:文/图|图/文|文图|图文|文)\s*[:：/／]?\s+"
 )
+# Words that fill a byline slot without naming anyone.
+_NOT_NAMES = frozenset(("未知", "佚名", "网络", "匿名", "admin", "本站", "编辑部", "文图", "图文"))
 
 
 def shape_source(text: str | None) -> str | None:
@@ -74,8 +79,8 @@ def shape_people(text: str | None) -> list[str]:
     names: list[str] = []
     for chunk in re.split(r"[；;]", text):
         chunk = _REPORTER_PREFIX.sub("", chunk.strip(" ()（）【】[]"))
-        chunk = re.sub(r"(?:\s*(?:报道|摄影?|整理|综合报道))+$", "", chunk)
-        names.extend(n for n in split_names(chunk) if has_cjk(n) and 2 <= len(n) <= 4)
+        chunk = re.sub(r"(?:\s*(?:报道|摄影?|整理|整合|综合报道|编译))+$", "", chunk)
+        names.extend(n for n in split_names(chunk) if has_cjk(n) and 2 <= len(n) <= 4 and n not in _NOT_NAMES)
     return names
 
 
@@ -215,7 +220,7 @@ def _title_from_html_title(page: Page) -> str | None:
         return None
     # "headline--时政--人民网", "headline_新华网", "headline-中国政府网": keep the part before the first site suffix.
     head = re.split(r"\s*(?:--|__|_|—|\s-\s|｜|\|)\s*", title)[0].strip()
-    head = strip_site_suffix(head)
+    head = _TRAILING_SEPARATORS.sub("", strip_site_suffix(head))
     return head or None
 
 
@@ -224,43 +229,170 @@ def _h1(page: Page) -> str | None:
     return text if text and len(text) >= 4 else None
 
 
+# Where templates put a headline: headings, and elements whose class or id says title.
+_HEADLINE_NODES = etree.XPath(
+    "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')"
+    " or contains(translate(@id,'TITLE','title'),'title')]",
+    smart_strings=False,
+)
+_TRAILING_SEPARATORS = re.compile(r"[\s\-_|｜—]+$")
+
+
+def _headline_in_html_title(page: Page) -> str | None:
+    """The longest heading or title-classed element whose text the <title> contains: the headline without
+    the site name, column names or keywords a template adds around it in <title>."""
+    title = page.html_title
+    if not title:
+        return None
+    key = nfkc_key(title)
+    best = None
+    for node in _HEADLINE_NODES(page.sel.root)[:200]:
+        if not isinstance(node.tag, str) or node.tag in ("title", "head", "meta"):
+            continue
+        text = clean_line(" ".join(t for t in node.itertext() if isinstance(t, str)))
+        text = _TRAILING_SEPARATORS.sub("", strip_site_suffix(text))
+        if len(text) < 4 or len(text) > 120:
+            continue
+        if nfkc_key(text) in key and (best is None or len(text) > len(best)):
+            best = text
+    return best
+
+
 GENERIC_TITLE = (
-    # TRS/Hanweb government CMS metas, then Open Graph.
+    # TRS/Hanweb government CMS metas, then the heading the <title> repeats, then Open Graph.
     meta_text("ArticleTitle"),
+    Rule("heading-in-title", _headline_in_html_title),
     meta_text("og:title", shape=lambda s: strip_site_suffix(clean_line(s))),
     Rule("css:h1", _h1),
     Rule("html-title", _title_from_html_title),
 )
 
-GENERIC_PUBLISHED_AT = (
-    meta_date("PubDate", "article:published_time", "firstpublishedtime", "publishdate", "pubdate"),
-    text_pattern(
-        "发布时间",
-        r"(?:发布时间|发布日期|时间|日期)\s*[:：]\s*(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)",
-        shape=lambda s: find_date(s),
-    ),
-    Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000])),
+_LABELLED_DATE = re.compile(
+    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期)\s*[:：]\s*"
+    r"(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
 )
+_META_DATES = ("PubDate", "article:published_time", "firstpublishedtime", "publishdate", "pubdate")
+# How far after the headline the dateline of an article's info line sits, in characters of visible text.
+_AFTER_HEADLINE = 400
+
+
+def _date_after_headline(page: Page) -> ParsedDate | None:
+    """The first dated line right under the headline: where templates print the publication time."""
+    info = _near_headline(page)
+    found = find_date(info) if info else None
+    return found if found and found.value.year > 1990 else None
+
+
+def _labelled_date(page: Page) -> ParsedDate | None:
+    match = _LABELLED_DATE.search(visible_text(page))
+    return find_date(match.group(1)) if match else None
+
+
+def _published_at(page: Page) -> ParsedDate | None:
+    """The publication time: a date meta, a labelled time (发布时间：…), the line under the headline, or the
+    page's first date, in that order; a date stated only to the day gives way to the same day with its time
+    from the page's visible lines."""
+    candidates = [_date(page.meta(*_META_DATES)), _labelled_date(page), _date_after_headline(page)]
+    chosen = next((c for c in candidates if c), None)
+    if chosen is None:
+        return find_date(visible_text(page)[:3000])
+    if chosen.precision == "day":
+        for other in candidates:
+            if other and other.precision != "day" and other.value.date() == chosen.value.date():
+                return other
+    return chosen
+
+
+GENERIC_PUBLISHED_AT = (Rule("meta|label|under-headline|first-date", _published_at),)
+
+_SOURCE_NODES = etree.XPath(
+    "//body//*[contains(translate(@class,'SOURCE','source'),'source')"
+    " or contains(translate(@id,'SOURCE','source'),'source')]",
+    smart_strings=False,
+)
+
+
+def _near_headline(page: Page) -> str:
+    """The visible text right under the headline (the info line: time, 来源, byline), or ""."""
+    cached = page.__dict__.get("_near_headline")
+    if cached is None:
+        text = visible_text(page)
+        headline = _headline_in_html_title(page) or _h1(page)
+        at = text.find(headline) if headline else -1
+        cached = text[at + len(headline or "") : at + len(headline or "") + _AFTER_HEADLINE] if at >= 0 else ""
+        page.__dict__["_near_headline"] = cached
+    return str(cached)
+
+
+def _source_classed(page: Page) -> str | None:
+    """The text of an element whose class or id says source (span.source, #source, a.ent-source) in the info
+    line under the headline: where templates without a 来源 label print it."""
+    info = _near_headline(page)
+    if not info:
+        return None
+    for node in _SOURCE_NODES(page.sel.root)[:40]:
+        if node.tag in ("script", "style", "img", "meta", "link"):
+            continue
+        text = clean_line(" ".join(t for t in node.itertext() if isinstance(t, str)))
+        value = shape_source(text)
+        if value and 2 <= len(value) <= 30 and value in info and not re.search(r"\d{4}|[:：]", value):
+            return value
+    return None
+
 
 GENERIC_SOURCE = (
     meta_text("ContentSource", shape=shape_source),
-    text_pattern("来源", r"(?:信息来源|文章来源|来源)\s*[:：]\s*([^\n]{2,40})", shape=shape_source),
+    # The value may sit in the next element after the label ("来源：<a>新华网</a>").
+    text_pattern(
+        "来源",
+        r"(?:信息来源|文章来源|稿件来源|本文来源|来源|出处)\s*[:：]\s*(?:\n\s*)?([^\n]{2,40})",
+        shape=shape_source,
+    ),
+    Rule("css:[class*=source]", _source_classed),
     meta_text("source", shape=shape_source),
 )
 
 # "（记者 燕帅 宋心蕊）" in a dateline; "（评论员 罗博 萧海川）" as a sign-off.
-AUTHOR_IN_TEXT = re.compile(r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论员|通讯员)[^（）()\n]{2,40})[）)]")
+AUTHOR_IN_TEXT = re.compile(
+    r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论员|通讯员|编译|作者|文)\s*[/／:：]?[^（）()\n]{2,40})[）)]"
+)
+# A byline paragraph opening the body: "半月谈记者 史卫燕", "澎湃新闻记者 段彦超 廖艳", "【文/观察者网专栏作者 王文】",
+# "执笔/叨叨姐、胡一刀&李小飞刀".
+_BYLINE_PARAGRAPH = re.compile(
+    r"^[【\[]?(?:[^\s，。,.]{0,12}?(?:记者|通讯员|作者)|文\s*[/／]|执笔\s*[/／:：]|作者\s*[/／:：])[^，。,.]*?\s*"
+    r"((?:[\u4e00-\u9fff]{2,4}[\s、，,&]*){1,4})[】\]]?$"
+)
+
+
+def byline_paragraph(paragraphs: Sequence[str]) -> list[str]:
+    """Writers named by a short byline paragraph opening the body, or []."""
+    if paragraphs and len(paragraphs[0]) <= 30 and (match := _BYLINE_PARAGRAPH.match(paragraphs[0])):
+        return [n for n in re.split(r"[\s、，,&]+", match.group(1)) if 2 <= len(n) <= 4 and n not in _NOT_NAMES]
+    return []
+
+
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
 EDITOR_IN_TEXT = re.compile(r"(?:责任编辑|责编)\s*[:：]\s*([^）)\]】\n]{2,40})")
+# Every editor credit on a page: "责任编辑：王頔", "编辑|禤志杰", "责编|陈梦莹", "编辑/苏芳", a value on the next line.
+_EDITOR_CREDITS = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：|｜︱/]\s*(?:\n\s*)?([^）)\]】\n]{2,40})")
+# What a name in a credit line looks like: two to four ideographs, or a staff handle such as NF041 or alonliu.
+_PLAUSIBLE_NAME = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}|[A-Za-z][A-Za-z0-9_]{1,19})$")
 
-GENERIC_AUTHORS = (text_pattern("作者：", r"(?:^|\n|\s)作者\s*[:：]\s*([^\n]{2,30})", shape=shape_people),)
+GENERIC_AUTHORS = (
+    text_pattern(
+        "作者：", r"(?:^|\n|\s)(?:作者|撰文|采写|编译|文)\s*[:：︱|｜/]\s*(?:\n\s*)?([^\n]{2,30})", shape=shape_people
+    ),
+)
 
 
 def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
-    """Reporters named in the dateline of the body's first paragraphs or in a sign-off in its last one.
+    """Reporters named in a byline paragraph or the dateline of the body's first paragraphs, or in a sign-off
+    in its last one.
 
     Only the article's own body is searched: related-article teasers on the page quote other datelines.
     """
+    if names := byline_paragraph(paragraphs):
+        return names
     for text in (*paragraphs[:2], *paragraphs[-1:]):
         match = AUTHOR_IN_TEXT.search(text)
         if match:
@@ -281,94 +413,20 @@ def authors_in_credits(credits: Sequence[str]) -> list[str]:
     return names
 
 
-GENERIC_EDITORS = (Rule("text:责任编辑", lambda page: _search_shape(EDITOR_IN_TEXT, page, split_names)),)
+def _editor_credits(page: Page) -> list[str]:
+    names: list[str] = []
+    for match in _EDITOR_CREDITS.finditer(visible_text(page)):
+        for name in split_names(match.group(1)):
+            if _PLAUSIBLE_NAME.match(name) and name not in names:
+                names.append(name)
+            elif not _PLAUSIBLE_NAME.match(name):
+                break  # the rest of the line is not a name list
+    return names
+
+
+GENERIC_EDITORS = (Rule("text:责任编辑|编辑", _editor_credits),)
 
 
 def _search_shape(pattern: re.Pattern[str], page: Page, shape: Callable[[str], Any]) -> Any:
     match = pattern.search(visible_text(page))
     return shape(match.group(1)) if match else None
-
-
-# Body containers of the content-management systems Chinese government and news sites are built on: TRS WCM
-# (div.TRS_Editor), Hanweb and TRS (#zoom), UCAP (gov.cn #UCAP-CONTENT), and common article ids.
-CMS_BODY_CONTAINERS = (
-    "div.TRS_Editor",
-    "#UCAP-CONTENT",
-    "div.pages_content",
-    "#zoom",
-    "#BodyLabel",
-    "#con_con",
-    "#endText",
-    "div.article-content",
-    "div.article_content",
-    "#article_content",
-    "div.content_text",
-)
-_MIN_BODY_CJK = 30
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-
-
-_CMS_IDS = {q[1:]: q for q in CMS_BODY_CONTAINERS if q.startswith("#")}
-_CMS_CLASSES = {q.partition(".")[2]: q for q in CMS_BODY_CONTAINERS if not q.startswith("#")}
-_CMS_RANK = {q: rank for rank, q in enumerate(CMS_BODY_CONTAINERS)}
-
-
-def _cms_candidates(root: Any) -> list[tuple[str, Any]]:
-    """Every element matching a CMS container query, in one walk of the tree (an XPath of many contains()
-    tests took longer than the rest of extraction)."""
-    found = []
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue
-        ident = element.get("id")
-        if ident in _CMS_IDS:
-            found.append((_CMS_IDS[ident], element))
-        classes = element.get("class")
-        if classes:
-            for name in classes.split():
-                query = _CMS_CLASSES.get(name)
-                if query and element.tag == query.partition(".")[0]:
-                    found.append((query, element))
-    return found
-
-
-def _cjk_count(element: Any) -> int:
-    return len(_CJK_RE.findall("".join(element.itertext())))
-
-
-def cms_body_container(page: Page) -> tuple[str, Any] | None:
-    """(selector, lxml element) of the first CMS body container (in CMS_BODY_CONTAINERS order) holding real
-    text, or None."""
-    root = page.sel.root
-    if not hasattr(root, "iter"):
-        return None
-    for query, element in sorted(_cms_candidates(root), key=lambda found: _CMS_RANK[found[0]]):
-        if _cjk_count(element) >= _MIN_BODY_CJK:
-            return query, element
-    return None
-
-
-def generic_body_container(page: Page) -> Any:
-    """The element whose direct <p> children carry the most CJK text: most article bodies on these sites.
-
-    One pass over the paragraphs: each <p> adds its CJK count to its parent, instead of re-reading the text
-    under every element of the page.
-    """
-    root = page.sel.root
-    if not hasattr(root, "iter"):
-        return None
-    scores: dict[object, int] = {}
-    for p in root.iter("p"):
-        parent = p.getparent()
-        if parent is None or parent.tag not in ("div", "article", "td", "section", "span"):
-            continue
-        text = "".join(t for t in p.itertext() if t)
-        count = len(_CJK_RE.findall(text))
-        if count:
-            scores[parent] = scores.get(parent, 0) + count
-    if not scores:
-        return None
-    best, score = max(scores.items(), key=lambda item: item[1])
-    if score < _MIN_BODY_CJK:
-        return None
-    return best
