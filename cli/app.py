@@ -479,75 +479,105 @@ def mirror_build(out: Annotated[Path, typer.Argument(help="Output directory.")] 
 
 
 DEFAULT_CORPUS = Path("../shared/corpus")
+DEFAULT_GOLD = Path("eval")
+DEFAULT_SHARED = Path("../shared")
+DEFAULT_MAGIC_HTML = Path("../shared/corpus_candidates/magic-html")
 
 
 @app.command("eval")
 def eval_command(
-    corpus: Annotated[Path, typer.Option(help="Gold corpus: pages/<id>.html + gold/<id>.json.")] = DEFAULT_CORPUS,
+    corpus: Annotated[
+        Path, typer.Option(help="The visible gold corpus: pages/<id>.html + gold/<id>.json.")
+    ] = DEFAULT_CORPUS,
+    gold: Annotated[
+        Path, typer.Option(help="The grown gold corpus: gold/<id>.json, each naming its page under --shared.")
+    ] = DEFAULT_GOLD,
+    shared: Annotated[Path, typer.Option(help="Where the grown corpus's pages are kept.")] = DEFAULT_SHARED,
+    magic_html: Annotated[
+        Path, typer.Option(help="magic-html's benchmark (base_zh_subset.json + benchmark/): body F1 only.")
+    ] = DEFAULT_MAGIC_HTML,
     floors: Annotated[
         Path | None,
         typer.Option(
             exists=True,
             dir_okay=False,
-            help='JSON of floors: {"<field>": min mean, "<field>_worst": min worst page}; exit 1 below any.',
+            help='JSON of floors per run: {"<run>": {"<field>": min mean, "<field>_worst": min worst}}; exit 1 below.',
         ),
     ] = None,
     attribution_floors: Annotated[
         Path | None,
         typer.Option(exists=True, dir_okay=False, help="JSON of minimum attribution scores (attribution_floors.json)."),
     ] = None,
+    sites: Annotated[bool, typer.Option("--sites", help="Also print the grown corpus per site.")] = False,
+    failures: Annotated[bool, typer.Option("--failures", help="Also print every field below 1.0.")] = False,
     json_out: JsonOption = False,
 ) -> None:
-    """Score extraction on a gold corpus: per-field mean, worst page, missing count, and every failure."""
+    """Score extraction per field (mean, worst page, missing) on every gold set: the visible corpus and the
+    grown one, with site rules and with the generic path alone, and body F1 on magic-html's pages."""
     import json
 
-    from crawler.extraction.evaluate import below_floors, evaluate
+    from crawler.extraction.evaluate import below_set_floors, evaluate_sets
 
-    if not (corpus / "gold").is_dir():
-        fail(f"{corpus} has no gold/ directory (expected the layout of ../shared/corpus)")
-    report = evaluate(corpus)
-    data = report.to_json()
+    if not (corpus / "gold").is_dir() and not (gold / "gold").is_dir():
+        fail(f"neither {corpus} nor {gold} has a gold/ directory")
+    reports = evaluate_sets(visible=corpus, grown=gold, shared=shared, magic_html=magic_html)
+    data: dict[str, Any] = {"runs": {name: report.to_json() for name, report in reports.items()}}
     data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors)
     below = []
     if floors is not None:
-        below = below_floors(report, json.loads(floors.read_text(encoding="utf-8")))
+        below = below_set_floors(reports, json.loads(floors.read_text(encoding="utf-8")))
         data["below_floors"] = below
     if json_out:
         print_json(data)
     else:
-        rows = [
-            {
-                "field": name,
-                "mean": f"{v['mean']:.3f}",
-                "worst": f"{v['worst']:.3f}",
-                "worst page": v["worst_page"],
-                "missing": v["missing"],
-            }
-            for name, v in data["fields"].items()
-        ]
-        print_table(
-            rows,
-            ["field", "mean", "worst", "worst page", "missing"],
-            title=f"{data['pages']} pages, {data['pages_per_second']} pages/s",
-        )
-        failures = [
-            {
-                "page": f["id"],
-                "field": name,
-                "score": f"{d['score']:.3f}",
-                "predicted": d["predicted"],
-                "expected": d["expected"],
-            }
-            for f in data["failures"]
-            for name, d in f["fields"].items()
-        ]
-        if failures:
-            print_table(failures, ["page", "field", "score", "predicted", "expected"], title="failures")
+        _print_eval(data["runs"], sites=sites, failures=failures)
         for line in below:
             console.print(f"[red]below floor[/] {line}")
         _print_attribution_eval(data["attribution"], attribution_below)
     if below or attribution_below:
         raise typer.Exit(1)
+
+
+def _print_eval(runs: dict[str, Any], *, sites: bool, failures: bool) -> None:
+    from crawler.extraction.evaluate import SCORED_FIELDS
+
+    def cells(fields: dict[str, Any]) -> dict[str, str]:
+        row = {
+            name: f"{v['mean']:.3f}" + (f" ({v['missing']} missing)" if v["missing"] else "")
+            for name, v in fields.items()
+        }
+        if "body" in fields:
+            row["body worst"] = f"{fields['body']['worst']:.3f} {fields['body']['worst_page']}"
+        return row
+
+    columns = [*SCORED_FIELDS, "body worst"]
+    rows = [{"run": name, "pages": run["pages"], **cells(run["fields"])} for name, run in runs.items()]
+    print_table(
+        rows, ["run", "pages", *columns], title="extraction: field means per run (site rules on, or generic alone)"
+    )
+    for name, run in runs.items():
+        for line in run["skipped"]:
+            console.print(f"skipped in {name}: {line}")
+    if sites and "grown-generic" in runs:
+        site_rows = [{"site": site, **cells(fields)} for site, fields in runs["grown-generic"]["sites"].items()]
+        print_table(site_rows, ["site", *columns], title="grown corpus per site, generic path")
+    if failures:
+        rows = [
+            {
+                "run": name,
+                "page": f["id"],
+                "field": field,
+                "score": f"{d['score']:.3f}",
+                "rule": d["rule"],
+                "predicted": d["predicted"],
+                "expected": d["expected"],
+            }
+            for name, run in runs.items()
+            for f in run["failures"]
+            for field, d in f["fields"].items()
+        ]
+        if rows:
+            print_table(rows, ["run", "page", "field", "score", "rule", "predicted", "expected"], title="failures")
 
 
 def _attribution_eval(corpus: Path, floors: Path | None) -> tuple[dict[str, Any], list[str]]:

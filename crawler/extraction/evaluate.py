@@ -321,3 +321,43 @@ def evaluate(
     report = score_predictions(pages, predictions, seconds, rules=[record.rules for record in records])
     report.skipped = list(gold_set.skipped) if isinstance(gold_set, GoldSet) else []
     return report
+
+
+# The gold sets `newsmon eval` scores, and how: (name, which set, site rules on?).
+EVAL_RUNS = (
+    ("visible", "visible", True),
+    ("visible-generic", "visible", False),
+    ("grown", "grown", True),
+    ("grown-generic", "grown", False),
+    ("magic-html", "magic-html", False),
+)
+
+
+def evaluate_sets(
+    *, visible: Path, grown: Path, shared: Path, magic_html: Path, now: datetime | None = None
+) -> dict[str, Report]:
+    """Every evaluation run of EVAL_RUNS whose gold set is present: the visible corpus (../shared/corpus),
+    the project's grown corpus (eval/gold, pages under ../shared), each with site rules and with the generic
+    path alone, and the magic-html body benchmark (generic path: none of its sites has rules)."""
+    sets = {
+        "visible": load_gold_set(visible, name="visible"),
+        "grown": load_gold_set(grown, shared=shared, name="grown"),
+        "magic-html": load_body_benchmark(magic_html),
+    }
+    return {
+        name: evaluate(sets[source], generic_only=not rules, now=now)
+        for name, source, rules in EVAL_RUNS
+        if sets[source].pages
+    }
+
+
+def below_set_floors(reports: dict[str, Report], floors: dict[str, dict[str, float]]) -> list[str]:
+    """Every floor missed, per run: {"<run>": {"<field>": min mean, "<field>_worst": min worst page}}. A run
+    the floors name that did not run (its gold set absent) is reported too."""
+    below = []
+    for run, pinned in floors.items():
+        if run not in reports:
+            below.append(f"{run}: not evaluated (its gold set is absent)")
+            continue
+        below.extend(f"{run} {line}" for line in below_floors(reports[run], pinned))
+    return below

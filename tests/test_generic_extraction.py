@@ -1,0 +1,130 @@
+"""The generic path on generated pages of an unknown template: one kind of page per test, one rule each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from crawler.extraction import extract_fields
+from crawler.extraction.dates import SHANGHAI
+
+URL = "http://news.example.com.cn/2024/0510/c100-200.html"
+NOW = datetime(2024, 6, 1, tzinfo=SHANGHAI)
+PARAGRAPH = "云溪市政务服务数据管理局今天介绍，全市一体化在线政务服务平台已接入事项一千二百项，办理时间平均缩短一半。"
+
+
+def page(head: str, body: str) -> bytes:
+    return f"<html><head><meta charset='utf-8'>{head}</head><body>{body}</body></html>".encode()
+
+
+def sidebar(count: int = 6) -> str:
+    items = "".join(f"<li><a href='/n{i}.html'>相关新闻标题第{i}条很长很长很长</a></li>" for i in range(count))
+    return f"<div class='sidebar'><ul>{items}</ul></div>"
+
+
+def test_the_block_with_the_most_prose_wins_over_link_lists() -> None:
+    html = page("<title>平台接入事项过千_新闻网</title>", sidebar() + f"<div class='main'><p>{PARAGRAPH}</p>" * 3)
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.body and record.body.count(PARAGRAPH) == 3
+    assert "相关新闻" not in record.body
+
+
+def test_br_separated_text_is_read_as_paragraphs() -> None:
+    html = page("<title>通知</title>", sidebar() + f"<div id='text'>{PARAGRAPH}<br><br>{PARAGRAPH}<br></div>")
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.paragraphs == [PARAGRAPH, PARAGRAPH]
+
+
+def test_a_body_split_by_an_advertisement_is_taken_whole() -> None:
+    first, second = PARAGRAPH, PARAGRAPH.replace("云溪市", "北原市")
+    html = page(
+        "<title>t</title>",
+        f"<div class='wrap'><div class='part'><p>{first}</p><p>{first}</p></div>"
+        "<div class='ad'><a href='/ad'>广告</a></div>"
+        f"<div class='part'><p>{second}</p><p>{second}</p></div></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.paragraphs == [first, first, second, second]
+
+
+def test_the_description_anchors_a_short_article_among_longer_teasers() -> None:
+    lead = "云溪市今天发布数字政府建设三年行动方案，提出到2026年基本建成整体协同的数字政府。"
+    teasers = "".join(f"<div class='item-content'><p>{PARAGRAPH * 2}</p></div>" for _ in range(3))
+    html = page(
+        f"<meta name='description' content='{lead}'>",
+        f"<div class='column'><div class='story'><p>{lead}</p></div></div><div class='stream'>{teasers}</div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.body == lead
+
+
+def test_a_body_kept_in_a_script_string_is_read_from_it() -> None:
+    escaped = f"<p>{PARAGRAPH}</p>" * 3
+    escaped = escaped.replace("<", "\\u003c").replace(">", "\\u003e")
+    html = page("<title>t</title>", f"<div id='app'>加载中</div><script>var content = '{escaped}';</script>")
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.paragraphs == [PARAGRAPH] * 3
+    assert record.rules["body"].startswith("generic:script-string")
+
+
+def test_the_headline_is_the_heading_the_title_repeats() -> None:
+    html = page(
+        "<title>云溪市推进一网通办_要闻_东方新闻网</title>",
+        f"<div class='logo'><h1>东方新闻网</h1></div><h2 class='art-title'>云溪市推进一网通办</h2><p>{PARAGRAPH}</p>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).title == "云溪市推进一网通办"
+
+
+def test_a_day_only_meta_gives_way_to_the_same_day_with_its_time_under_the_headline() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title><meta name='publishdate' content='2024-05-10'>",
+        f"<h1>云溪市推进一网通办</h1><div class='info'>2024-05-10 06:58</div><div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2024, 5, 10, 6, 58, tzinfo=SHANGHAI)
+
+
+def test_the_first_date_under_the_headline_beats_older_dates_elsewhere() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title>",
+        "<div class='top'>网站备案 2009-05-14</div>"
+        f"<h1>云溪市推进一网通办</h1><p>2019年09月07日 19:02</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2019, 9, 7, 19, 2, tzinfo=SHANGHAI)
+
+
+def test_source_from_a_label_with_its_value_in_the_next_element_or_a_source_class() -> None:
+    labelled = page(
+        "<title>标题甲乙丙丁</title>", f"<h1>标题甲乙丙丁</h1><span>来源：<a>东方日报</a></span><p>{PARAGRAPH}</p>"
+    )
+    assert extract_fields(URL, labelled, now=NOW, site_rules=False).source == "东方日报"
+    classed = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><div><span class='date'>2024-05-10</span><a class='source'>东方日报</a></div>"
+        f"<p>{PARAGRAPH}</p>{sidebar()}<span class='source'>别的报纸</span>",
+    )
+    assert extract_fields(URL, classed, now=NOW, site_rules=False).source == "东方日报"
+
+
+def test_editor_credits_in_every_separator_and_no_sentence_taken_for_a_name() -> None:
+    html = page(
+        "<title>t</title>",
+        f"<div><p>{PARAGRAPH}</p></div><p>编辑|王小明<br>责编|李丽</p><p>责任编辑：\n平台声明：该文观点仅代表作者本人</p>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).editors == ["王小明", "李丽"]
+
+
+def test_a_byline_paragraph_names_the_writers_and_leaves_the_body() -> None:
+    html = page(
+        "<title>t</title>", f"<div class='text'><p>半月谈记者 史卫燕</p><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>"
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.authors == ["史卫燕"]
+    assert record.paragraphs == [PARAGRAPH, PARAGRAPH]
+
+
+def test_the_line_giving_an_earlier_headline_is_not_body_text() -> None:
+    html = page(
+        "<title>t</title>", f"<div class='text'><p>（原标题：旧的标题）</p><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>"
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).paragraphs == [PARAGRAPH, PARAGRAPH]
