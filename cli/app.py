@@ -522,7 +522,7 @@ def eval_command(
         fail(f"neither {corpus} nor {gold} has a gold/ directory")
     reports = evaluate_sets(visible=corpus, grown=gold, shared=shared, magic_html=magic_html)
     data: dict[str, Any] = {"runs": {name: report.to_json() for name, report in reports.items()}}
-    data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors)
+    data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors, gold / "speeches", shared)
     below = []
     if floors is not None:
         below = below_set_floors(reports, json.loads(floors.read_text(encoding="utf-8")))
@@ -580,16 +580,22 @@ def _print_eval(runs: dict[str, Any], *, sites: bool, failures: bool) -> None:
             print_table(rows, ["run", "page", "field", "score", "rule", "predicted", "expected"], title="failures")
 
 
-def _attribution_eval(corpus: Path, floors: Path | None) -> tuple[dict[str, Any], list[str]]:
-    """Attribution scores (kind, speakers, role, org …) on the corpus and the mirror, and the floors missed."""
+def _attribution_eval(
+    corpus: Path, floors: Path | None, speeches: Path, shared: Path
+) -> tuple[dict[str, Any], list[str]]:
+    """Attribution scores (kind, speakers, role, org …) on the corpus, the mirror and the speech gold set, and
+    the floors missed."""
     import json
 
     from crawler.attribution.evaluate import evaluate_attribution
 
-    data = evaluate_attribution(corpus)
+    data = evaluate_attribution(corpus, speeches, shared)
     below = []
     if floors is not None:
         for gold_set, pinned in json.loads(floors.read_text(encoding="utf-8")).items():
+            if gold_set not in data:
+                below.append(f"attribution {gold_set}: not evaluated (its gold set is absent)")
+                continue
             for name, floor in pinned.items():
                 score = data[gold_set]["scores"][name]["score"]
                 if score < floor:
@@ -599,7 +605,7 @@ def _attribution_eval(corpus: Path, floors: Path | None) -> tuple[dict[str, Any]
 
 
 def _print_attribution_eval(data: dict[str, Any], below: list[str]) -> None:
-    sets = ("extracted", "gold_text", "mirror")
+    sets = tuple(name for name in ("extracted", "gold_text", "mirror", "speeches") if name in data)
     rows = [
         {
             "score": name,
@@ -610,7 +616,7 @@ def _print_attribution_eval(data: dict[str, Any], below: list[str]) -> None:
     print_table(
         rows,
         ["score", *sets],
-        title="attribution: corpus pages as extracted, corpus gold text, bundled mirror",
+        title="attribution: corpus pages as extracted, corpus gold text, bundled mirror, speech gold set",
     )
     failures = [
         {"set": s, "page": f["id"], "field": field, "predicted": d["predicted"], "expected": d["expected"]}

@@ -124,3 +124,16 @@ def test_a_field_a_tool_does_not_produce_scores_zero_and_is_missing() -> None:
 def test_an_impossible_floor_fails_the_gate(floor: float) -> None:
     report = evaluate(need_corpus())
     assert below_floors(report, {"body": floor}) != []
+
+
+def test_the_speech_gold_set_is_scored_unnamed_officials_included_and_stays_above_its_floors() -> None:
+    from crawler.attribution.evaluate import evaluate_attribution
+
+    corpus = need_corpus()
+    floors = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))["speeches"]
+    data = evaluate_attribution(corpus, GROWN / "speeches", SHARED)["speeches"]
+    assert data["pages"] >= 30
+    golds = [json.loads(p.read_text(encoding="utf-8")) for p in (GROWN / "speeches" / "gold").glob("*.json")]
+    assert any(s.get("name") is None for g in golds for s in g.get("speakers") or [])  # 有关负责人 pages
+    for name, floor in floors.items():
+        assert data["scores"][name]["score"] >= floor, name

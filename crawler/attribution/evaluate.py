@@ -76,17 +76,25 @@ class PageResult:
 
 def score_page(case: GoldCase, predicted: Attribution) -> PageResult:
     gold = case.gold
-    gold_speakers = gold.get("speakers") or []
-    by_name = {_nfkc(s.name): s for s in predicted.speakers}
+    gold_speakers = [s for s in gold.get("speakers") or [] if isinstance(s, dict)]
+    by_name = {_nfkc(s.name): s for s in predicted.speakers if s.name}
+    unnamed = [s for s in predicted.speakers if not s.name]
     result = PageResult(
         case.id,
         predicted,
         gold,
         kind_ok=predicted.kind == gold.get("kind"),
-        name_f1=name_f1(predicted.speaker_names, [s["name"] for s in gold_speakers]),
+        # Unnamed officials (有关负责人) are scored by role and org, not among the names.
+        name_f1=name_f1(
+            [n for n in predicted.speaker_names if n], [s["name"] for s in gold_speakers if s.get("name")]
+        ),
     )
     for expected in gold_speakers:
-        found = by_name.get(_nfkc(expected["name"]))
+        if expected.get("name"):
+            found = by_name.get(_nfkc(expected["name"]))
+        else:
+            found = next((s for s in unnamed if contains_either(s.role, expected.get("role"))), None)
+            expected = {**expected, "name": expected.get("role") or "(unnamed)"}
         role, org, written = (found.role, found.org, found.org_as_written) if found else (None, None, None)
         if expected.get("role"):
             result.roles.append((expected["name"], contains_either(role, expected["role"])))
@@ -221,11 +229,36 @@ def mirror_cases(site_dir: Path | None = None) -> list[GoldCase]:
     return cases
 
 
-def evaluate_attribution(corpus: Path) -> dict[str, Any]:
+def speech_cases(speeches: Path, shared: Path, *, now: datetime | None = None) -> tuple[list[GoldCase], list[str]]:
+    """The speech gold set (eval/speeches): pages generated in each site's template (pages/<id>.html) and
+    real pages named by a "page" path under `shared`, each extracted as a crawl would. Also one line for each
+    record that cannot be scored."""
+    cases, skipped = [], []
+    for gold_path in sorted((speeches / "gold").glob("*.json")):
+        try:
+            gold = json.loads(gold_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            skipped.append(f"{gold_path.name}: unreadable gold ({error})")
+            continue
+        page = shared / str(gold["page"]) if gold.get("page") else speeches / "pages" / f"{gold_path.stem}.html"
+        if not page.is_file() or not gold.get("url"):
+            skipped.append(f"{gold_path.name}: page {page} is absent or the gold names no url")
+            continue
+        record = extract_fields(gold["url"], page.read_bytes(), now=now or datetime.now(SHANGHAI))
+        cases.append(GoldCase(gold_path.stem, record, gold))
+    return cases, skipped
+
+
+def evaluate_attribution(corpus: Path, speeches: Path | None = None, shared: Path | None = None) -> dict[str, Any]:
     """Attribution scores on a gold corpus laid out as ../shared/corpus: on the pages as extracted (what a
-    crawl stores) and on the gold text (attribution alone), plus the bundled mirror's articles."""
-    return {
+    crawl stores) and on the gold text (attribution alone), the bundled mirror's articles, and the speech
+    gold set when it is given."""
+    data = {
         "extracted": evaluate_cases(corpus_cases(corpus)).to_json(),
         "gold_text": evaluate_cases(corpus_cases(corpus, gold_text=True)).to_json(),
         "mirror": evaluate_cases(mirror_cases()).to_json(),
     }
+    if speeches is not None and (speeches / "gold").is_dir():
+        cases, skipped = speech_cases(speeches, shared or corpus.parent)
+        data["speeches"] = {**evaluate_cases(cases).to_json(), "skipped": skipped}
+    return data
