@@ -18,7 +18,7 @@ from crawler.attribution.evaluate import (
 )
 from crawler.attribution.registry import default_registry
 from crawler.extraction.dates import SHANGHAI
-from tests.conftest import CORPUS, ROOT, need_corpus
+from tests.conftest import CORPUS, ROOT, SHARED, need_corpus
 
 FLOORS = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))
 
@@ -78,7 +78,7 @@ def test_gold_page(page_id: str) -> None:
 
 
 def test_floors_on_the_corpus() -> None:
-    scores = evaluate_attribution(need_corpus())
+    scores = evaluate_attribution(need_corpus(), ROOT / "eval" / "speeches", SHARED)
     below = [
         f"{gold_set} {name}: {scores[gold_set]['scores'][name]['score']:.3f} < {floor}"
         for gold_set, pinned in FLOORS.items()
