@@ -34,7 +34,14 @@ from rich.table import Table
 from crawler.extraction import extract_fields
 from crawler.extraction.charset import decode_html
 from crawler.extraction.dates import SHANGHAI, find_date
-from crawler.extraction.evaluate import SCORED_FIELDS, GoldPage, Report, load_corpus, score_predictions
+from crawler.extraction.evaluate import (
+    SCORED_FIELDS,
+    GoldPage,
+    Report,
+    load_body_benchmark,
+    load_gold_set,
+    score_predictions,
+)
 from crawler.extraction.text import split_names
 
 Predict = Callable[[GoldPage, bytes, str], dict[str, Any]]
@@ -121,11 +128,29 @@ def _newspaper() -> Extractor:
     return Extractor("newspaper4k", predict, ("title", "published_at", "authors", "body"))
 
 
+def _readability() -> Extractor:
+    import lxml.html
+    from readability import Document
+
+    def predict(page: GoldPage, raw: bytes, text: str) -> dict[str, Any]:
+        doc = Document(text)
+        body = lxml.html.fromstring(doc.summary(html_partial=True)).text_content()
+        return {"title": doc.short_title(), "body": body}
+
+    return Extractor("readability-lxml", predict, ("title", "body"))
+
+
+def ours_generic(page: GoldPage, raw: bytes, text: str) -> dict[str, Any]:
+    record = extract_fields(page.url, raw, site_rules=False)
+    return {name: getattr(record, name) for name in SCORED_FIELDS if name in record.rules}
+
+
 def available_extractors() -> tuple[list[Extractor], list[str]]:
-    """Ours plus every peer that imports; the names of those that do not, with the reason."""
-    found = [Extractor("newsmon", ours, SCORED_FIELDS)]
+    """Ours (with site rules, and the generic path alone) plus every peer that imports; the names of those
+    that do not, with the reason."""
+    found = [Extractor("newsmon", ours, SCORED_FIELDS), Extractor("newsmon-generic", ours_generic, SCORED_FIELDS)]
     skipped = []
-    for make in (_trafilatura, _gne, _newspaper):
+    for make in (_trafilatura, _readability, _gne, _newspaper):
         try:
             found.append(make())
         except ImportError as exc:
@@ -141,9 +166,16 @@ def _safe(extractor: Extractor, page: GoldPage, raw: bytes, text: str) -> dict[s
         return {}
 
 
-def run(corpus: Path, rounds: int) -> tuple[dict[str, Report], dict[str, float], list[str]]:
-    """Scores of every extractor and its best time over the corpus (seconds for all pages)."""
-    pages = load_corpus(corpus)
+def run(
+    corpus: Path, rounds: int, *, shared: Path | None = None
+) -> tuple[dict[str, Report], dict[str, float], list[str]]:
+    """Scores of every extractor and its best time over the corpus (seconds for all pages).
+
+    `corpus` is a gold set in either layout (see load_gold_set) or magic-html's benchmark folder."""
+    if (corpus / "base_zh_subset.json").is_file():
+        pages = load_body_benchmark(corpus).pages
+    else:
+        pages = load_gold_set(corpus, shared=shared).pages
     inputs = [(page, raw := page.html.read_bytes(), decode_html(raw).text) for page in pages]
     extractors, skipped = available_extractors()
     predictions = {e.name: [_safe(e, *item) for item in inputs] for e in extractors}  # also warms caches
@@ -170,17 +202,23 @@ def _pin_one_core() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path("../shared/corpus"),
+        help="a gold set (../shared/corpus, eval) or magic-html's folder (../shared/corpus_candidates/magic-html)",
+    )
+    parser.add_argument("--shared", type=Path, default=Path("../shared"), help="where eval/gold's pages are kept")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds; the best one counts")
     parser.add_argument("--json", action="store_true", help="print plain JSON instead of tables")
     args = parser.parse_args(argv)
-    if not (args.corpus / "gold").is_dir():
-        print(f"{args.corpus} has no gold/ directory (expected the layout of ../shared/corpus)", file=sys.stderr)
+    if not (args.corpus / "gold").is_dir() and not (args.corpus / "base_zh_subset.json").is_file():
+        print(f"{args.corpus} has neither gold/ nor base_zh_subset.json", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.ERROR)
     warnings.filterwarnings("ignore")
     pinned = _pin_one_core()
-    reports, best, skipped = run(args.corpus, args.rounds)
+    reports, best, skipped = run(args.corpus, args.rounds, shared=args.shared)
     pages = len(next(iter(reports.values())).pages)
     speed = {name: pages / seconds for name, seconds in best.items()}
     baseline = best.get("trafilatura")
@@ -212,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = data["speed_vs_trafilatura"]
         overview.add_row(
             name,
-            *(f"{data['fields'][f]['mean']:.3f}" for f in SCORED_FIELDS),
+            *(f"{data['fields'][f]['mean']:.3f}" if f in data["fields"] else "-" for f in SCORED_FIELDS),
             str(data["pages_per_second"]),
             f"{ratio:.1f}×" if ratio else "-",
         )

@@ -85,9 +85,7 @@ def score_page(case: GoldCase, predicted: Attribution) -> PageResult:
         gold,
         kind_ok=predicted.kind == gold.get("kind"),
         # Unnamed officials (有关负责人) are scored by role and org, not among the names.
-        name_f1=name_f1(
-            [n for n in predicted.speaker_names if n], [s["name"] for s in gold_speakers if s.get("name")]
-        ),
+        name_f1=name_f1([n for n in predicted.speaker_names if n], [s["name"] for s in gold_speakers if s.get("name")]),
     )
     for expected in gold_speakers:
         if expected.get("name"):

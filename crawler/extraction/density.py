@@ -93,6 +93,10 @@ _NEGATIVE = re.compile(
 CMS_IDS = frozenset(("UCAP-CONTENT", "zoom", "BodyLabel", "con_con", "endText", "article_content"))
 CMS_CLASSES = frozenset(("TRS_Editor", "pages_content", "article-content", "article_content", "content_text"))
 _CMS_WEIGHT = 1.5
+# Site boilerplate that reads like prose (footers, disclaimers): never article text.
+_BOILERPLATE = re.compile(
+    r"ICP[备证]|版权所有|[Cc]opyright|©|举报电话|客服电话|免责声明|联系我们|广告服务|未经授权|不得转载|违法和不良信息"
+)
 _MIN_PARAGRAPH_CHARS = 8
 _MIN_BODY_CJK = 30
 _LEAD_CHARS = 12
@@ -178,6 +182,8 @@ def _own_text(root: Any) -> dict[Any, _Block]:
 
 def _paragraph_score(block: _Block) -> float:
     if block.chars < _MIN_PARAGRAPH_CHARS and not block.punct:
+        return 0.0
+    if _BOILERPLATE.search(block.text):
         return 0.0
     link_share = block.link_chars / block.chars if block.chars else 1.0
     if link_share > 0.5:

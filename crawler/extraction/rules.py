@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.extraction.dates import ParsedDate, find_date, parse_date
+from crawler.extraction.dates import SHANGHAI, ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
 from crawler.extraction.text import clean_line, has_cjk, nfkc_key, split_names
 
@@ -288,14 +289,13 @@ def _labelled_date(page: Page) -> ParsedDate | None:
     return find_date(match.group(1)) if match else None
 
 
-def _published_at(page: Page) -> ParsedDate | None:
-    """The publication time: a date meta, a labelled time (发布时间：…), the line under the headline, or the
-    page's first date, in that order; a date stated only to the day gives way to the same day with its time
-    from the page's visible lines."""
+def _published_at_stated(page: Page) -> ParsedDate | None:
+    """The publication time: a date meta, a labelled time (发布时间：…) or the line under the headline, in that
+    order; a date stated only to the day gives way to the same day with its time from the page's lines."""
     candidates = [_date(page.meta(*_META_DATES)), _labelled_date(page), _date_after_headline(page)]
     chosen = next((c for c in candidates if c), None)
     if chosen is None:
-        return find_date(visible_text(page)[:3000])
+        return None
     if chosen.precision == "day":
         for other in candidates:
             if other and other.precision != "day" and other.value.date() == chosen.value.date():
@@ -303,7 +303,25 @@ def _published_at(page: Page) -> ParsedDate | None:
     return chosen
 
 
-GENERIC_PUBLISHED_AT = (Rule("meta|label|under-headline|first-date", _published_at),)
+# WeChat public-account articles (the template most government accounts publish in): the account name in
+# #js_name, the publication time as a Unix timestamp in the page script (the page shows only 昨天).
+_WECHAT_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
+
+
+def _wechat_time(page: Page) -> ParsedDate | None:
+    if not page.first_node("#js_content"):
+        return None
+    match = _WECHAT_TIME.search(page.text)
+    if not match:
+        return None
+    return ParsedDate(datetime.fromtimestamp(int(match.group(1)), SHANGHAI), "second")
+
+
+GENERIC_PUBLISHED_AT = (
+    Rule("meta|label|under-headline", _published_at_stated),
+    Rule("template:wechat:ct", _wechat_time),
+    Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000])),
+)
 
 _SOURCE_NODES = etree.XPath(
     "//body//*[contains(translate(@class,'SOURCE','source'),'source')"
@@ -340,6 +358,30 @@ def _source_classed(page: Page) -> str | None:
     return None
 
 
+# Words of an info line that are page furniture, not a publisher's name.
+_INFO_FURNITURE = re.compile(
+    r"^(?:原创|转载|分享|分享到|字号|评论|关注|\+关注|打印|收藏|举报|纠错|订阅|大|中|小|A\+|A-|手机看|微信|微博|"
+    r"扫一扫|来源|作者|编辑|责任编辑|浏览|阅读|次|播报|暂停|发布|发布时间|发表|更新|更新时间|时间|日期|发表于|发布于)[:：]?$"
+)
+_NAME_LIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·()（）\- ]{1,19}$")
+
+
+def _source_beside_date(page: Page) -> str | None:
+    """The publisher's name printed beside the time in the info line under the headline, without a label:
+    "南方都市报 2019-09-09 16:01", "2019-09-26 10:56:28 证券时报网", "石佳/中国青年报" (writer/publisher)."""
+    lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()][:8]
+    for index, line in enumerate(lines):
+        if not re.search(r"\d{4}[-年/.]\d{1,2}|\d{1,2}[-月/]\d{1,2}日?\s+\d{1,2}:\d{2}", line):
+            continue
+        for other in (*lines[max(0, index - 2) : index][::-1], *lines[index + 1 : index + 3]):
+            value = other.rsplit("/", 1)[-1].strip() if "/" in other else other
+            if _INFO_FURNITURE.match(value) or re.search(r"\d", value) or not _NAME_LIKE.match(value):
+                continue
+            return value
+        return None
+    return None
+
+
 GENERIC_SOURCE = (
     meta_text("ContentSource", shape=shape_source),
     # The value may sit in the next element after the label ("来源：<a>新华网</a>").
@@ -350,6 +392,10 @@ GENERIC_SOURCE = (
     ),
     Rule("css:[class*=source]", _source_classed),
     meta_text("source", shape=shape_source),
+    Rule("text:beside-the-date", _source_beside_date),
+    Rule(
+        "template:wechat:#js_name", lambda page: page.first_text("#js_name") if page.first_node("#js_content") else None
+    ),
 )
 
 # "（记者 燕帅 宋心蕊）" in a dateline; "（评论员 罗博 萧海川）" as a sign-off.
