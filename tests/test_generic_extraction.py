@@ -128,3 +128,37 @@ def test_the_line_giving_an_earlier_headline_is_not_body_text() -> None:
         "<title>t</title>", f"<div class='text'><p>（原标题：旧的标题）</p><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>"
     )
     assert extract_fields(URL, html, now=NOW, site_rules=False).paragraphs == [PARAGRAPH, PARAGRAPH]
+
+
+def test_a_name_signing_off_the_last_paragraph_is_the_author_and_leaves_the_text() -> None:
+    html = page("<title>t</title>", f"<div class='text'><p>{PARAGRAPH}</p><p>{PARAGRAPH}（张巨峰）</p></div>")
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.authors == ["张巨峰"]
+    assert record.paragraphs == [PARAGRAPH, PARAGRAPH]
+    # A body's name closing the paragraph is not a writer.
+    agency = page("<title>t</title>", f"<div class='text'><p>{PARAGRAPH}</p><p>{PARAGRAPH}（新华社）</p></div>")
+    assert extract_fields(URL, agency, now=NOW, site_rules=False).authors == []
+
+
+def test_a_date_printed_without_its_year_takes_the_year_of_a_meta_of_the_same_day() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title><meta name='dateUpdate' content='2019-10-08 12:00:57'>",
+        f"<h1>云溪市推进一网通办</h1><p>发布时间：10-08 12:00</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2019, 10, 8, 12, 0, tzinfo=SHANGHAI)
+
+
+def test_without_a_recognised_headline_the_dated_line_above_the_body_beats_the_first_date() -> None:
+    html = page(
+        "<title>驱动之家</title>",
+        "<div class='today'>2021年10月7日 星期四</div><div class='head'>首次采样带回</div>"
+        f"<div class='info'>2020-11-23 10:22:14 出处：快科技</div><div class='text'><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2020, 11, 23, 10, 22, 14, tzinfo=SHANGHAI)
+
+
+def test_editor_credits_drop_staff_codes_and_keep_latin_names_whole() -> None:
+    html = page("<title>t</title>", f"<div><p>{PARAGRAPH}</p></div><p>责任编辑：杨倩_NF4425</p><p>编辑：Demi Xia</p>")
+    assert extract_fields(URL, html, now=NOW, site_rules=False).editors == ["杨倩", "Demi Xia"]

@@ -22,6 +22,8 @@ from crawler.extraction.rules import (
     authors_in_body,
     authors_in_credits,
     byline_paragraph,
+    date_above,
+    sign_off,
 )
 from crawler.extraction.sites import rules_for
 from crawler.extraction.text import nfkc_key
@@ -132,12 +134,25 @@ def extract_fields(
     # Site furniture is already gone from pruned containers; a body from a script still needs the site's drop.
     cleaned = clean_body_parts(found[1], drop=() if found[2] else rules.body_drop) if found else None
     paragraphs = _without_headline(cleaned.paragraphs, record.title) if cleaned else []
-    # A byline paragraph opening the body names the writers; it is not article text.
-    if byline := byline_paragraph(paragraphs):
-        paragraphs = paragraphs[1:]
-        if not record.authors:
-            record.authors = byline
-            record.rules["authors"] = "generic:body:byline"
+    # A byline paragraph near the top or closing the body, or a name signing off the last paragraph, names the
+    # writers; it is not article text.
+    byline: list[str] = []
+    for index in range(min(3, len(paragraphs) - 1)):
+        if byline := byline_paragraph(paragraphs[index : index + 1]):
+            del paragraphs[index]
+            break
+    if not byline and len(paragraphs) > 1 and (byline := byline_paragraph(paragraphs[-1:])):
+        paragraphs = paragraphs[:-1]
+    if not byline and paragraphs:
+        paragraphs[-1], byline = sign_off(paragraphs[-1])
+    # Only the page's first date was found: the dated line right above the body is a better witness.
+    weak_date = record.rules.get("published_at") in (None, "generic:text:first-date")
+    if paragraphs and weak_date and (above := date_above(page, paragraphs[0])) is not None:
+        record.published_at, record.published_precision = above.value, above.precision
+        record.rules["published_at"] = "generic:text:date-above-body"
+    if byline and not record.authors:
+        record.authors = byline
+        record.rules["authors"] = "generic:body:byline"
     if found and paragraphs:
         record.body = "\n".join(paragraphs)
         record.rules["body"] = found[0]

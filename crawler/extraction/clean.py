@@ -81,6 +81,10 @@ _NOISE_LINES = re.compile(
     # Possessive quantifiers: "\d+(\s*\d+)*" would backtrack exponentially over a long run of digits.
     r"|^(?:上一页|下一页|首页|尾页|\d++)(?:\s*+(?:上一页|下一页|首页|尾页|\d++))*+$"
     r"|^(?:Play Video|\d+:\d+|/\d+:\d+)$"
+    # A portal's disclaimer under a reposted article.
+    r"|^免责声明\s*[:：]"
+    # A gallery's label: "图集".
+    r"|^图集$"
     # The headline the story ran under elsewhere: "（原标题：…）", "原标题：…".
     r"|^[（(]?\s*原标题\s*[:：]"
     # A metadata line some CMSs print at the top of the body: "来源:人民网 更新时间:2018-05-04".
@@ -88,7 +92,8 @@ _NOISE_LINES = re.compile(
 )
 # Headings that open the related-articles block: everything after them is dropped.
 _TAIL_MARKERS = re.compile(
-    r"^(?:相关新闻|相关阅读|相关链接|相关报道|相关文章|延伸阅读|推荐阅读|相关专题|更多精彩|重点推荐|热点推荐|往期回顾)"
+    r"^(?:相关新闻|相关阅读|相关链接|相关报道|相关文章|延伸阅读|推荐阅读|相关专题|更多精彩|重点推荐|热点推荐|往期回顾"
+    r"|精彩视频推荐|精彩推荐|热门推荐|猜你喜欢|为你推荐|大家都在看)"
     r"\s*[:：]?$"
 )
 # A caption credits the photographer, says it is a file photo, or is marked with the △ of TV sites.

@@ -56,7 +56,9 @@ _REPORTER_PREFIX = re.compile(
     r"|^(?:文/图|图/文|文图|图文|文)\s*[:：/／]?\s+"
 )
 # Words that fill a byline slot without naming anyone.
-_NOT_NAMES = frozenset(("未知", "佚名", "网络", "匿名", "admin", "本站", "编辑部", "文图", "图文"))
+_NOT_NAMES = frozenset(
+    ("未知", "佚名", "网络", "匿名", "admin", "本站", "编辑部", "文图", "图文", "全部", "更多", "查看", "专栏", "简介")
+)
 
 
 def shape_source(text: str | None) -> str | None:
@@ -232,7 +234,7 @@ def _h1(page: Page) -> str | None:
 
 # Where templates put a headline: headings, and elements whose class or id says title.
 _HEADLINE_NODES = etree.XPath(
-    "//h1|//h2|//h3|//*[contains(translate(@class,'TITLE','title'),'title')"
+    "//h1|//h2|//h3|//h4|//*[contains(translate(@class,'TITLE','title'),'title')"
     " or contains(translate(@id,'TITLE','title'),'title')]",
     smart_strings=False,
 )
@@ -270,9 +272,20 @@ GENERIC_TITLE = (
 
 _LABELLED_DATE = re.compile(
     r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期)\s*[:：]\s*"
-    r"(\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
+    r"((?:\d{4}[-年/.])?\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
 )
-_META_DATES = ("PubDate", "article:published_time", "firstpublishedtime", "publishdate", "pubdate")
+_ANY_DATE_META = re.compile(r"date|time|pub", re.IGNORECASE)
+_META_DATES = (
+    "PubDate",
+    "article:published_time",
+    "firstpublishedtime",
+    "publishdate",
+    "pubdate",
+    "datePublished",
+    "dcterms.created",
+    "dc.date.issued",
+    "dc.date",
+)
 # How far after the headline the dateline of an article's info line sits, in characters of visible text.
 _AFTER_HEADLINE = 400
 
@@ -286,13 +299,33 @@ def _date_after_headline(page: Page) -> ParsedDate | None:
 
 def _labelled_date(page: Page) -> ParsedDate | None:
     match = _LABELLED_DATE.search(visible_text(page))
-    return find_date(match.group(1)) if match else None
+    return find_date(" ".join(match.group(1).split())) if match else None
+
+
+def _meta_dates(page: Page) -> list[ParsedDate]:
+    """Every full date in the page's metas, whatever their names (dateUpdate, apub:time, …)."""
+    found = []
+    for key, value in page.metas.items():
+        if _ANY_DATE_META.search(key) and re.search(r"\d{4}", value) and (parsed := _date(value)):
+            found.append(parsed)
+    return found
+
+
+def _with_stated_year(page: Page, parsed: ParsedDate) -> ParsedDate:
+    """A date printed without its year ("10-08 12:00") got the current year from the parser; a meta of the
+    same month and day says which year it was."""
+    for stated in _meta_dates(page):
+        same_day = (stated.value.month, stated.value.day) == (parsed.value.month, parsed.value.day)
+        if same_day and stated.value.year != parsed.value.year:
+            return ParsedDate(parsed.value.replace(year=stated.value.year), parsed.precision)
+    return parsed
 
 
 def _published_at_stated(page: Page) -> ParsedDate | None:
     """The publication time: a date meta, a labelled time (发布时间：…) or the line under the headline, in that
     order; a date stated only to the day gives way to the same day with its time from the page's lines."""
     candidates = [_date(page.meta(*_META_DATES)), _labelled_date(page), _date_after_headline(page)]
+    candidates = [_with_stated_year(page, c) if c else None for c in candidates]
     chosen = next((c for c in candidates if c), None)
     if chosen is None:
         return None
@@ -315,6 +348,21 @@ def _wechat_time(page: Page) -> ParsedDate | None:
     if not match:
         return None
     return ParsedDate(datetime.fromtimestamp(int(match.group(1)), SHANGHAI), "second")
+
+
+def date_above(page: Page, paragraph: str) -> ParsedDate | None:
+    """The last dated line in the few lines above a paragraph (the body's first): where a template without a
+    headline the generic rules recognise prints its time."""
+    lines = visible_text(page).split("\n")
+    # The paragraph's first line: inline markup may have split the paragraph over several text lines.
+    at = next((i for i, line in enumerate(lines) if len(line) >= 4 and paragraph.startswith(line)), None)
+    if at is None:
+        return None
+    for line in reversed(lines[max(0, at - 30) : at]):
+        found = find_date(line)
+        if found and found.value.year > 1990 and re.search(r"\d{4}", line):
+            return found
+    return None
 
 
 GENERIC_PUBLISHED_AT = (
@@ -403,18 +451,46 @@ AUTHOR_IN_TEXT = re.compile(
     r"[（(]\s*((?:[^（）()\n]{0,6}?)(?:记者|评论员|通讯员|编译|作者|文)\s*[/／:：]?[^（）()\n]{2,40})[）)]"
 )
 # A byline paragraph opening the body: "半月谈记者 史卫燕", "澎湃新闻记者 段彦超 廖艳", "【文/观察者网专栏作者 王文】",
-# "执笔/叨叨姐、胡一刀&李小飞刀".
+# "执笔/叨叨姐、胡一刀&李小飞刀", "本报记者 王乐文 方 敏"; group 1 is the names.
 _BYLINE_PARAGRAPH = re.compile(
-    r"^[【\[]?(?:[^\s，。,.]{0,12}?(?:记者|通讯员|作者)|文\s*[/／]|执笔\s*[/／:：]|作者\s*[/／:：])[^，。,.]*?\s*"
-    r"((?:[\u4e00-\u9fff]{2,4}[\s、，,&]*){1,4})[】\]]?$"
+    r"^[【\[]?(?:[^\s，。,.：:]{0,12}?(?:记者|通讯员|作者)|文\s*[/／]|执笔\s*[/／:：]|作者\s*[/／:：])"
+    r"(?:[^，。,.：:\s]{0,8}?(?:记者|作者))?\s*([\u4e00-\u9fff][\u4e00-\u9fff\s、，,&]{1,30}?)[】\]]?$"
 )
+
+
+_NOT_A_PERSON = re.compile(r"网络|整理|综合|编辑|本站|来源|报道")
+
+
+def _person(name: str) -> bool:
+    return 2 <= len(name) <= 4 and has_cjk(name) and name not in _NOT_NAMES and not _NOT_A_PERSON.search(name)
 
 
 def byline_paragraph(paragraphs: Sequence[str]) -> list[str]:
     """Writers named by a short byline paragraph opening the body, or []."""
     if paragraphs and len(paragraphs[0]) <= 30 and (match := _BYLINE_PARAGRAPH.match(paragraphs[0])):
-        return [n for n in re.split(r"[\s、，,&]+", match.group(1)) if 2 <= len(n) <= 4 and n not in _NOT_NAMES]
+        names = split_names(match.group(1).replace("&", " "))
+        if names and all(_person(n) for n in names):
+            return names
     return []
+
+
+# A reporter's name signing off the last paragraph: "…在巴西、乌拉圭、阿根廷举行。（张巨峰）". Not a body's name
+# (…社, …报), and not （完）.
+_SIGN_OFF = re.compile(r"[（(]([\u4e00-\u9fff]{2,4}(?:[\s、][\u4e00-\u9fff]{2,4}){0,2})[）)]$")
+_ROLE_WORD = re.compile(r"记者|评论员|通讯员|编辑|作者|摄影")
+_BODY_SUFFIX = re.compile(r"[社报网台局部会院委厅办处署站]$")
+
+
+def sign_off(paragraph: str) -> tuple[str, list[str]]:
+    """(the paragraph without its closing sign-off, the names it signed) or (paragraph, [])."""
+    match = _SIGN_OFF.search(paragraph)
+    if not match or len(paragraph) == len(match.group(0)):
+        return paragraph, []
+    names = split_names(match.group(1))
+    # "（记者 …）", "（评论员 …）" are datelines and sign-offs the text keeps (authors_in_body reads them).
+    if not names or not all(_person(n) and not _BODY_SUFFIX.search(n) and not _ROLE_WORD.search(n) for n in names):
+        return paragraph, []
+    return paragraph[: match.start()].rstrip(), names
 
 
 # "（责编：胡永秋、杨光宇）", "【责任编辑:王頔】", "责任编辑：尹世杰".
@@ -424,10 +500,29 @@ _EDITOR_CREDITS = re.compile(r"(?:责任编辑|责编|编辑)\s*[:：|｜︱/]\s
 # What a name in a credit line looks like: two to four ideographs, or a staff handle such as NF041 or alonliu.
 _PLAUSIBLE_NAME = re.compile(r"^(?:[\u4e00-\u9fff·]{2,5}|[A-Za-z][A-Za-z0-9_]{1,19})$")
 
+# "作者：王文", "作者︱春春", "文/王文", "| 作者\n魏星" (the value in the next element).
+_AUTHOR_LABEL = re.compile(r"(?:^|\n|\s)(?:作者|撰文|采写|编译|文)\s*(?:[:：︱|｜/]\s*(?:\n\s*)?|\n\s*)([^\n]{2,30})")
+
+
+def _labelled_authors(page: Page) -> list[str] | None:
+    """Names after the first author label that gives any (an empty "作者：" slot is passed over)."""
+    for match in _AUTHOR_LABEL.finditer(visible_text(page)):
+        if names := shape_people(match.group(1)):
+            return names
+    return None
+
+
+def _byline_under_headline(page: Page) -> list[str] | None:
+    """A byline line in the info block under the headline: "本报记者 王乐文 方 敏"."""
+    for line in _near_headline(page).split("\n")[:6]:
+        if names := byline_paragraph([line.strip()]):
+            return names
+    return None
+
+
 GENERIC_AUTHORS = (
-    text_pattern(
-        "作者：", r"(?:^|\n|\s)(?:作者|撰文|采写|编译|文)\s*[:：︱|｜/]\s*(?:\n\s*)?([^\n]{2,30})", shape=shape_people
-    ),
+    Rule("text:作者：", _labelled_authors),
+    Rule("text:byline-under-headline", _byline_under_headline),
 )
 
 
@@ -439,7 +534,7 @@ def authors_in_body(paragraphs: Sequence[str]) -> list[str]:
     """
     if names := byline_paragraph(paragraphs):
         return names
-    for text in (*paragraphs[:2], *paragraphs[-1:]):
+    for text in (*paragraphs[:2], *paragraphs[-3:][::-1]):
         match = AUTHOR_IN_TEXT.search(text)
         if match:
             return shape_people(match.group(1))
@@ -459,10 +554,20 @@ def authors_in_credits(credits: Sequence[str]) -> list[str]:
     return names
 
 
+_STAFF_CODE = re.compile(r"_[A-Za-z]*\d+[A-Za-z0-9]*$")  # "杨倩_NF4425": the editor and a staff code
+_LATIN_NAME = re.compile(r"^[A-Z][a-z]+(?: [A-Z][a-z]+){1,2}$")  # "Demi Xia"
+
+
 def _editor_credits(page: Page) -> list[str]:
     names: list[str] = []
     for match in _EDITOR_CREDITS.finditer(visible_text(page)):
-        for name in split_names(match.group(1)):
+        value = clean_line(match.group(1))
+        if _LATIN_NAME.match(value):
+            if value not in names:
+                names.append(value)
+            continue
+        for name in split_names(value):
+            name = _STAFF_CODE.sub("", name)
             if _PLAUSIBLE_NAME.match(name) and name not in names:
                 names.append(name)
             elif not _PLAUSIBLE_NAME.match(name):
