@@ -61,6 +61,8 @@ def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
     if found:
         return f"{rules.site}:css:{found[0]}", prune_container(found[1], drop=rules.body_drop), True
     lead = page.meta("og:description", "description", "twitter:description")
+    if lead and nfkc_key(lead)[:12] in nfkc_key(page.html_title or ""):
+        lead = None  # a description that repeats the headline says nothing of where the body is
     element = best_body_element(page.sel.root, lead=lead)
     # A thin DOM may be a shell that renders its body from a script string.
     if element is None or cjk_count(element) < _THIN_BODY_CJK:
@@ -79,17 +81,19 @@ def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
 
 
 def _without_headline(paragraphs: list[str], title: str | None) -> list[str]:
-    """Drop the headline repeated at the top of the body (公报 pages print it in the content, over lines)."""
+    """Drop the headline repeated at the top of the body (公报 pages print it in the content, over lines), and
+    a container's header above it (a column breadcrumb)."""
     if not title or not paragraphs:
         return paragraphs
     target = nfkc_key(title)
-    joined = ""
-    for count, paragraph in enumerate(paragraphs[:4], start=1):
-        joined += nfkc_key(paragraph)
-        if joined == target:
-            return paragraphs[count:]
-        if not target.startswith(joined):
-            break
+    for start in range(min(3, len(paragraphs))):
+        joined = ""
+        for count, paragraph in enumerate(paragraphs[start : start + 4], start=start + 1):
+            joined += nfkc_key(paragraph)
+            if joined == target:
+                return paragraphs[count:]
+            if not target.startswith(joined):
+                break
     return paragraphs
 
 

@@ -75,7 +75,7 @@ SKIPPED = frozenset(
 )
 # Sentence punctuation: article prose carries it, menus and link lists do not.
 _PUNCT = re.compile(r"[，。！？；：、,.!?;:“”「」]")
-_HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN = re.compile(r"display\s*:\s*none", re.IGNORECASE)
 # Class and id words of article containers, and of what sits beside them.
 _POSITIVE = re.compile(
     r"article|content|text|detail|body|main|post|entry|story|zhengwen|\bzw\b|\bcon\b|txt|正文|read|chapter",
@@ -222,7 +222,14 @@ def _subtree_totals(blocks: dict[Any, _Block]) -> dict[Any, tuple[int, int, int]
 
 
 def _density(totals: dict[Any, tuple[int, int, int]], element: Any) -> tuple[float, int]:
-    chars, links, cjk = totals.get(element, (0, 0, 0))
+    """(share of link text, CJK characters) under an element."""
+    found = totals.get(element)
+    if found is None:
+        # An inline element holding blocks (<span id="detailContent"><p>…): add up the blocks inside it.
+        inside = [totals[node] for node in element.iter() if node in totals and node.getparent() not in totals]
+        found = (sum(t[0] for t in inside), sum(t[1] for t in inside), sum(t[2] for t in inside))
+        totals[element] = found
+    chars, links, cjk = found
     return (links / chars if chars else 1.0), cjk
 
 
