@@ -153,7 +153,8 @@ def test_without_a_recognised_headline_the_dated_line_above_the_body_beats_the_f
     html = page(
         "<title>驱动之家</title>",
         "<div class='today'>2021年10月7日 星期四</div><div class='head'>首次采样带回</div>"
-        f"<div class='info'>2020-11-23 10:22:14 出处：快科技</div><div class='text'><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>",
+        "<div class='info'>2020-11-23 10:22:14 出处：快科技</div>"
+        f"<div class='text'><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>",
     )
     record = extract_fields(URL, html, now=NOW, site_rules=False)
     assert record.published_at == datetime(2020, 11, 23, 10, 22, 14, tzinfo=SHANGHAI)
