@@ -677,7 +677,7 @@ def store_attribution(
         )
     keep: list[int] = []
     for position, speaker in enumerate(attribution.speakers):
-        person_id = resolve_person(session, speaker.name)
+        person_id = resolve_person(session, speaker.label)
         org_id = resolve_organisation(session, speaker.org, speaker.org_as_written) if speaker.org else None
         if speaker.role:
             record_role(session, person_id, speaker.role, org_id, speaker.org or "", seen_on)

@@ -39,7 +39,7 @@ def article(title: str, *paragraphs: str, authors: tuple[str, ...] = (), editors
     )
 
 
-def speakers(result: Attribution) -> list[tuple[str, str | None, str | None]]:
+def speakers(result: Attribution) -> list[tuple[str | None, str | None, str | None]]:
     return [(s.name, s.role, s.org) for s in result.speakers]
 
 
@@ -288,8 +288,41 @@ def test_person_merely_mentioned_is_not_a_speaker() -> None:
 
 
 def test_non_official_quoted_is_not_a_speaker() -> None:
-    result = article("武汉加油", "钟南山院士说：“武汉肯定能过关。”", "董事长刘强表示，公司将全力保障供应。")
+    result = article("武汉加油", "钟南山院士说：“武汉肯定能过关。”", "市民刘强表示，相信能挺过去。")
     assert result.speakers == []
+
+
+def test_industry_heads_speaking_at_a_forum_are_speakers() -> None:
+    result = article(
+        "数字政府产业峰会举行",
+        "6月14日，数字政府产业峰会在云溪市举行。",
+        "云溪数科集团有限公司董事长任泽宇表示，公司将开放更多政务场景。",
+        "北原云图科技股份有限公司总裁庞锐指出，数据要素市场潜力巨大。",
+    )
+    assert [(s.name, s.role, s.org) for s in result.speakers] == [
+        ("任泽宇", "董事长", "云溪数科集团有限公司"),
+        ("庞锐", "总裁", "北原云图科技股份有限公司"),
+    ]
+
+
+def test_an_unnamed_official_is_a_speaker_by_post_and_body() -> None:
+    result = article("国家发展改革委有关负责人就《意见》答记者问", "国家发展改革委有关负责人就《意见》答记者问。")
+    assert [(s.name, s.role, s.org_as_written) for s in result.speakers] == [(None, "有关负责人", "国家发展改革委")]
+    assert result.speakers[0].label == "国家发展改革委有关负责人"
+
+
+def test_a_collective_phrase_does_not_add_a_speaker_beside_the_named_officials() -> None:
+    result = article(
+        "发布会",
+        "国务院新闻办举行发布会，河南省有关负责同志介绍了相关情况。",
+        "河南省省长王凯说，河南实现了由传统农业大省向新兴工业大省转变。",
+    )
+    assert [s.name for s in result.speakers] == ["王凯"]
+
+
+def test_he_said_right_after_a_named_official_is_the_officials() -> None:
+    result = article("报告发布", "江东大学数字政府研究院院长宁致远发布了年度报告。他指出，县级数据治理能力仍是短板。")
+    assert [s.name for s in result.speakers] == ["宁致远"]
 
 
 def test_anonymised_person_is_not_a_speaker() -> None:
@@ -381,3 +414,91 @@ def test_leader_named_in_jieba_s_dictionary() -> None:
     assert speakers(result) == [("习近平", "总书记", "中共中央")]
     assert result.kind == "speech_report"
     assert result.occasion == "中共中央政治局第十一次集体学习"
+
+
+# ---- where and when: one lead shape per test ------------------------------------------------------------
+
+
+def test_an_editors_note_opening_with_the_meeting_gives_occasion_place_and_day() -> None:
+    result = article(
+        "贺思远在江东省政务数据共享工作会议上的讲话",
+        "编者按：5月6日，江东省政务数据共享工作会议在云溪市召开。江东省政务服务数据管理局局长贺思远出席会议并讲话。",
+        "同志们：",
+    )
+    assert (result.occasion, result.place, str(result.spoken_on)) == (
+        "江东省政务数据共享工作会议",
+        "云溪市",
+        "2024-05-06",
+    )
+
+
+def test_a_body_holding_an_event_on_a_day_at_a_place() -> None:
+    result = article(
+        "吹风会",
+        "国务院新闻办公室于2024年5月8日（星期三）下午3时在国务院新闻办新闻发布厅举行国务院政策例行吹风会，"
+        "请国家数据局副局长蒋立衡介绍有关情况。",
+    )
+    assert result.occasion and "国务院政策例行吹风会" in result.occasion
+    assert (result.place, str(result.spoken_on)) == ("国务院新闻办新闻发布厅", "2024-05-08")
+
+
+def test_an_occasion_opening_the_sentence() -> None:
+    result = article(
+        "大会开幕", "5月3日，在第二届全球IC企业家大会开幕式上，中国半导体行业协会副理事长魏少军指出，产业结构仍需优化。"
+    )
+    assert (result.occasion, str(result.spoken_on)) == ("第二届全球IC企业家大会开幕式", "2024-05-03")
+
+
+def test_yesterday_in_the_lead_is_the_day_before_publication() -> None:
+    result = article("营商环境", "记者从昨天召开的江东省优化营商环境大会上获悉，江东省将再推出一百项改革举措。")
+    assert (result.occasion, str(result.spoken_on)) == ("江东省优化营商环境大会", "2024-05-09")
+
+
+def test_today_after_a_dateline_is_the_datelines_day() -> None:
+    result = article(
+        "大会开幕",
+        "中国网信网5月8日电 今天上午，第三届政务网络安全创新大会在北原市开幕。"
+        "国家互联网信息办公室副主任许嘉言出席开幕式并致辞。",
+    )
+    assert (result.occasion, result.place, str(result.spoken_on)) == (
+        "第三届政务网络安全创新大会",
+        "北原市",
+        "2024-05-08",
+    )
+
+
+def test_a_closing_note_makes_an_excerpt_and_says_where_it_was_given() -> None:
+    result = article(
+        "程立夫：让公共数据用得好",
+        "公共数据是政府部门和公共机构在依法履职过程中产生的数据，具有规模大、价值高的特点。",
+        "（本文根据国家数据局局长程立夫5月2日在2024公共数据开发利用大会上的讲话摘编）",
+    )
+    assert (result.kind, result.occasion, str(result.spoken_on)) == (
+        "speech_excerpt",
+        "2024公共数据开发利用大会",
+        "2024-05-02",
+    )
+
+
+def test_a_leader_chairing_a_meeting_in_a_city_gives_the_place() -> None:
+    result = article(
+        "李明主持召开深入推进区域一体化发展座谈会",
+        "新华社上海5月9日电 国务院副总理李明9日上午在上海主持召开深入推进区域一体化发展座谈会并发表重要讲话。",
+    )
+    assert (result.occasion, result.place, str(result.spoken_on)) == (
+        "深入推进区域一体化发展座谈会",
+        "上海",
+        "2024-05-09",
+    )
+
+
+def test_a_provincial_party_secretary_and_a_deputy_consul_general() -> None:
+    result = article(
+        "推介会",
+        "江东省委书记韦宏图在会上强调，营商环境就是生产力。",
+        "中国驻圣保罗总领馆副总领事王立新表示，将为企业合作牵线搭桥。",
+    )
+    assert [(s.name, s.role, s.org) for s in result.speakers] == [
+        ("韦宏图", "省委书记", "江东省"),
+        ("王立新", "副总领事", "中国驻圣保罗总领馆"),
+    ]

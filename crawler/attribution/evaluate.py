@@ -74,6 +74,33 @@ class PageResult:
     spoken_on_ok: bool | None = None  # None: the gold states no day
 
 
+def _registry() -> Any:
+    from crawler.attribution.registry import default_registry
+
+    return default_registry()
+
+
+def _speaker_keys(predicted: list[Any], gold: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Keys to score speakers by: names; an unnamed official (有关负责人) matches an unnamed prediction whose
+    post matches, and otherwise counts as missed (or, predicted, as wrong)."""
+    unnamed = [s for s in predicted if not s.name]
+    predicted_keys = [_nfkc(s.name) for s in predicted if s.name] + [f"(unnamed {i})" for i in range(len(unnamed))]
+    gold_keys, used = [], set()
+    for index, expected in enumerate(gold):
+        if expected.get("name"):
+            gold_keys.append(_nfkc(expected["name"]))
+            continue
+        match = next(
+            (i for i, s in enumerate(unnamed) if i not in used and contains_either(s.role, expected.get("role"))), None
+        )
+        if match is None:
+            gold_keys.append(f"(gold unnamed {index})")
+        else:
+            used.add(match)
+            gold_keys.append(f"(unnamed {match})")
+    return predicted_keys, gold_keys
+
+
 def score_page(case: GoldCase, predicted: Attribution) -> PageResult:
     gold = case.gold
     gold_speakers = [s for s in gold.get("speakers") or [] if isinstance(s, dict)]
@@ -84,8 +111,7 @@ def score_page(case: GoldCase, predicted: Attribution) -> PageResult:
         predicted,
         gold,
         kind_ok=predicted.kind == gold.get("kind"),
-        # Unnamed officials (有关负责人) are scored by role and org, not among the names.
-        name_f1=name_f1([n for n in predicted.speaker_names if n], [s["name"] for s in gold_speakers if s.get("name")]),
+        name_f1=name_f1(*_speaker_keys(predicted.speakers, gold_speakers)),
     )
     for expected in gold_speakers:
         if expected.get("name"):
@@ -97,7 +123,9 @@ def score_page(case: GoldCase, predicted: Attribution) -> PageResult:
         if expected.get("role"):
             result.roles.append((expected["name"], contains_either(role, expected["role"])))
         if expected.get("org"):
-            result.orgs.append((expected["name"], contains_either(org, expected["org"])))
+            # The same body under its registered name (国家发展改革委 = 国家发展和改革委员会) is the same org.
+            same = contains_either(org, expected["org"]) or contains_either(org, _registry().normalise(expected["org"]))
+            result.orgs.append((expected["name"], same))
             result.orgs_as_written.append((expected["name"], contains_either(written, expected["org"])))
     for key in ("occasion", "place"):
         want, got = gold.get(key), getattr(predicted, key)

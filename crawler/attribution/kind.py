@@ -57,11 +57,22 @@ def press_conference(article: ArticleText, speakers: list[SpeakerFinding]) -> Fi
     return None
 
 
+_SPEECH_NOUN = re.compile(r"讲话|发言|致辞|演讲|报告")
+_DELIVERED = re.compile(
+    r"(?:在|作)(?:主旨|重要|专题)?(?:讲话|致辞|发言|演讲|报告)(?:中|时)|并(?:发表)?(?:主旨|重要)?(?:讲话|致辞|发言|演讲)"
+)
+
+
 def speech_excerpt(article: ArticleText, speakers: list[SpeakerFinding]) -> Finding | None:
-    """A speech given in part: 讲话摘编, （节选）, 以下为讲话摘要."""
-    speechy = _HEADLINE_SPEECH.search(article.title) or _FULL_TEXT.search(article.lead) or "讲话" in article.title
-    for text in (article.title, article.lead):
-        if speechy and _EXCERPT.search(text):
+    """A speech given in part: 讲话摘编, （节选）, 以下为讲话摘要, or a closing note (本文根据…讲话摘编)."""
+    closing = article.paragraphs[-1] if article.paragraphs else ""
+    for text in (article.title, article.lead, closing):
+        match = _EXCERPT.search(text)
+        if not match:
+            continue
+        # The excerpt cue must be about a speech: in the same sentence, or in a headline that names one.
+        sentence = next((s for s in re.split(r"[。！？]", text) if match.group() in s), text)
+        if _SPEECH_NOUN.search(sentence) or _HEADLINE_SPEECH.search(article.title) or "讲话" in article.title:
             return Finding("speech_excerpt", text, "kind:excerpt cue")
     return None
 
@@ -86,10 +97,18 @@ def speech_report(article: ArticleText, speakers: list[SpeakerFinding]) -> Findi
     if not speakers:
         return None
     for finding in speakers:
-        if finding.speaker.rule.startswith("headline:") or finding.speaker.name in article.title:
+        name = finding.speaker.name
+        if finding.speaker.rule.startswith("headline:") or (name and name in article.title):
             return Finding("speech_report", article.title, "kind:speaker in headline")
     paragraphs = set().union(*(f.paragraphs for f in speakers))
     substantial = [p for p in article.paragraphs if len(p) > 30]
+    # The lead presents someone delivering a speech (在致辞中指出, 出席…并讲话) and carries their words.
+    opening = [i for i, p in enumerate(article.paragraphs) if len(p) > 30][:2]
+    names = [f.speaker.name for f in speakers if f.speaker.name]
+    for index in opening:
+        text = article.paragraphs[index]
+        if _DELIVERED.search(text) and any(name in text for name in names):
+            return Finding("speech_report", text, "kind:lead presents a speech")
     if len(paragraphs) >= 3 or (substantial and len(paragraphs) / len(substantial) >= 1 / 3):
         return Finding(
             "speech_report",

@@ -11,9 +11,10 @@ KINDS = ("speech_full_text", "speech_excerpt", "speech_report", "press_conferenc
 
 @dataclass
 class Speaker:
-    """An official whose words the article carries, with the post as the text gives it."""
+    """An official whose words the article carries, with the post as the text gives it. An official the text
+    does not name (国家发展改革委有关负责人) has no name: the post and the body say who it is."""
 
-    name: str
+    name: str | None
     role: str | None = None
     # The body the post belongs to, registered abbreviations expanded
     # (工信部信软司 → 工业和信息化部信息化和软件服务业司).
@@ -23,6 +24,11 @@ class Speaker:
     # The sentence the speaker (and the post) was taken from, and the rule that took it.
     evidence: str = ""
     rule: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the speaker is listed: the name, or the body and the post of an unnamed official."""
+        return self.name or f"{self.org_as_written or self.org or ''}{self.role or ''}"
 
 
 @dataclass
@@ -48,7 +54,8 @@ class Attribution:
 
     @property
     def speaker_names(self) -> list[str]:
-        return [s.name for s in self.speakers]
+        """Every speaker as listed (an unnamed official by body and post)."""
+        return [s.label for s in self.speakers]
 
     def evidence_json(self) -> dict[str, dict[str, str]]:
         return {name: asdict(finding) for name, finding in self.evidence.items()}

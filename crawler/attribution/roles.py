@@ -107,6 +107,16 @@ POSTS = frozenset(
         "总编辑",
         "主委",
         "副主委",
+        # Heads of enterprises and institutes who speak at forums and summits: industry speakers.
+        "董事长",
+        "副董事长",
+        "总经理",
+        "副总经理",
+        "总裁",
+        "副总裁",
+        "首席执行官",
+        "所长",
+        "副所长",
     ]
 )
 # Titles that name a person but not an official: their words do not make a speaker (钟南山院士说 …).
@@ -118,11 +128,7 @@ NON_OFFICIAL = frozenset(
         "研究员",
         "专家",
         "学者",
-        "董事长",
-        "总经理",
-        "副总经理",
         "经理",
-        "首席执行官",
         "创始人",
         "记者",
         "编辑",
@@ -169,6 +175,13 @@ def post_ending(text: str) -> str | None:
     return None
 
 
+def _deputy(org: str, post: str) -> tuple[str, str]:
+    for prefix in ("常务副", "副"):
+        if org.endswith(prefix):
+            return org[: -len(prefix)], prefix + post
+    return org, post
+
+
 @dataclass(frozen=True)
 class Title:
     """A role-before-name chain split into the post(s) and the body."""
@@ -190,9 +203,17 @@ def split_chain(chain: str) -> Title | None:
         if post is None:
             return None
         split.append((part[: -len(post)], post))
+    # A deputy's 副 (常务副) written before a post the list has only in its plain form stays with the post.
+    split = [_deputy(org, post) for org, post in split]
     orgs = [org for org, _ in split if org]
     if len(parts) == 1:
-        return Title(chain, split[0][1], split[0][0] or None)
+        org, post = split[0]
+        committee = _PLACE_PARTY_COMMITTEE.match(org) if org else None
+        if committee and committee.group("level"):
+            # 江东省委书记: the 省委 is part of the post, the province is the body.
+            place = committee.group("place")
+            return Title(chain, chain[len(place) :], place + committee.group("level"))
+        return Title(chain, chain[len(org) :] if org and chain.startswith(org) else post, org or None)
     first = split[0][0]
     if len(set(orgs)) > 1 and first and all(_is_department(org) for org, _ in split[1:] if org and org != first):
         # 工业和信息化部新闻发言人、运行监测协调局局长: the later posts are in departments of the first body

@@ -17,7 +17,7 @@ from crawler.attribution.text import ArticleText, Sentence
 
 SPEECH_VERBS = (
     "表示|说道|说|指出|强调|介绍|透露|称|认为|坦言|提出|提到|谈到|要求|希望|呼吁|提醒|宣布|回应|回答|解释|建议|直言|"
-    "重申|分析|补充|表态|告诉记者|向记者介绍|向记者表示|答记者问"
+    "重申|分析|补充|表态|告诉记者|向记者介绍|向记者表示|答记者问|分享|谈到|说明|阐述|解读"
 )
 # A clause a speaker's words follow: NAME, an adverbial without punctuation (8日在接受…采访时), the verb, then
 # the words (after a comma or colon) or the end of the sentence (“…。”周海清向记者介绍。).
@@ -26,10 +26,11 @@ _SPEECH = re.compile(rf"^(?P<adverbial>[^，,。！？；;：:“”\"]{{0,40}}?
 _DELIVERS = re.compile(
     r"^[^。！？；;]{0,60}?(?:并|时|上)(?:发表)?(?:作|做)?(?:了)?(?:主旨|重要|专题|书面)?(?:讲话|致辞|发言|演讲|报告|解读)"
 )
-# A transcript turn: 方启航：谢谢主持人。
-_TURN = re.compile(r"^(?P<who>[^：:，,。\s]{2,12})[：:]")
+# A transcript turn: 方启航：谢谢主持人。 主持人 谭韵： 发布人 蓝海峰：
+_TURN = re.compile(r"^(?:(?:主持人|发布人|发言人|答)\s*)?(?P<who>[^：:，,。\s]{2,12})[：:]")
 # Chain characters: a post chain is made of these tokens; anything else (a verb, a preposition, a number) ends it.
 _CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng")
+_ENTERPRISE = re.compile(r"^(?:[^、]{0,12})(?:公司|集团|股份|科技|研究院|研究所|协会|学会|联盟|大学|学院|银行|中心)")
 _ORG_SUFFIX = re.compile(r"[厅局部委办署院会司处室所中心组团队行府]$")
 _CHAIN_STOP = set('，,。！？；;：:“”"（）()《》[]【】 \u3000\t')
 
@@ -63,9 +64,12 @@ def _chain_before(text: str, end: int) -> str:
                 kept.insert(0, word)
                 continue
             break
-        if tag.startswith(_CHAIN_TAGS) or _ORG_SUFFIX.search(word) or word in POSTS:
-            if tag.startswith("nr") and plausible_name(word) and kept:
-                break  # another person's name: 方启航、数据资源司司长唐宁
+        # 驻 joins a mission to its host (中国驻圣保罗总领馆); 中国驻… is one body.
+        if tag.startswith(_CHAIN_TAGS) or _ORG_SUFFIX.search(word) or word in POSTS or (word == "驻" and kept):
+            # another person's name (方启航 数据资源司司长唐宁) ends the chain; inside an enterprise's name a
+            # word jieba takes for a name (北原/云图/科技股份有限公司) does not
+            if tag.startswith("nr") and plausible_name(word) and kept and not _ENTERPRISE.search("".join(kept)):
+                break
             kept.insert(0, word)
             continue
         break
@@ -172,12 +176,21 @@ def headline_speech_at(article: ArticleText, known: set[str]) -> list[Found]:
     return []
 
 
+_PRONOUN_SPEECH = re.compile(rf"^(?:他|她)(?:[^，,。：:“]{{0,10}}?)(?:{SPEECH_VERBS})")
+
+
 def speech_verb_after_name(article: ArticleText, known: set[str]) -> list[Found]:
-    """`X表示/指出/强调/说…` with X a person named with a post somewhere in the article."""
+    """`X表示/指出/强调/说…` with X a person named with a post somewhere in the article; `他指出` right after
+    a sentence about X is X's too."""
     found = []
+    previous: tuple[int, str | None] = (-2, None)  # (paragraph, the known name its last sentence was about)
     for sentence in article.sentences():
         if sentence.paragraph < 0:
             continue
+        subject = next((name for name in known if sentence.text.startswith(name) or name in sentence.text[:40]), None)
+        if _PRONOUN_SPEECH.match(sentence.text) and previous[0] == sentence.paragraph and previous[1]:
+            found.append((previous[1], sentence, "lead:他指出 (X just named)"))
+        previous = (sentence.paragraph, subject or (previous[1] if previous[0] == sentence.paragraph else None))
         for name in known:
             for match in re.finditer(re.escape(name), sentence.text):
                 rest = sentence.text[match.end() :]
@@ -256,7 +269,10 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
     non_officials = set()
     for mention in mentions:
         if mention.official:
-            officials.setdefault(mention.name, mention)
+            # The fullest presentation wins: 工业和信息化部副部长秦望舒 over 秦望舒副部长.
+            known_mention = officials.get(mention.name)
+            if known_mention is None or (mention.org and not known_mention.org):
+                officials[mention.name] = mention
         else:
             non_officials.add(mention.name)
     known = set(officials)
@@ -283,11 +299,59 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
             finding.evidence_count += 1
             if sentence.paragraph >= 0:
                 finding.paragraphs.add(sentence.paragraph)
+    named_orgs = [f.speaker.org for f in findings.values() if f.speaker.org]
+    for unnamed in unnamed_officials(article, registry):
+        key = unnamed.speaker.label
+        org = unnamed.speaker.org
+        # 河南省有关负责同志介绍了情况, then 河南省省长王凯说…: the collective phrase stands for the named officials.
+        if key in findings or (org and any(org in named for named in named_orgs)):
+            continue
+        findings[key] = unnamed
     # Headline names may be given in the body only with a post: take it from there.
-    return sorted(findings.values(), key=lambda f: _first_position(article, f.speaker.name))
+    return sorted(findings.values(), key=lambda f: _first_position(article, f.speaker.label))
+
+
+# An official the text does not name: 国家发展改革委有关负责人就…答记者问, 省发展改革委负责同志介绍.
+_UNNAMED_POST = re.compile(r"(?:有关|主要)?负责同志|(?:有关|主要)负责人|新闻发言人|发言人")
+_UNNAMED_CUE = re.compile(rf"^(?:[^，,。：:“]{{0,30}}?(?:答记者问|通报|{SPEECH_VERBS}|接受[^，。]{{0,20}}采访)|[：:])")
+
+
+def unnamed_officials(article: ArticleText, registry: Registry) -> list[SpeakerFinding]:
+    """Officials presented by body and post alone whose words follow (a speech verb, 答记者问, a colon)."""
+    found: dict[str, SpeakerFinding] = {}
+    for sentence in article.sentences():
+        text = sentence.text
+        for match in _UNNAMED_POST.finditer(text):
+            rest = text[match.end() :]
+            if name_at(text, match.end()) is not None or not _UNNAMED_CUE.match(rest):
+                continue
+            org_as_written = _chain_before(text, match.start()) or None
+            if org_as_written is None and sentence.paragraph > lead_paragraph(article):
+                continue  # "负责人表示" deep in a story, of no stated body: too vague to list
+            speaker = Speaker(
+                name=None,
+                role=match.group(),
+                org=registry.normalise(org_as_written) if org_as_written else None,
+                org_as_written=org_as_written,
+                evidence=text,
+                rule="unnamed:机构+有关负责人",
+            )
+            finding = found.setdefault(speaker.label, SpeakerFinding(speaker, 0, set()))
+            finding.evidence_count += 1
+            if sentence.paragraph >= 0:
+                finding.paragraphs.add(sentence.paragraph)
+    return list(found.values())
+
+
+def lead_paragraph(article: ArticleText) -> int:
+    for index, paragraph in enumerate(article.paragraphs):
+        if len(paragraph) >= 20:
+            return index
+    return 0
 
 
 def _first_position(article: ArticleText, name: str) -> int:
+    """Where a speaker (a name, or an unnamed official's body and post) first appears."""
     text = article.title + "\n" + "\n".join(article.paragraphs)
     index = text.find(name)
     return index if index >= 0 else len(text)
