@@ -637,16 +637,32 @@ def extract(
     content_type: Annotated[str | None, typer.Option(help="HTTP Content-Type header, if known.")] = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Extract one saved page and print every field (charset from the bytes, rules chosen by the URL)."""
-    from crawler.extraction import extract_fields
+    """Extract one saved page and print every field with the rule (or container) that gave it, what was tried
+    for a field nothing gave, why it could not be stored if so, and who spoke (kind, speakers, occasion)."""
+    from crawler.attribution import attribute_record
+    from crawler.extraction import extract_fields, unstorable
 
-    record = extract_fields(url, file.read_bytes(), content_type).to_json()
+    extracted = extract_fields(url, file.read_bytes(), content_type)
+    record = extracted.to_json()
+    record["unstorable"] = unstorable(extracted)
+    record["attribution"] = attribute_record(extracted).to_json()
     if json_out:
         print_json(record)
         return
     for key, value in record.items():
-        if key != "body":
+        if key not in ("body", "rules", "tried", "attribution"):
             console.print(f"[dim]{key:>20}[/] {value!s}", highlight=False)
+    for name, rule in record["rules"].items():
+        console.print(f"[dim]{'rule ' + name:>20}[/] {rule}", highlight=False)
+    for name, tried in record["tried"].items():
+        console.print(f"[dim]{'not found ' + name:>20}[/] tried {', '.join(tried)}", highlight=False)
+    attribution = record["attribution"]
+    console.print(f"[dim]{'kind':>20}[/] {attribution['kind']}", highlight=False)
+    for speaker in attribution["speakers"]:
+        who = speaker["name"] or "(unnamed)"
+        console.print(f"[dim]{'speaker':>20}[/] {who} · {speaker['role']} · {speaker['org']}", highlight=False)
+    for key in ("occasion", "place", "spoken_on"):
+        console.print(f"[dim]{key:>20}[/] {attribution[key]}", highlight=False)
     console.print()
     console.print(record["body"] or "", markup=False, highlight=False)
 

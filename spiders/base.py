@@ -15,7 +15,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
-from crawler.extraction import REQUIRED, Extracted, extract_fields
+from crawler.extraction import Extracted, extract_fields, unstorable
 from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
@@ -197,11 +197,10 @@ class NewsmonSpider(scrapy.Spider):
             # Some pages state no time at all; the date the list showed is the best there is.
             record.published_at, record.published_precision = listed.value, listed.precision
             record.rules["published_at"] = f"{self.name}:list-date"
-        missing = [name for name in REQUIRED if not getattr(record, name)]
-        if missing:
+        if reasons := unstorable(record):
             yield FailedPageItem(
                 url=response.url,
-                reason="extraction failed: missing " + ", ".join(missing),
+                reason="extraction failed: " + "; ".join(reasons),
                 raw_body=response.body,
                 http_status=response.status,
                 content_type=content_type,

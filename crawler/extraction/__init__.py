@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from crawler.extraction.clean import clean_body_parts, prune_container
-from crawler.extraction.dates import ParsedDate, check_plausible
+from crawler.extraction.dates import SHANGHAI, ParsedDate, check_plausible
 from crawler.extraction.density import best_body_element, body_in_scripts, cjk_count, describe
 from crawler.extraction.page import Page, site_of
 from crawler.extraction.record import Extracted, ExtractionError, NotAnArticle
@@ -28,7 +28,7 @@ from crawler.extraction.rules import (
 from crawler.extraction.sites import rules_for
 from crawler.extraction.text import nfkc_key
 
-__all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_fields"]
+__all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_fields", "unstorable"]
 
 # Fields an article cannot be stored without: analysts' trend lines need all three.
 REQUIRED = ("title", "published_at", "body")
@@ -43,6 +43,10 @@ def _first(page: Page, site: str, own: Sequence[Rule], generic: Sequence[Rule]) 
             if value:
                 return value, f"{prefix}:{rule.name}"
     return None, None
+
+
+def _tried(site: str, own: Sequence[Rule], generic: Sequence[Rule]) -> list[str]:
+    return [f"{site}:{rule.name}" for rule in own] + [f"generic:{rule.name}" for rule in generic]
 
 
 def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
@@ -127,12 +131,15 @@ def extract_fields(
         if rule:
             setattr(record, name, value)
             record.rules[name] = rule
+        else:
+            record.tried[name] = _tried(rules.site, own, generic)
 
     parsed, rule = _first(page, rules.site, rules.published_at, GENERIC_PUBLISHED_AT)
     if isinstance(parsed, ParsedDate) and rule:
         record.published_at, record.published_precision = parsed.value, parsed.precision
         record.rules["published_at"] = rule
-        record.warnings.extend(check_plausible(parsed.value, url=url, now=now))
+    else:
+        record.tried["published_at"] = _tried(rules.site, rules.published_at, GENERIC_PUBLISHED_AT)
 
     found = _body_html(page, rules)
     # Site furniture is already gone from pruned containers; a body from a script still needs the site's drop.
@@ -160,6 +167,16 @@ def extract_fields(
     if found and paragraphs:
         record.body = "\n".join(paragraphs)
         record.rules["body"] = found[0]
+    else:
+        record.tried["body"] = [
+            *(f"{rules.site}:{rule.name}" for rule in rules.body_html),
+            *(f"{rules.site}:css:{query}" for query in rules.body_containers),
+            "generic:text-density",
+            "generic:script-string",
+        ]
+        if found:
+            record.tried["body"].append(f"{found[0]} gave no text once cleaned")
+    record.lead = page.meta("og:description", "description", "twitter:description")
     if not record.authors and cleaned:
         if names := authors_in_body(paragraphs):
             record.authors = names
@@ -169,7 +186,43 @@ def extract_fields(
             record.rules["authors"] = "generic:body:credits:记者："
     if rules.next_pages:
         record.next_pages = rules.next_pages(page)
+    if record.published_at is not None:
+        record.warnings.extend(check_plausible(record.published_at, url=url, now=now))
     return record
+
+
+# A publication time before the web, or after now, is a misread: an archive page number, a copyright year.
+_EARLIEST = datetime(1990, 1, 1, tzinfo=SHANGHAI)
+_FUTURE_TOLERANCE = timedelta(days=1)
+
+
+def unstorable(record: Extracted, *, now: datetime | None = None) -> list[str]:
+    """Why an extracted page cannot be stored as an article (empty when it can): a field analysts need is
+    missing, the body is shorter than the page's own lead (the description), or the time is impossible.
+    Each reason is one line a person can act on; the page goes to failed pages with it, never away."""
+    reasons = []
+    missing = [name for name in REQUIRED if not getattr(record, name)]
+    if missing:
+        tried = "; ".join(f"{name} (tried {', '.join(record.tried.get(name, [])) or 'nothing'})" for name in missing)
+        reasons.append(f"missing {', '.join(missing)}: {tried}")
+    body, lead = nfkc_key(record.body or ""), nfkc_key((record.lead or "").rstrip("…. "))
+    # Only a description that is the article's own opening says how long the article is at least.
+    if body and len(lead) >= 12 and lead[:12] in body and len(body) < len(lead):
+        reasons.append(
+            f"body shorter than the page's own lead ({len(body)} < {len(lead)}"
+            f" characters): the body container ({record.rules.get('body')}) holds only part of the article"
+        )
+    if record.published_at is not None:
+        current = now or datetime.now(SHANGHAI)
+        if record.published_at < _EARLIEST:
+            reasons.append(
+                f"published_at {record.published_at.isoformat()} is before 1990 ({record.rules.get('published_at')})"
+            )
+        elif record.published_at - current > _FUTURE_TOLERANCE:
+            reasons.append(
+                f"published_at {record.published_at.isoformat()} is in the future ({record.rules.get('published_at')})"
+            )
+    return reasons
 
 
 def extract(url: str, body: bytes, content_type: str | None = None, *, now: datetime | None = None) -> Extracted:
@@ -178,7 +231,6 @@ def extract(url: str, body: bytes, content_type: str | None = None, *, now: date
     Raises ExtractionError naming every missing field.
     """
     record = extract_fields(url, body, content_type, now=now)
-    missing = [name for name in REQUIRED if not getattr(record, name)]
-    if missing:
-        raise ExtractionError("missing " + ", ".join(missing))
+    if reasons := unstorable(record, now=now):
+        raise ExtractionError("; ".join(reasons))
     return record

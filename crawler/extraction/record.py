@@ -44,6 +44,10 @@ class Extracted:
     warnings: list[str] = field(default_factory=list)
     # URLs of the article's further pages (…-2.html), to be fetched and stitched by the spider.
     next_pages: list[str] = field(default_factory=list)
+    # field -> the rules tried, for every field no rule found (what `newsmon extract` reports).
+    tried: dict[str, list[str]] = field(default_factory=dict)
+    # The page's own summary of the article (its description), when it has one.
+    lead: str | None = None
 
     @property
     def paragraphs(self) -> list[str]:
