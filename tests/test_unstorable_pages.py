@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -70,7 +71,7 @@ def test_the_spider_records_the_page_as_failed_with_its_reason_and_bytes() -> No
     assert "is in the future" in out.reason and out.raw_body == body
 
 
-def test_newsmon_extract_names_the_rules_what_it_tried_and_who_spoke(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_newsmon_extract_names_the_rules_what_it_tried_and_who_spoke(tmp_path: Path) -> None:
     saved = tmp_path / "page.html"
     saved.write_bytes(
         page(
