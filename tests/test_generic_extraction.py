@@ -163,3 +163,15 @@ def test_without_a_recognised_headline_the_dated_line_above_the_body_beats_the_f
 def test_editor_credits_drop_staff_codes_and_keep_latin_names_whole() -> None:
     html = page("<title>t</title>", f"<div><p>{PARAGRAPH}</p></div><p>责任编辑：杨倩_NF4425</p><p>编辑：Demi Xia</p>")
     assert extract_fields(URL, html, now=NOW, site_rules=False).editors == ["杨倩", "Demi Xia"]
+
+
+def test_source_after_a_label_alone_on_its_line_and_beside_a_year_less_time() -> None:
+    labelled = page(
+        "<title>标题甲乙丙丁</title>", f"<h1>标题甲乙丙丁</h1><span>| 来源</span><a>CSDN</a><p>{PARAGRAPH}</p>"
+    )
+    assert extract_fields(URL, labelled, now=NOW, site_rules=False).source == "CSDN"
+    account = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><p>加拿大必读</p><p>发布时间：10-08</p><p>Facebook</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, account, now=NOW, site_rules=False).source == "加拿大必读"

@@ -409,7 +409,8 @@ def _source_classed(page: Page) -> str | None:
 # Words of an info line that are page furniture, not a publisher's name.
 _INFO_FURNITURE = re.compile(
     r"^(?:原创|转载|分享|分享到|字号|评论|关注|\+关注|打印|收藏|举报|纠错|订阅|大|中|小|A\+|A-|手机看|微信|微博|"
-    r"扫一扫|来源|作者|编辑|责任编辑|浏览|阅读|次|播报|暂停|发布|发布时间|发表|更新|更新时间|时间|日期|发表于|发布于)[:：]?$"
+    r"扫一扫|来源|作者|编辑|责任编辑|浏览|阅读|次|播报|暂停|发布|发布时间|发表|更新|更新时间|时间|日期|发表于|发布于|"
+    r"Facebook|Twitter|Email|WhatsApp|LINE|QQ空间|QQ好友|微信好友|复制链接|新浪微博|腾讯微博)[:：]?$"
 )
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·()（）\- ]{1,19}$")
 
@@ -419,7 +420,7 @@ def _source_beside_date(page: Page) -> str | None:
     "南方都市报 2019-09-09 16:01", "2019-09-26 10:56:28 证券时报网", "石佳/中国青年报" (writer/publisher)."""
     lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()][:8]
     for index, line in enumerate(lines):
-        if not re.search(r"\d{4}[-年/.]\d{1,2}|\d{1,2}[-月/]\d{1,2}日?\s+\d{1,2}:\d{2}", line):
+        if not re.search(r"\d{4}[-年/.]\d{1,2}|\d{1,2}[-月/]\d{1,2}日?\s+\d{1,2}:\d{2}|^(?:发布)?时间[:：]\s*\d", line):
             continue
         for other in (*lines[max(0, index - 2) : index][::-1], *lines[index + 1 : index + 3]):
             value = other.rsplit("/", 1)[-1].strip() if "/" in other else other
@@ -435,7 +436,7 @@ GENERIC_SOURCE = (
     # The value may sit in the next element after the label ("来源：<a>新华网</a>").
     text_pattern(
         "来源",
-        r"(?:信息来源|文章来源|稿件来源|本文来源|来源|出处)\s*[:：]\s*(?:\n\s*)?([^\n]{2,40})",
+        r"(?:信息来源|文章来源|稿件来源|本文来源|来源|出处)\s*(?:[:：]\s*(?:\n\s*)?|\n\s*)([^\n]{2,40})",
         shape=shape_source,
     ),
     Rule("css:[class*=source]", _source_classed),
