@@ -502,3 +502,15 @@ def test_a_provincial_party_secretary_and_a_deputy_consul_general() -> None:
         ("韦宏图", "省委书记", "江东省"),
         ("王立新", "副总领事", "中国驻圣保罗总领馆"),
     ]
+
+
+def test_an_enterprises_whole_name_is_its_org_even_with_verbs_inside() -> None:
+    result = article(
+        "广交会",
+        "浙江创新激光设备有限公司总经理彭学舟表示，今年计划在德国成立合资公司。",
+        "国务院发展研究中心对外经济研究部综合研究室主任赵福军指出，外贸韧性较强。",
+    )
+    assert [(s.name, s.org) for s in result.speakers] == [
+        ("彭学舟", "浙江创新激光设备有限公司"),
+        ("赵福军", "国务院发展研究中心对外经济研究部综合研究室"),
+    ]

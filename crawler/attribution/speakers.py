@@ -29,8 +29,10 @@ _DELIVERS = re.compile(
 # A transcript turn: 方启航：谢谢主持人。 主持人 谭韵： 发布人 蓝海峰：
 _TURN = re.compile(r"^(?:(?:主持人|发布人|发言人|答)\s*)?(?P<who>[^：:，,。\s]{2,12})[：:]")
 # Chain characters: a post chain is made of these tokens; anything else (a verb, a preposition, a number) ends it.
-_CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng")
+_CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng", "s")
 _ENTERPRISE = re.compile(r"^(?:[^、]{0,12})(?:公司|集团|股份|科技|研究院|研究所|协会|学会|联盟|大学|学院|银行|中心)")
+_ENTERPRISE_NAME = re.compile(r"^[^、]{0,12}?(?:有限公司|股份公司|集团)")
+_NOT_IN_A_NAME = frozenset("在 从 于 由 和 与 及 的 是 为 对 向 据 了 说 表示 担任 任 任职 刚 将 已 也 都 还 即 称 其中 其".split())
 _ORG_SUFFIX = re.compile(r"[厅局部委办署院会司处室所中心组团队行府]$")
 _CHAIN_STOP = set('，,。！？；;：:“”"（）()《》[]【】 \u3000\t')
 
@@ -70,6 +72,13 @@ def _chain_before(text: str, end: int) -> str:
             # word jieba takes for a name (北原/云图/科技股份有限公司) does not
             if tag.startswith("nr") and plausible_name(word) and kept and not _ENTERPRISE.search("".join(kept)):
                 break
+            kept.insert(0, word)
+            continue
+        # An enterprise's own name may hold any word (添可智能科技有限公司, 浙江创新激光设备有限公司): up to a
+        # preposition or a particle, it is part of the body.
+        if kept and _ENTERPRISE_NAME.search("".join(kept)) and word not in _NOT_IN_A_NAME and re.fullmatch(
+            r"[\u4e00-\u9fff]+", word
+        ):
             kept.insert(0, word)
             continue
         break
@@ -271,7 +280,7 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
         if mention.official:
             # The fullest presentation wins: 工业和信息化部副部长秦望舒 over 秦望舒副部长.
             known_mention = officials.get(mention.name)
-            if known_mention is None or (mention.org and not known_mention.org):
+            if known_mention is None or len(mention.org or "") > len(known_mention.org or ""):
                 officials[mention.name] = mention
         else:
             non_officials.add(mention.name)
