@@ -32,7 +32,13 @@ _TURN = re.compile(r"^(?:(?:主持人|发布人|发言人|答)\s*)?(?P<who>[^：
 _CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng", "s")
 _ENTERPRISE = re.compile(r"^(?:[^、]{0,12})(?:公司|集团|股份|科技|研究院|研究所|协会|学会|联盟|大学|学院|银行|中心)")
 _ENTERPRISE_NAME = re.compile(r"^[^、]{0,12}?(?:有限公司|股份公司|集团)")
-_NOT_IN_A_NAME = frozenset("在 从 于 由 和 与 及 的 是 为 对 向 据 了 说 表示 担任 任 任职 刚 将 已 也 都 还 即 称 其中 其".split())
+# Prepositions, particles and verbs that end an enterprise's name read backwards from its post.
+_NOT_IN_A_NAME = frozenset(
+    [
+        *("在", "从", "于", "由", "和", "与", "及", "的", "是", "为", "对", "向", "据", "了", "说"),
+        *("表示", "担任", "任", "任职", "刚", "将", "已", "也", "都", "还", "即", "称", "其中", "其"),
+    ]
+)
 _ORG_SUFFIX = re.compile(r"[厅局部委办署院会司处室所中心组团队行府]$")
 _CHAIN_STOP = set('，,。！？；;：:“”"（）()《》[]【】 \u3000\t')
 
@@ -76,8 +82,11 @@ def _chain_before(text: str, end: int) -> str:
             continue
         # An enterprise's own name may hold any word (添可智能科技有限公司, 浙江创新激光设备有限公司): up to a
         # preposition or a particle, it is part of the body.
-        if kept and _ENTERPRISE_NAME.search("".join(kept)) and word not in _NOT_IN_A_NAME and re.fullmatch(
-            r"[\u4e00-\u9fff]+", word
+        if (
+            kept
+            and _ENTERPRISE_NAME.search("".join(kept))
+            and word not in _NOT_IN_A_NAME
+            and re.fullmatch(r"[\u4e00-\u9fff]+", word)
         ):
             kept.insert(0, word)
             continue
