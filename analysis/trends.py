@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from analysis.search import check_filters
 from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from db import search as db_search
-from db.fts import QueryError
+from db.fts import QueryError, Term, parse_query
 from db.queries import article_speakers, article_summary
 from db.search import Filters
 from db.types import SHANGHAI
@@ -66,7 +66,8 @@ def trend(
     per: int = 1000,
     vocabulary: Vocabulary | None = None,
 ) -> list[TrendRow]:
-    """Per period and term: articles using it, occurrences, and articles per `per` articles of that period.
+    """Per period and term (or full query): articles using it, occurrences, and articles per `per` articles of
+    that period.
 
     A curated term counts all its variants (data/terms/); any other term is counted as written. By default a
     reprinted speech counts once (its original, else its earliest copy passing the filters): dedupe="copies"
@@ -85,9 +86,15 @@ def trend(
     rows = []
     for term in terms:
         label = vocabulary.canonical(term) or term
-        per_month = db_search.term_per_month(
-            session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
-        )
+        parsed = parse_query(term)
+        if isinstance(parsed, Term):
+            per_month = db_search.term_per_month(
+                session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
+            )
+        else:
+            # A full query (一网通办 OR 数字政府, "一网 通办" NOT 试点): the articles it matches; occurrences are
+            # those articles too, since an OR or a NOT has no single spelling to count.
+            per_month = {m: (n, n) for m, n in db_search.query_per_month(session, parsed, filters).items()}
         articles: Counter[str] = Counter()
         occurrences: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
@@ -103,8 +110,11 @@ def trend(
 def first(
     session: Session, term: str, *, filters: Filters | None = None, limit: int = 1, vocabulary: Vocabulary | None = None
 ) -> list[dict[str, Any]]:
-    """The earliest articles using the term (any variant): when, where, and who said it."""
-    filters = check_filters(filters or Filters())
+    """The earliest articles using the term (any variant): when, where, and who said it.
+
+    By default a reprinted speech is its original (a date-only copy stamped at midnight is not the first use);
+    dedupe="copies" considers every copy."""
+    filters = check_filters(filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     rows = db_search.first_use(session, vocabulary.query(term), filters, limit=limit)
     variants = vocabulary.variants(term)
@@ -186,9 +196,10 @@ def rising_terms(
     Each article is segmented with the domain vocabulary (jieba); a term's rate is the share of the period's
     articles that use it, per 1000. Growth is (rate_to + 1) / (rate_from + 1), so a term new in the later period
     ranks by how widely it is used, and noise from one or two articles is kept out by `min_articles`. At most
-    `sample` articles per period are read (the report says how many were).
+    `sample` articles per period are read (the report says how many were). Only terms whose share grew are
+    listed, and a reprinted speech counts once by default, as in `trend` (dedupe="copies" counts every copy).
     """
-    filters = check_filters(filters or Filters())
+    filters = check_filters(filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     counts: list[Counter[str]] = []
     sizes: list[int] = []
@@ -207,6 +218,8 @@ def rising_terms(
             continue
         rate_before = before[term] * 1000 / sizes[0] if sizes[0] else 0.0
         rate_after = n_after * 1000 / sizes[1]
+        if rate_after <= rate_before:
+            continue  # falling or flat: not a rising term
         rows.append(
             {
                 "term": term,

@@ -367,6 +367,18 @@ def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
     return {m: n for m, n in session.execute(statement.group_by(month)).all()}
 
 
+def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
+    """month -> articles a full query (OR, NOT, phrases, brackets) matches, under the filters."""
+    matched = matches(session, query)
+    month = Article.published_month
+    statement = _filtered(
+        session,
+        select(month, func.count(Article.id)).join(matched, matched.c.id == Article.id).where(month.is_not(None)),
+        filters,
+    )
+    return {m: n for m, n in session.execute(statement.group_by(month)).all()}
+
+
 def term_per_month(
     session: Session, query: Node, variants: list[str], filters: Filters, *, term: str | None = None
 ) -> dict[str, tuple[int, int]]:

@@ -6,7 +6,7 @@ import csv
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,12 @@ from analysis.export import export
 from analysis.search import search
 from analysis.trends import first, parse_period, rising_terms, trend, who
 from analysis.vocabulary import load_vocabulary, segment
+from crawler.extraction.record import Extracted
 from db.engine import Database, head_revision, open_database, upgrade
 from db.fts import QueryError, document_tokens, parse_query
 from db.models import Article, ArticleVersion
 from db.search import Filters
+from db.types import SHANGHAI
 from tests.analysis_fixtures import ARTICLES, build, build_speeches
 
 SEED = 1
@@ -421,3 +423,64 @@ def test_trend_chart_draws_chinese_with_the_bundled_font(sqlite_url: str, tmp_pa
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 10_000
     assert FONT.stat().st_size > 1_000_000
+
+
+def test_first_names_the_original_not_a_date_only_copy_stamped_earlier(
+    speeches: tuple[Database, dict[str, int]],
+) -> None:
+    from analysis.reprints import store_and_match
+    from tests.analysis_fixtures import ARTICLES, SPEECH_C, url_of
+
+    database, ids = speeches
+    title, body = next((a[4], a[5]) for a in ARTICLES if a[0] == "c")
+    copy = Extracted(
+        url=url_of("h", "gov.cn"),
+        site="gov.cn",
+        charset="utf-8",
+        title=title,
+        # A copy that states only the day sorts before the original's 08:30 on the same day.
+        published_at=datetime(2024, 1, 15, tzinfo=SHANGHAI),
+        published_precision="day",
+        source="人民网",
+        body=body,
+        rules={"title": "test"},
+    )
+    with database.session() as session:
+        ids["h"] = store_and_match(session, copy, attribution=SPEECH_C).article_id
+        since_2024 = Filters(date_from=datetime(2024, 1, 1, tzinfo=SHANGHAI))
+        original = first(session, "放管服", filters=since_2024)
+        every_copy = first(session, "放管服", filters=replace(since_2024, dedupe="copies"))
+    assert original[0]["id"] == ids["c"]
+    assert every_copy[0]["id"] == ids["h"]
+
+
+def test_rising_terms_lists_only_rising_terms_and_counts_a_reprinted_speech_once(
+    speeches: tuple[Database, dict[str, int]],
+) -> None:
+    database, _ = speeches
+    with database.session() as session:
+        report = rising_terms(session, "2023", "2024", min_articles=1)
+        every_copy = rising_terms(session, "2023", "2024", min_articles=1, filters=Filters(dedupe="copies"))
+    assert report["terms"] and all(t["rate_to"] > t["rate_from"] for t in report["terms"])
+    # 2023 used 数字政府 (a) and 2024 less so: a falling term is not listed.
+    assert "数字政府" not in {t["term"] for t in report["terms"]}
+    # g is c copied: by default c's words count once, every copy counts them twice.
+    counts = {t["term"]: t["articles_to"] for t in report["terms"]}
+    copies = {t["term"]: t["articles_to"] for t in every_copy["terms"]}
+    assert copies["一网通办"] == counts["一网通办"] + 1
+
+
+def test_a_trend_of_a_full_query_counts_the_articles_it_matches(corpus: tuple[Database, dict[str, int]]) -> None:
+    database, _ = corpus
+    with database.session() as session:
+        either = trend(session, ["一网通办 OR 数字政府"], by="year")
+        one = trend(session, ["一网通办"], by="year")
+        other = trend(session, ["数字政府"], by="year")
+        without = trend(session, ["一网通办 NOT 放管服"], by="year")
+    by_year = {r.period: r.articles for r in either}
+    assert sum(by_year.values()) > 0
+    for period, n in by_year.items():
+        a = next(r.articles for r in one if r.period == period)
+        b = next(r.articles for r in other if r.period == period)
+        assert max(a, b) <= n <= a + b
+    assert sum(r.articles for r in without) < sum(r.articles for r in one)

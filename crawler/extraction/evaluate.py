@@ -329,19 +329,29 @@ EVAL_RUNS = (
     ("visible-generic", "visible", False),
     ("grown", "grown", True),
     ("grown-generic", "grown", False),
+    # Pages kept out of tuning: scored, never used to write or adjust a rule.
+    ("heldout-generic", "heldout", False),
     ("magic-html", "magic-html", False),
 )
 
 
 def evaluate_sets(
-    *, visible: Path, grown: Path, shared: Path, magic_html: Path, now: datetime | None = None
+    *,
+    visible: Path,
+    grown: Path,
+    shared: Path,
+    magic_html: Path,
+    heldout: Path | None = None,
+    now: datetime | None = None,
 ) -> dict[str, Report]:
     """Every evaluation run of EVAL_RUNS whose gold set is present: the visible corpus (../shared/corpus),
     the project's grown corpus (eval/gold, pages under ../shared), each with site rules and with the generic
-    path alone, and the magic-html body benchmark (generic path: none of its sites has rules)."""
+    path alone, the held-out pages (eval/heldout, generic path alone), and the magic-html body benchmark
+    (generic path: none of its sites has rules)."""
     sets = {
         "visible": load_gold_set(visible, name="visible"),
         "grown": load_gold_set(grown, shared=shared, name="grown"),
+        "heldout": load_gold_set(heldout or grown / "heldout", shared=shared, name="heldout"),
         "magic-html": load_body_benchmark(magic_html),
     }
     return {
