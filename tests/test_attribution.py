@@ -514,3 +514,29 @@ def test_an_enterprises_whole_name_is_its_org_even_with_verbs_inside() -> None:
         ("彭学舟", "浙江创新激光设备有限公司"),
         ("赵福军", "国务院发展研究中心对外经济研究部综合研究室"),
     ]
+
+
+def test_an_official_acted_on_is_not_an_unnamed_speaker() -> None:
+    result = article("整改", "市纪委约谈该企业主要负责人并提出整改要求。", "市市场监管局责令该企业主要负责人说明情况。")
+    assert result.speakers == []
+
+
+def test_he_said_goes_to_the_sentences_first_named_official() -> None:
+    result = article("会见", "江东省省长王凯会见了国家数据局局长程立夫一行。他指出，数据要素市场潜力巨大。")
+    evidence = {s.name: s.rule for s in result.speakers}
+    assert evidence.get("王凯") == "lead:他指出 (X just named)"
+
+
+def test_a_meeting_or_a_medium_is_not_a_place() -> None:
+    result = article("会议", "副省长李明在省政府常务会议上主持研究有关工作。", "市长张强在线上出席签约仪式并致辞。")
+    assert result.place is None
+
+
+def test_the_words_before_an_enterprises_place_name_are_not_its_name() -> None:
+    result = article("外贸", "记者了解到浙江创新激光设备有限公司总经理彭学舟表示，今年订单饱满。")
+    assert [(s.name, s.org) for s in result.speakers] == [("彭学舟", "浙江创新激光设备有限公司")]
+
+
+def test_some_titles_still_do_not_make_a_speaker() -> None:
+    result = article("创业", "公司创始人刘强表示，产品将于年内上市。", "门店经理王芳说，客流明显增加。")
+    assert result.speakers == []

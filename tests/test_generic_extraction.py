@@ -172,6 +172,82 @@ def test_source_after_a_label_alone_on_its_line_and_beside_a_year_less_time() ->
     assert extract_fields(URL, labelled, now=NOW, site_rules=False).source == "CSDN"
     account = page(
         "<title>标题甲乙丙丁</title>",
-        f"<h1>标题甲乙丙丁</h1><p>加拿大必读</p><p>发布时间：10-08</p><p>Facebook</p><div><p>{PARAGRAPH}</p></div>",
+        f"<h1>标题甲乙丙丁</h1><p>北原晚报</p><p>发布时间：10-08</p><p>Facebook</p><div><p>{PARAGRAPH}</p></div>",
     )
-    assert extract_fields(URL, account, now=NOW, site_rules=False).source == "加拿大必读"
+    assert extract_fields(URL, account, now=NOW, site_rules=False).source == "北原晚报"
+
+
+def test_editor_credits_in_slash_and_fullwidth_bar_forms() -> None:
+    html = page(
+        "<title>t</title>", f"<div><p>{PARAGRAPH}</p></div><p>编辑/苏芳</p><p>责编︱陈梦莹</p><p>责任编辑｜王頔</p>"
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).editors == ["苏芳", "陈梦莹", "王頔"]
+
+
+def test_a_subheading_or_a_note_in_brackets_is_not_a_writer() -> None:
+    html = page(
+        "<title>t</title>",
+        f"<div class='text'><p>记者手记</p><p>{PARAGRAPH}</p><p>{PARAGRAPH}（试行）</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.authors == []
+    assert record.paragraphs == ["记者手记", PARAGRAPH, PARAGRAPH + "（试行）"]
+
+
+def test_an_events_time_in_the_body_is_not_the_publication_time() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>2024-05-10 08:00</p><div><p>{PARAGRAPH}</p><p>活动时间：5月20日</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2024, 5, 10, 8, 0, tzinfo=SHANGHAI)
+
+
+def test_the_sites_name_in_a_logo_is_not_the_headline() -> None:
+    html = page(
+        "<title>停水通知_云溪市人民政府</title>",
+        f"<div class='top-title'>云溪市人民政府</div><h2>停水通知</h2><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).title == "停水通知"
+
+
+def test_an_article_about_icp_filings_is_not_a_footer() -> None:
+    prose = (
+        "工业和信息化部近日部署开展ICP备案专项核查，要求各地通信管理局对未经授权的接入服务逐一清理，"
+        "确保备案信息真实准确。"
+    )
+    html = page(
+        "<title>t</title>",
+        f"<div class='side'><p>{PARAGRAPH}</p></div><div class='main'>" + f"<p>{prose}</p>" * 4 + "</div>"
+        "<div class='foot'><p>ICP备12345号 版权所有</p></div>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).paragraphs == [prose] * 4
+
+
+def test_a_source_beside_the_time_must_read_as_a_publisher() -> None:
+    html = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><p>打印本页</p><p>2024-05-10 08:00</p><p>时政要闻</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).source is None
+
+
+def test_a_long_script_line_full_of_escaped_quotes_is_scanned_once() -> None:
+    # A one-line template of escaped attributes: a backtracking pattern took a minute on 120 KB of this.
+    line = '<p class=\\"a\\">' * 8000
+    html = page("<title>t</title>", f"<div id='app'>加载中</div><script>var t = `{line}`;</script>")
+    assert extract_fields(URL, html, now=NOW, site_rules=False).body is None
+
+
+def test_a_body_nested_five_thousand_divs_deep_is_read_whole_and_flagged() -> None:
+    paragraphs = [f"{PARAGRAPH}第{i}段。" for i in range(30)]
+    html = page(
+        "<title>云溪市推进一网通办</title>",
+        "<h1>云溪市推进一网通办</h1><p>2024-05-10 08:00</p>"
+        + "<div>" * 5000
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</div>" * 5000,
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.paragraphs == paragraphs
+    assert any("nested deeper" in warning for warning in record.warnings)

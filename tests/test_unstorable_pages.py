@@ -7,6 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from typer.testing import CliRunner
 
 from cli.app import app
@@ -35,7 +36,7 @@ def test_a_page_without_a_body_says_what_was_tried() -> None:
 @pytest.mark.parametrize(
     ("stated", "why"),
     # The date parser refuses years before the web, so such a page has no publication time at all.
-    [("1989-06-01 08:00", "missing published_at"), ("2031-01-01 08:00", "is in the future")],
+    [("1989-06-01 08:00", "missing published_at"), ("2025-01-01 08:00", "is in the future")],
 )
 def test_an_impossible_publication_time_is_not_stored(stated: str, why: str) -> None:
     html = page(
@@ -61,6 +62,7 @@ def test_a_body_shorter_than_the_pages_own_lead_is_not_stored_as_complete() -> N
     assert unstorable(extract_fields(URL, slogan, now=NOW), now=NOW) == []
 
 
+@time_machine.travel(datetime(2024, 6, 1, 12, 0, tzinfo=SHANGHAI), tick=False)
 def test_the_spider_records_the_page_as_failed_with_its_reason_and_bytes() -> None:
     spider = spider_for(PeopleSpider)
     body = page(
@@ -84,9 +86,20 @@ def test_newsmon_extract_names_the_rules_what_it_tried_and_who_spoke(tmp_path: P
     result = CliRunner().invoke(app, ["extract", str(saved), "--url", URL, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["rules"]["title"].startswith(("people.com.cn:", "generic:"))
+    assert data["rules"]["title"] == "generic:heading-in-title"
     assert "source" in data["tried"] and data["unstorable"] == []
     attribution = data["attribution"]
     assert attribution["kind"] == "speech_full_text"
     assert [(s["name"], s["role"]) for s in attribution["speakers"]] == [("贺思远", "局长")]
     assert (attribution["occasion"], attribution["place"]) == ("江东省政务数据共享工作会议", "云溪市")
+
+
+def test_a_time_before_1990_that_a_rule_did_read_is_not_stored() -> None:
+    record = extract_fields(
+        URL, page("<title>t</title>", f"<h1>标题甲乙丙丁</h1><div><p>{PARAGRAPH}</p></div>"), now=NOW
+    )
+    record.published_at = datetime(1985, 5, 1, tzinfo=SHANGHAI)
+    record.rules["published_at"] = "test:a misread page number"
+    assert unstorable(record, now=NOW) == [
+        "published_at 1985-05-01T00:00:00+08:00 is before 1990 (test:a misread page number)"
+    ]

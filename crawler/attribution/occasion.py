@@ -63,6 +63,7 @@ _TOUR = re.compile(
     rf"(?P<when>{_MONTH_DAY}(?:至{_MONTH_DAY})?)?{_PART_OF_DAY}在(?P<place>[\u4e00-\u9fff]{{2,10}}?)"
     r"(?P<what>调研|考察|视察|检查|主持召开|出席|主持)"
 )
+_NOT_A_PLACE = re.compile(r"(?:上|中|期间|会|会议|线)$")
 # The words that say a tour, not a meeting: an occasion of their own (在上海调研).
 _TOUR_WORDS = ("调研", "考察", "视察", "检查")
 _ADOPTED = re.compile(r"[（(](?P<when>[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日)(?P<occasion>.{4,60}?会议)通过[）)]")
@@ -182,7 +183,10 @@ def find_where_when(article: ArticleText, kind: str) -> WhereWhen:
         if found.occasion and found.occasion.rule != "occasion:headline 在…上的讲话":
             break
     for sentence in sentences:
-        if found.place is None and (tour := _TOUR.search(sentence)):
+        tour = _TOUR.search(sentence)
+        if tour and (_NOT_A_PLACE.search(tour.group("place")) or _ONLINE.search(tour.group("place"))):
+            tour = None  # 在省政府常务会议上主持, 在线上出席: a meeting or a medium, not a place
+        if found.place is None and tour:
             found.place = Finding(tour.group("place"), sentence, "place:在X调研")
             if found.occasion is None and tour.group("what") in _TOUR_WORDS:
                 found.occasion = Finding(tour.group("place") + tour.group("what"), sentence, "occasion:在X调研")

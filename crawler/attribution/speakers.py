@@ -31,6 +31,9 @@ _TURN = re.compile(r"^(?:(?:主持人|发布人|发言人|答)\s*)?(?P<who>[^：
 # Chain characters: a post chain is made of these tokens; anything else (a verb, a preposition, a number) ends it.
 _CHAIN_TAGS = ("n", "nr", "ns", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "zg", "l", "post", "an", "eng", "s")
 _ENTERPRISE = re.compile(r"^(?:[^、]{0,12})(?:公司|集团|股份|科技|研究院|研究所|协会|学会|联盟|大学|学院|银行|中心)")
+# Word classes that never sit inside an enterprise's name: time, locality, adverb, preposition, conjunction,
+# pronoun, auxiliary, numeral, quantifier, modal particle.
+_NOT_NAME_TAGS = ("t", "f", "d", "p", "c", "r", "u", "m", "q", "y")
 _ENTERPRISE_NAME = re.compile(r"^[^、]{0,12}?(?:有限公司|股份公司|集团)")
 # Prepositions, particles and verbs that end an enterprise's name read backwards from its post.
 _NOT_IN_A_NAME = frozenset(
@@ -64,6 +67,7 @@ def _chain_before(text: str, end: int) -> str:
     segment = text[start:end]
     pieces = tokens(segment)
     kept: list[str] = []
+    kept_place = False
     consumed = len(segment)
     for word, tag in reversed(pieces):
         consumed -= len(word)
@@ -73,7 +77,10 @@ def _chain_before(text: str, end: int) -> str:
                 continue
             break
         # 驻 joins a mission to its host (中国驻圣保罗总领馆); 中国驻… is one body.
+        if kept_place and _ENTERPRISE_NAME.search("".join(kept)):
+            break  # 浙江 opens the enterprise's name: what comes before it (记者了解到, 据介绍) is not part of it
         if tag.startswith(_CHAIN_TAGS) or _ORG_SUFFIX.search(word) or word in POSTS or (word == "驻" and kept):
+            kept_place = kept_place or tag.startswith("ns")
             # another person's name (方启航 数据资源司司长唐宁) ends the chain; inside an enterprise's name a
             # word jieba takes for a name (北原/云图/科技股份有限公司) does not
             if tag.startswith("nr") and plausible_name(word) and kept and not _ENTERPRISE.search("".join(kept)):
@@ -86,6 +93,8 @@ def _chain_before(text: str, end: int) -> str:
             kept
             and _ENTERPRISE_NAME.search("".join(kept))
             and word not in _NOT_IN_A_NAME
+            and not tag.startswith(_NOT_NAME_TAGS)
+            and not kept_place
             and re.fullmatch(r"[\u4e00-\u9fff]+", word)
         ):
             kept.insert(0, word)
@@ -205,7 +214,9 @@ def speech_verb_after_name(article: ArticleText, known: set[str]) -> list[Found]
     for sentence in article.sentences():
         if sentence.paragraph < 0:
             continue
-        subject = next((name for name in known if sentence.text.startswith(name) or name in sentence.text[:40]), None)
+        # The sentence's subject: the known name that comes first in it (within its opening words).
+        placed = sorted((sentence.text.find(name), name) for name in known if 0 <= sentence.text.find(name) < 40)
+        subject = placed[0][1] if placed else None
         if _PRONOUN_SPEECH.match(sentence.text) and previous[0] == sentence.paragraph and previous[1]:
             found.append((previous[1], sentence, "lead:他指出 (X just named)"))
         previous = (sentence.paragraph, subject or (previous[1] if previous[0] == sentence.paragraph else None))
@@ -330,6 +341,8 @@ def find_speakers(article: ArticleText, registry: Registry) -> list[SpeakerFindi
 
 
 # An official the text does not name: 国家发展改革委有关负责人就…答记者问, 省发展改革委负责同志介绍.
+# Verbs that make the post before a speech verb its object: 约谈…负责人, 责令…负责人说明情况.
+_ACTED_ON = re.compile(r"约谈|约见|责令|问责|处理|处分|督促|要求|批评|对|被|向|会见|接见|召见")
 _UNNAMED_POST = re.compile(r"(?:有关|主要)?负责同志|(?:有关|主要)负责人|新闻发言人|发言人")
 _UNNAMED_CUE = re.compile(rf"^(?:[^，,。：:“]{{0,30}}?(?:答记者问|通报|{SPEECH_VERBS}|接受[^，。]{{0,20}}采访)|[：:])")
 
@@ -344,8 +357,11 @@ def unnamed_officials(article: ArticleText, registry: Registry) -> list[SpeakerF
             if name_at(text, match.end()) is not None or not _UNNAMED_CUE.match(rest):
                 continue
             org_as_written = _chain_before(text, match.start()) or None
-            if org_as_written is None and sentence.paragraph > lead_paragraph(article):
-                continue  # "负责人表示" deep in a story, of no stated body: too vague to list
+            if org_as_written is None:
+                continue  # "负责人表示" of no stated body: too vague to list, and not one person across articles
+            clause = re.split(r"[，,。；;：:]", text[: match.start()])[-1]
+            if _ACTED_ON.search(clause):
+                continue  # the post is the object (约谈该企业主要负责人, 责令…负责人说明情况), not the speaker
             speaker = Speaker(
                 name=None,
                 role=match.group(),

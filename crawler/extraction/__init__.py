@@ -113,13 +113,15 @@ def extract_fields(
 
     `site_rules=False` reads the page with the generic rules alone, as if its site were unknown.
     """
-    page = Page(url, body, content_type)
+    page = Page(url, body, content_type, now=now)
     rules = rules_for(url) if site_rules else SiteRules(site=site_of(url), name=site_of(url))
     record = Extracted(url=url, site=rules.site, charset=page.decoded.charset)
     if page.decoded.mismatch:
         record.warnings.append(f"charset declared {page.decoded.declared} but bytes are {page.decoded.charset}")
     if page.decoded.lossy:
         record.warnings.append(f"charset {page.decoded.charset}: undecodable bytes replaced")
+    if page.flattened:
+        record.warnings.append("markup nested deeper than the parser reads: layout wrappers flattened to read the text")
 
     for name, own, generic in (
         ("title", rules.title, GENERIC_TITLE),
@@ -148,13 +150,13 @@ def extract_fields(
     # A byline paragraph near the top or closing the body, or a name signing off the last paragraph, names the
     # writers; it is not article text.
     byline: list[str] = []
-    for index in range(min(3, len(paragraphs) - 1)):
+    for index in range(min(_BYLINE_WITHIN, len(paragraphs) - 1)):
         if byline := byline_paragraph(paragraphs[index : index + 1]):
             del paragraphs[index]
             break
     if not byline and len(paragraphs) > 1 and (byline := byline_paragraph(paragraphs[-1:])):
         paragraphs = paragraphs[:-1]
-    if not byline and paragraphs:
+    if not byline and paragraphs and not record.authors:
         paragraphs[-1], byline = sign_off(paragraphs[-1])
     # Only the page's first date was found: the dated line right above the body is a better witness.
     weak_date = record.rules.get("published_at") in (None, "generic:text:first-date")
@@ -194,6 +196,9 @@ def extract_fields(
 # A publication time before the web, or after now, is a misread: an archive page number, a copyright year.
 _EARLIEST = datetime(1990, 1, 1, tzinfo=SHANGHAI)
 _FUTURE_TOLERANCE = timedelta(days=1)
+_LEAD_SHARE = 0.8
+# How far into the body a byline paragraph may sit (after a summary box: 划重点…).
+_BYLINE_WITHIN = 6
 
 
 def unstorable(record: Extracted, *, now: datetime | None = None) -> list[str]:
@@ -206,8 +211,9 @@ def unstorable(record: Extracted, *, now: datetime | None = None) -> list[str]:
         tried = "; ".join(f"{name} (tried {', '.join(record.tried.get(name, [])) or 'nothing'})" for name in missing)
         reasons.append(f"missing {', '.join(missing)}: {tried}")
     body, lead = nfkc_key(record.body or ""), nfkc_key((record.lead or "").rstrip("…. "))
-    # Only a description that is the article's own opening says how long the article is at least.
-    if body and len(lead) >= 12 and lead[:12] in body and len(body) < len(lead):
+    # Only a description that is the article's own opening says how long the article is at least; a margin
+    # for what cleaning rightly drops from it (a sign-off, a byline). Further pages are not stitched yet.
+    if body and len(lead) >= 12 and lead[:12] in body and len(body) < _LEAD_SHARE * len(lead) and not record.next_pages:
         reasons.append(
             f"body shorter than the page's own lead ({len(body)} < {len(lead)}"
             f" characters): the body container ({record.rules.get('body')}) holds only part of the article"

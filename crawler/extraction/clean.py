@@ -90,7 +90,8 @@ _NOISE_LINES = re.compile(
     # A metadata line some CMSs print at the top of the body: "来源:人民网 更新时间:2018-05-04".
     r"|^(?:信息)?来源\s*[:：][^\n]{0,40}?(?:更新时间|发布时间|发布日期|时间)\s*[:：]\s*\d{4}"
     # An info line: a time to the minute, then at most a source or a byline ("2019-08-13 14:07来源：澎湃新闻").
-    r"|^\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?\s*\d{1,2}:\d{2}(?::\d{2})?\s*(?:[|｜·]?\s*\S{0,30})?$"
+    r"|^\d{4}[-年/.]\d{1,2}[-月/.]\d{1,2}日?\s*\d{1,2}:\d{2}(?::\d{2})?"
+    r"\s*(?:[|｜·]?\s*(?:来源|出处|作者|编辑|责任编辑|记者)\s*[:：]\s*\S{0,30})?$"
     # A label left alone on its line, its value in the next element: "发布时间：".
     r"|^(?:发布时间|发布日期|更新时间|来源|作者|编辑|时间|日期|字号)\s*[:：]?$"
 )

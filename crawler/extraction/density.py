@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -95,8 +95,9 @@ CMS_CLASSES = frozenset(("TRS_Editor", "pages_content", "article-content", "arti
 _CMS_WEIGHT = 1.5
 # Site boilerplate that reads like prose (footers, disclaimers): never article text.
 _BOILERPLATE = re.compile(
-    r"ICP[备证]|版权所有|[Cc]opyright|©|举报电话|客服电话|免责声明|联系我们|广告服务|未经授权|不得转载|违法和不良信息"
+    r"ICP[备证]|版权所有|[Cc]opyright|©|举报电话|客服电话|免责声明|联系我们|广告服务|未经授权|不得转载|违法和不良信息|传真|邮箱"
 )
+_SENTENCE_MARKS = re.compile(r"[，。！？；]")
 _MIN_PARAGRAPH_CHARS = 8
 _MIN_BODY_CJK = 30
 _LEAD_CHARS = 12
@@ -106,7 +107,7 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 
 @dataclass
 class _Block:
-    text: str = ""  # the block's own text, whitespace removed (for finding the lead)
+    pieces: list[str] = field(default_factory=list)  # the block's own text, whitespace removed
     chars: int = 0
     link_chars: int = 0
     punct: int = 0
@@ -143,7 +144,7 @@ def _count(block: _Block, text: str | None, in_link: bool) -> None:
     compact = "".join(text.split())
     if not compact:
         return
-    block.text += compact
+    block.pieces.append(compact)
     block.chars += len(compact)
     block.punct += len(_PUNCT.findall(compact))
     block.cjk += len(_CJK.findall(compact))
@@ -183,7 +184,11 @@ def _own_text(root: Any) -> dict[Any, _Block]:
 def _paragraph_score(block: _Block) -> float:
     if block.chars < _MIN_PARAGRAPH_CHARS and not block.punct:
         return 0.0
-    if _BOILERPLATE.search(block.text):
+    # A footer (ICP备…, 版权所有, 举报电话：…客服电话：…) has more such words than commas and full stops; an
+    # article about ICP备案 is written in sentences.
+    text = "".join(block.pieces)
+    boilerplate = len(_BOILERPLATE.findall(text))
+    if boilerplate and boilerplate >= len(_SENTENCE_MARKS.findall(text)):
         return 0.0
     link_share = block.link_chars / block.chars if block.chars else 1.0
     if link_share > 0.5:
@@ -264,7 +269,7 @@ def _lead_block(blocks: dict[Any, _Block], lead: str | None) -> Any:
     if len(key) < _LEAD_CHARS or len(_CJK.findall(key)) < _LEAD_CHARS // 2:
         return None
     for element, block in blocks.items():
-        if key in unicodedata.normalize("NFKC", block.text) and _paragraph_score(block):
+        if key in unicodedata.normalize("NFKC", "".join(block.pieces)) and _paragraph_score(block):
             return element
     return None
 
@@ -336,7 +341,9 @@ def _copy(element: Any) -> Any:
 
 
 # A JS string literal (single or double quoted) long enough to hold an article.
-_JS_STRING = re.compile(r"""(['"])((?:\\.|(?!\1)[^\\\n]){200,})\1""")
+# Possessive, so a line full of escaped quotes is scanned once, not once per quote; length is checked in code.
+_JS_STRING = re.compile(r"""(?<!\\)(['"])((?:\\.|(?!\1)[^\\\n])*+)\1""")
+_MIN_SCRIPT_BODY = 200
 _JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", "v": "", "0": ""}
 
@@ -363,7 +370,7 @@ def body_in_scripts(scripts: list[str]) -> Any:
     for script in scripts:
         for match in _JS_STRING.finditer(script):
             raw = match.group(2)
-            if "<p" not in raw and "\\u003cp" not in raw.lower() and "<br" not in raw:
+            if len(raw) < _MIN_SCRIPT_BODY or ("<p" not in raw and "\\u003cp" not in raw.lower() and "<br" not in raw):
                 continue
             markup = unescape_js(raw)
             if len(_CJK.findall(markup)) < _MIN_BODY_CJK * 3:

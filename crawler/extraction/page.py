@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,6 +48,22 @@ def _parse(markup: str, url: str) -> etree._Element:
     return root
 
 
+_WRAPPERS = re.compile(r"</?(?:div|span|font|section|article|center|table|tbody|tr|td)\b[^>]*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]*>")
+_CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
+_SCRIPT_OR_STYLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _lost_text(markup: str, root: etree._Element) -> bool:
+    """Whether the parsed tree holds far less text than the markup (a tree cut short by the parser's depth
+    limit); checked on the CJK characters outside tags, scripts and styles."""
+    if len(markup) < 20_000 or markup.count("<div") < 1_500:
+        return False  # only deeply nested pages can lose text this way; most pages are not checked at all
+    in_markup = len(_CJK_CHAR.findall(_TAG.sub("", _SCRIPT_OR_STYLE.sub("", markup))))
+    in_tree = len(_CJK_CHAR.findall("".join(t for t in root.itertext() if isinstance(t, str))))
+    return in_markup > 100 and in_tree < in_markup // 2
+
+
 def site_of(url: str) -> str:
     """The registrable domain of a URL: people.com.cn, news.cn, gov.cn (for www.gov.cn), e-gov.org.cn."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -62,15 +79,24 @@ def site_of(url: str) -> str:
 class Page:
     """One page's bytes decoded once and parsed once (lxml via parsel); rules read from it."""
 
-    def __init__(self, url: str, body: bytes, content_type: str | None = None) -> None:
+    def __init__(self, url: str, body: bytes, content_type: str | None = None, *, now: datetime | None = None) -> None:
         self.url = url
         self.raw = body
+        # The moment the page is read at: relative and year-less dates count from it.
+        self.now = now
         self.decoded: DecodedPage = decode_html(body, content_type)
         self.text = self.decoded.text
         # Templates assembled from includes close </html> early (gov.cn's header include does); lxml then leaves
         # the article outside the document element, where CSS queries do not look. Closing tags are optional.
         markup = _EARLY_CLOSE.sub("", self.text) if self.text else ""
-        self.sel = Selector(root=_parse(markup, url), type="html", base_url=url)
+        root = _parse(markup, url)
+        self.flattened = False
+        if _lost_text(markup, root):
+            # libxml2 stops building the tree some 2,000 levels down (5,000 nested <div>s): everything deeper is
+            # dropped without a word. Layout wrappers are flattened away so the text is read at all.
+            root = _parse(_WRAPPERS.sub("\n", markup), url)
+            self.flattened = True
+        self.sel = Selector(root=root, type="html", base_url=url)
 
     @cached_property
     def metas(self) -> dict[str, str]:

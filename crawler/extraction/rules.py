@@ -13,7 +13,7 @@ from lxml import etree
 
 from crawler.extraction.dates import SHANGHAI, ParsedDate, find_date, parse_date
 from crawler.extraction.page import Page
-from crawler.extraction.text import clean_line, has_cjk, nfkc_key, split_names
+from crawler.extraction.text import clean_line, has_cjk, looks_like_a_name, nfkc_key, split_names
 
 RuleFn = Callable[[Page], Any]
 
@@ -238,6 +238,8 @@ _HEADLINE_NODES = etree.XPath(
     " or contains(translate(@id,'TITLE','title'),'title')]",
     smart_strings=False,
 )
+# A heading that closes the <title> is the site's name unless it is this long (栏目--headline templates).
+_SHORTEST_CLOSING_HEADLINE = 10
 _TRAILING_SEPARATORS = re.compile(r"[\s\-_|｜—]+$")
 
 
@@ -248,7 +250,8 @@ def _headline_in_html_title(page: Page) -> str | None:
     if not title:
         return None
     key = nfkc_key(title)
-    best = None
+    site = nfkc_key(page.meta("og:site_name") or "")
+    best: tuple[int, int, str] | None = None  # (opens the <title>?, length, text)
     for node in _HEADLINE_NODES(page.sel.root)[:200]:
         if not isinstance(node.tag, str) or node.tag in ("title", "head", "meta"):
             continue
@@ -256,9 +259,15 @@ def _headline_in_html_title(page: Page) -> str | None:
         text = _TRAILING_SEPARATORS.sub("", strip_site_suffix(text))
         if len(text) < 4 or len(text) > 120:
             continue
-        if nfkc_key(text) in key and (best is None or len(text) > len(best)):
-            best = text
-    return best
+        candidate = nfkc_key(text)
+        # The site's name closing the <title> (停水通知_云溪市人民政府) is the logo's text, not the headline.
+        closing = key.endswith(candidate) and not key.startswith(candidate)
+        if candidate not in key or candidate == site or (closing and len(candidate) < _SHORTEST_CLOSING_HEADLINE):
+            continue
+        ranked = (int(key.startswith(candidate)), len(text), text)
+        if best is None or ranked[:2] > best[:2]:
+            best = ranked
+    return best[2] if best else None
 
 
 GENERIC_TITLE = (
@@ -270,10 +279,12 @@ GENERIC_TITLE = (
     Rule("html-title", _title_from_html_title),
 )
 
-_LABELLED_DATE = re.compile(
-    r"(?:发布时间|发布日期|发表时间|更新时间|时间|日期)\s*[:：]\s*"
-    r"((?:\d{4}[-年/.])?\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
-)
+# A labelled publication time: 发布时间 and its kin anywhere on the page; a bare 时间/日期 only in the info
+# line under the headline (in the body it is an event's time: 活动时间：5月20日).
+_DATE_VALUE = r"((?:\d{4}[-年/.])?\d{1,2}[-月/.]\d{1,2}日?(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?)"
+_PUBLISHED_LABEL = re.compile(rf"(?:发布时间|发布日期|发表时间|发稿时间|更新时间)\s*[:：]\s*{_DATE_VALUE}")
+_BARE_LABEL = re.compile(rf"(?:时间|日期)\s*[:：]\s*{_DATE_VALUE}")
+_HAS_YEAR = re.compile(r"\d{4}\s*[-年/.]")
 _ANY_DATE_META = re.compile(r"date|time|pub", re.IGNORECASE)
 _META_DATES = (
     "PubDate",
@@ -290,16 +301,21 @@ _META_DATES = (
 _AFTER_HEADLINE = 400
 
 
-def _date_after_headline(page: Page) -> ParsedDate | None:
-    """The first dated line right under the headline: where templates print the publication time."""
+def _date_after_headline(page: Page) -> tuple[ParsedDate, str] | None:
+    """The first dated line right under the headline, where templates print the publication time, and the
+    text it was read from."""
     info = _near_headline(page)
-    found = find_date(info) if info else None
-    return found if found and found.value.year > 1990 else None
+    found = find_date(info, now=page.now) if info else None
+    return (found, info[:80]) if found and found.value.year > 1990 else None
 
 
-def _labelled_date(page: Page) -> ParsedDate | None:
-    match = _LABELLED_DATE.search(visible_text(page))
-    return find_date(" ".join(match.group(1).split())) if match else None
+def _labelled_date(page: Page, label: re.Pattern[str], text: str) -> tuple[ParsedDate, str] | None:
+    match = label.search(text)
+    if not match:
+        return None
+    text = " ".join(match.group(1).split())
+    found = find_date(text, now=page.now)
+    return (found, text) if found else None
 
 
 def _meta_dates(page: Page) -> list[ParsedDate]:
@@ -323,9 +339,19 @@ def _with_stated_year(page: Page, parsed: ParsedDate) -> ParsedDate:
 
 def _published_at_stated(page: Page) -> ParsedDate | None:
     """The publication time: a date meta, a labelled time (发布时间：…) or the line under the headline, in that
-    order; a date stated only to the day gives way to the same day with its time from the page's lines."""
-    candidates = [_date(page.meta(*_META_DATES)), _labelled_date(page), _date_after_headline(page)]
-    candidates = [_with_stated_year(page, c) if c else None for c in candidates]
+    order; a date stated only to the day gives way to the same day with its time from the page's lines. A date
+    printed without its year takes the year of a meta of the same day."""
+    candidates: list[ParsedDate | None] = [_date(page.meta(*_META_DATES))]
+    for found in (
+        _labelled_date(page, _PUBLISHED_LABEL, visible_text(page)),
+        _date_after_headline(page),
+        _labelled_date(page, _BARE_LABEL, _near_headline(page)),
+    ):
+        if found is None:
+            candidates.append(None)
+            continue
+        parsed, text = found
+        candidates.append(parsed if _HAS_YEAR.search(text) else _with_stated_year(page, parsed))
     chosen = next((c for c in candidates if c), None)
     if chosen is None:
         return None
@@ -359,7 +385,7 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
     if at is None:
         return None
     for line in reversed(lines[max(0, at - 30) : at]):
-        found = find_date(line)
+        found = find_date(line, now=page.now)
         if found and found.value.year > 1990 and re.search(r"\d{4}", line):
             return found
     return None
@@ -368,7 +394,7 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
 GENERIC_PUBLISHED_AT = (
     Rule("meta|label|under-headline", _published_at_stated),
     Rule("template:wechat:ct", _wechat_time),
-    Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000])),
+    Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000], now=page.now)),
 )
 
 _SOURCE_NODES = etree.XPath(
@@ -412,6 +438,10 @@ _INFO_FURNITURE = re.compile(
     r"扫一扫|来源|作者|编辑|责任编辑|浏览|阅读|次|播报|暂停|发布|发布时间|发表|更新|更新时间|时间|日期|发表于|发布于|"
     r"Facebook|Twitter|Email|WhatsApp|LINE|QQ空间|QQ好友|微信好友|复制链接|新浪微博|腾讯微博)[:：]?$"
 )
+_PUBLISHER = re.compile(
+    r"(?:报|网|社|台|站|新闻|日报|晚报|早报|客户端|发布|杂志|周刊|频道|在线|之家|号|传媒|媒体|资讯|财经|科技|观察|时评|"
+    r"中心|办事处|政府|委员会|局|厅|协会|集团|公司|[A-Za-z]{2,})$"
+)
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·()（）\- ]{1,19}$")
 
 
@@ -426,7 +456,9 @@ def _source_beside_date(page: Page) -> str | None:
             value = other.rsplit("/", 1)[-1].strip() if "/" in other else other
             if _INFO_FURNITURE.match(value) or re.search(r"\d", value) or not _NAME_LIKE.match(value):
                 continue
-            return value
+            # Only a name that reads as a publisher: a newspaper, site, agency, channel or account.
+            if _PUBLISHER.search(value):
+                return value
         return None
     return None
 
@@ -463,7 +495,8 @@ _NOT_A_PERSON = re.compile(r"网络|整理|综合|编辑|本站|来源|报道")
 
 
 def _person(name: str) -> bool:
-    return 2 <= len(name) <= 4 and has_cjk(name) and name not in _NOT_NAMES and not _NOT_A_PERSON.search(name)
+    """A writer's name by its form (a surname and one to three characters), not a filler word."""
+    return looks_like_a_name(name) and name not in _NOT_NAMES and not _NOT_A_PERSON.search(name)
 
 
 def byline_paragraph(paragraphs: Sequence[str]) -> list[str]:
