@@ -72,7 +72,7 @@ def trend(
     reprinted speech counts once (its original, else its earliest copy passing the filters): dedupe="copies"
     counts every copy.
     """
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     totals_by_month = db_search.articles_per_month(session, filters)
     if not totals_by_month:
@@ -104,7 +104,7 @@ def first(
     session: Session, term: str, *, filters: Filters | None = None, limit: int = 1, vocabulary: Vocabulary | None = None
 ) -> list[dict[str, Any]]:
     """The earliest articles using the term (any variant): when, where, and who said it."""
-    filters = check_filters(filters or Filters())
+    filters = check_filters(session, filters or Filters())
     vocabulary = vocabulary or load_vocabulary()
     rows = db_search.first_use(session, vocabulary.query(term), filters, limit=limit)
     variants = vocabulary.variants(term)
@@ -135,7 +135,7 @@ def who(
     """Who uses the term most: by speaker and their organisation; articles with no speaker by 来源 and site.
 
     By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     return db_search.users_of(
         session,
@@ -188,7 +188,7 @@ def rising_terms(
     ranks by how widely it is used, and noise from one or two articles is kept out by `min_articles`. At most
     `sample` articles per period are read (the report says how many were).
     """
-    filters = check_filters(filters or Filters())
+    filters = check_filters(session, filters or Filters())
     vocabulary = vocabulary or load_vocabulary()
     counts: list[Counter[str]] = []
     sizes: list[int] = []

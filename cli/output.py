@@ -12,7 +12,9 @@ from rich.logging import RichHandler
 from rich.table import Table
 
 console = Console()
-err_console = Console(stderr=True)
+# Messages are one line however narrow the terminal or when stderr is a file: soft wrapping leaves breaking a
+# long line to the terminal, and leaves logs and error lines whole for grep.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class _NoTracebacks(logging.Filter):
