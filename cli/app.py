@@ -39,6 +39,14 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger number is a usage error, not a crash
+
+
+ArticleId = Annotated[int, typer.Argument(help="Article id.", min=1, max=MAX_ID)]
+RunId = Annotated[int, typer.Argument(help="Run id.", min=1, max=MAX_ID)]
+AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
+
+
 LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
 
 
@@ -320,9 +328,7 @@ def _day(value: datetime | None) -> date | None:
 
 
 @articles_app.command("show")
-def articles_show(
-    article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def articles_show(article_id: ArticleId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show one article with every stored field and the rule that produced it."""
     from db.queries import get_article
 
@@ -412,9 +418,7 @@ def runs_list(
 
 
 @runs_app.command("show")
-def runs_show(
-    run_id: Annotated[int, typer.Argument(help="Run id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def runs_show(run_id: RunId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show one crawl run with its failed pages."""
     from db.queries import get_run, show_abandoned
 
@@ -645,9 +649,11 @@ def main() -> None:
         # sees one line, never a traceback (--log-level DEBUG shows it).
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
+        from rich.markup import escape
+
         err_console.print(
-            f"[bold red]error:[/] {type(error).__name__}: {error} (run with --log-level DEBUG for the details)",
-            markup=True,
+            f"[bold red]error:[/] {escape(f'{type(error).__name__}: {error}')} "
+            "(run with --log-level DEBUG for the details)",
             highlight=False,
         )
         raise SystemExit(1) from None

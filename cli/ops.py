@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import DbOption, JsonOption
+from cli.app import AlertId, ArticleId, DbOption, JsonOption
 from cli.database import reading, writing
 from cli.output import console, fail, print_json, print_table
 
@@ -41,7 +41,7 @@ def alerts_list(
 
 
 @alerts_app.command("resolve")
-def alerts_resolve(alert_id: Annotated[int, typer.Argument(help="Alert id.")], db: DbOption = None) -> None:
+def alerts_resolve(alert_id: AlertId, db: DbOption = None) -> None:
     """Close an alert by hand (alerts also close themselves when a later run passes the check)."""
     from db.store import resolve_alerts
 
@@ -116,9 +116,7 @@ def _short(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else ""
 
 
-def articles_history(
-    article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def articles_history(article_id: ArticleId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Every stored version of an article and what changed between them (a unified diff)."""
     from db.queries import article_history, get_article
 

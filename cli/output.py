@@ -63,6 +63,8 @@ def _cell(value: Any) -> str:
 
 def fail(message: str, code: int = 1) -> None:
     import typer
+    from rich.markup import escape
 
-    err_console.print(f"[bold red]error:[/] {message}")
+    # The message is text, not markup: a [bracket] in it (a query, newsmon[analysis]) is printed as written.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
