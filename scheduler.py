@@ -244,6 +244,7 @@ class SubprocessLauncher:
         self.db_url = db_url
         self.extra_args = extra_args or []
         self._running: dict[int, subprocess.Popen[bytes]] = {}
+        self._stopped: dict[int, bool] = {}  # crawls this launcher asked to stop
         self._lock = threading.Lock()
 
     def launch(self, spider: str) -> int:
@@ -251,8 +252,10 @@ class SubprocessLauncher:
             sys.executable,
             "-m",
             "cli",
+            # The crawl's warnings and errors go to the scheduler's log; what it did is in its run record, and
+            # the scheduler logs one line when it ends (INFO stays at about a line per run).
             "--log-level",
-            "INFO",
+            "WARNING",
             "crawl",
             spider,
             "--trigger",
@@ -270,13 +273,21 @@ class SubprocessLauncher:
         finally:
             with self._lock:
                 self._running.pop(process.pid, None)
-        log.log(logging.INFO if code == 0 else logging.ERROR, "crawl of %s ended with exit code %d", spider, code)
+        with self._lock:
+            stopped = self._stopped.pop(process.pid, False) or code == -signal.SIGTERM
+        if stopped:
+            log.info("crawl of %s stopped by SIGTERM; its next run carries on where it stopped", spider)
+        elif code == 0:
+            log.info("crawl of %s finished", spider)
+        else:
+            log.error("crawl of %s failed with exit code %d (see `newsmon runs list`)", spider, code)
         return code
 
     def stop_all(self, grace: float) -> None:
         """SIGTERM every running crawl (Scrapy stops cleanly and keeps its job dir), SIGKILL after `grace`."""
         with self._lock:
             running = list(self._running.values())
+            self._stopped.update((process.pid, True) for process in running)
         for process in running:
             process.terminate()
         for process in running:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -50,9 +51,26 @@ AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
 LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
 
 
+LogFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        envvar="NEWSMON_LOG_FORMAT",
+        help="auto (Rich on a terminal, one plain line per event otherwise), rich, plain or json (one object a line).",
+    ),
+]
+
+
 @app.callback()
-def main_options(log_level: LogOption = "WARNING") -> None:
-    setup_logging(log_level)
+def main_options(log_level: LogOption = "WARNING", log_format: LogFormatOption = "auto") -> None:
+    from cli.output import LOG_FORMATS
+
+    if log_format not in LOG_FORMATS:
+        fail(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}", code=2)
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        fail(f"--log-level must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}", code=2)
+    os.environ["NEWSMON_LOG_FORMAT"] = log_format  # crawls the scheduler starts log the same way
+    setup_logging(log_level, log_format)
 
 
 @app.command()

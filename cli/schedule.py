@@ -118,8 +118,14 @@ def scheduler_run(db: DbOption = None) -> None:
 
     One per database: a second one refuses to start while the first holds the lease.
     """
+    import logging
+
     from scheduler import SchedulerLocked, SchedulerService
 
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # APScheduler's INFO is three lines a job ("Running job", "executed successfully" even for a crawl that
+        # failed or was stopped); the launcher's one line says how each crawl ended.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
     with writing(db):
         pass  # migrate before the job store is touched, with a clear message on a bad URL
     service = SchedulerService(db)
