@@ -114,7 +114,7 @@ class _StoreEditor(BaseScheduler):
     """A scheduler that edits the job store and never processes it: its wakeup does nothing, so no due job is
     run or moved to its next window, whether the service is down or running (it re-reads the store)."""
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, wait: bool = True) -> None:  # abstract in BaseScheduler; its own shutdown is all we need
         super().shutdown(wait)
 
     def wakeup(self) -> None:

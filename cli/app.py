@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.analysis import register as register_analysis
+from cli.checks import check_filters
 from cli.database import reading, require_newsmon_database, writing
 from cli.output import console, err_console, fail, print_json, print_table, setup_logging
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
@@ -307,7 +308,7 @@ def articles_list(
     from db.queries import list_articles
 
     with reading(db) as database, database.session() as session:
-        _check_filters(session, site, kind)
+        check_filters(session, site, kind)
         rows = list_articles(
             session,
             site=site,
@@ -327,18 +328,6 @@ def articles_list(
         speeches = dedupe is DedupeChoice.reprints
         columns = ["id", "published_at", "site_name", "kind", "title", "source"] + (["copies"] if speeches else [])
         print_table(rows, columns, title=f"{len(rows)} {'speeches' if speeches else 'articles'}")
-
-
-def _check_filters(session: Any, sites: list[str] | None, kind: str | None = None) -> None:
-    """Unknown sites and kinds are errors that list the valid ones (exit 2), not empty answers."""
-    from analysis.search import check_kind, check_sites
-    from db.fts import QueryError
-
-    try:
-        check_sites(session, sites)
-        check_kind(kind)
-    except QueryError as error:
-        fail(str(error), code=2)
 
 
 def _day(value: datetime | None) -> date | None:
@@ -412,7 +401,7 @@ def runs_list(
     from db.queries import list_runs, show_abandoned
 
     with reading(db) as database, database.session() as session:
-        _check_filters(session, site)
+        check_filters(session, site)
         rows = show_abandoned(session, list_runs(session, site=site, limit=limit), now=_now())
     if json_out:
         print_json(rows)

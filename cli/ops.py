@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.app import AlertId, ArticleId, DbOption, JsonOption
+from cli.checks import check_filters
 from cli.database import reading, writing
 from cli.output import console, fail, print_json, print_table
 
@@ -26,13 +27,12 @@ def alerts_list(
     json_out: JsonOption = False,
 ) -> None:
     """List alerts, newest first: what was expected, what was seen, which run."""
-    from cli.app import _check_filters
     from db.queries import ALERT_STATUSES, list_alerts
 
     if status is not None and status not in ALERT_STATUSES:
         fail(f"no status {status!r}; statuses: {', '.join(ALERT_STATUSES)}", code=2)
     with reading(db) as database, database.session() as session:
-        _check_filters(session, site)
+        check_filters(session, site)
         rows = list_alerts(session, site=site, status=status, limit=limit)
     if json_out:
         print_json(rows)

@@ -168,6 +168,8 @@ def test_a_database_at_an_older_revision_is_not_migrated_by_reading(tmp_path: Pa
     assert code == 2
     assert "revision 0007" in output and "newsmon db upgrade" in output
     assert digest(path) == before
+    assert invoke("db", "upgrade", "--db", f"sqlite:///{path}")[0] == 0
+    assert invoke("search", "数字政府", "--db", f"sqlite:///{path}")[0] == 0
 
 
 COMMANDS_NEEDING_A_DATABASE = [
@@ -212,3 +214,39 @@ def test_a_file_that_is_not_a_newsmon_database_is_refused(tmp_path: Path) -> Non
     sqlite3.connect(path).execute("CREATE TABLE t (x)").connection.close()
     code, output = invoke("search", "x", "--db", f"sqlite:///{path}")
     assert code == 2 and "not a newsmon database" in output
+
+
+def test_status_opens_the_database_once(source_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import db.engine
+
+    opened: list[str] = []
+    real_read_only, real_make_engine = db.engine.open_read_only, db.engine.make_engine
+
+    def read_only(url: str | None = None) -> Any:
+        opened.append("read")
+        return real_read_only(url)
+
+    def make_engine(url: str) -> Any:
+        opened.append("write")
+        return real_make_engine(url)
+
+    monkeypatch.setattr(db.engine, "open_read_only", read_only)
+    monkeypatch.setattr(db.engine, "make_engine", make_engine)
+    code, output = invoke("status", "--db", f"sqlite:///{source_db}")
+    assert code == 0, output
+    assert opened == ["read"]
+
+
+def test_editing_one_schedule_leaves_an_overdue_one_due(source_db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "edit.db"
+    shutil.copy(source_db, path)
+    url = f"sqlite:///{path}"
+    for args in (
+        ["schedule", "add", "xinhua", "--every", "6h"],
+        ["schedule", "pause", "xinhua"],
+        ["schedule", "resume", "xinhua"],
+        ["schedule", "remove", "xinhua"],
+    ):
+        code, output = invoke(*args, "--db", url)
+        assert code == 0 and "cannot schedule" not in output, output
+        assert list_schedules(url)[0]["next_run_at"] == "2026-01-06T06:00:00+08:00"  # people's missed window
