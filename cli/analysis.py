@@ -375,7 +375,7 @@ def web(
     try:
         app = create_app(db)
     except (OSError, RuntimeError) as error:
-        fail(f"cannot serve the dashboard: {error}")
+        fail(f"cannot serve the dashboard: {error}", code=2)
         return
     freeze_startup_heap()
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")

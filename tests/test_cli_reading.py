@@ -174,6 +174,7 @@ def test_a_database_at_an_older_revision_is_not_migrated_by_reading(tmp_path: Pa
 
 COMMANDS_NEEDING_A_DATABASE = [
     *READ_COMMANDS,
+    ["web", "--port", "0"],
     ["export", "数字政府", "--out", "hits.csv"],
     ["db", "upgrade"],
     ["crawl", "people"],
