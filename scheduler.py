@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import re
 import signal
 import socket
@@ -28,13 +29,14 @@ from apscheduler.job import Job
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import inspect, text
+from sqlalchemy.orm import Session
 
 from db.engine import Database, database_url, open_database
-from db.queries import lease_holder
-from db.store import acquire_lease, release_lease
 from db.types import SHANGHAI
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ JOB_DEFAULTS: dict[str, Any] = {
     # window rather than doubling up (the site lock in crawler/jobs.py would refuse a second one anyway).
     "max_instances": 1,
 }
+JOB_TABLE = "apscheduler_jobs"  # SQLAlchemyJobStore's default table (created by migration 0003)
 MAX_PARALLEL_CRAWLS = 4  # different sites may crawl at the same time, each in its own process
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=60)  # another scheduler may take over this long after the holder stops renewing
@@ -95,25 +98,57 @@ def make_trigger(*, cron: str | None = None, every: str | None = None) -> BaseTr
 
 
 def _scheduler(database: Database) -> BackgroundScheduler:
-    return BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(engine=database.engine)},
-        executors={"default": ThreadPoolExecutor(max_workers=MAX_PARALLEL_CRAWLS)},
-        job_defaults=JOB_DEFAULTS,
-        timezone=SHANGHAI,
-    )
+    return BackgroundScheduler(**_settings(database))
+
+
+def _settings(database: Database) -> dict[str, Any]:
+    return {
+        "jobstores": {"default": SQLAlchemyJobStore(engine=database.engine)},
+        "executors": {"default": ThreadPoolExecutor(max_workers=MAX_PARALLEL_CRAWLS)},
+        "job_defaults": JOB_DEFAULTS,
+        "timezone": SHANGHAI,
+    }
+
+
+class _StoreEditor(BaseScheduler):
+    """A scheduler that edits the job store and never processes it: its wakeup does nothing, so no due job is
+    run or moved to its next window, whether the service is down or running (it re-reads the store)."""
+
+    def shutdown(self, wait: bool = True) -> None:  # abstract in BaseScheduler; its own shutdown is all we need
+        super().shutdown(wait)
+
+    def wakeup(self) -> None:
+        pass
 
 
 @contextmanager
-def schedule_store(db_url: str | None) -> Iterator[BackgroundScheduler]:
-    """The job store opened through a paused scheduler: jobs can be read and edited, none is run."""
+def schedule_store(db_url: str | None) -> Iterator[BaseScheduler]:
+    """The job store opened for editing: jobs can be added, paused, resumed and removed; none is run."""
     database = open_database(db_url)
-    scheduler = _scheduler(database)
+    scheduler = _StoreEditor(**_settings(database))
     scheduler.start(paused=True)
     try:
         yield scheduler
     finally:
         scheduler.shutdown(wait=False)
         database.dispose()
+
+
+def read_jobs(session: Session) -> list[Job]:
+    """The stored schedules, read from the job store's table without a scheduler: reading runs nothing,
+    reschedules nothing and writes nothing (a read-only database is fine)."""
+    if not inspect(session.connection()).has_table(JOB_TABLE):
+        return []
+    jobs = []
+    for job_id_, state in session.execute(text(f"SELECT id, job_state FROM {JOB_TABLE} ORDER BY id")):
+        try:
+            job = Job.__new__(Job)
+            job.__setstate__(pickle.loads(state))
+        except Exception as error:
+            log.warning("schedule %s cannot be read (%s: %s); skipped", job_id_, type(error).__name__, error)
+            continue
+        jobs.append(job)
+    return jobs
 
 
 def describe_trigger(trigger: BaseTrigger) -> str:
@@ -159,11 +194,21 @@ def add_schedule(
 
 
 def list_schedules(db_url: str | None) -> list[dict[str, Any]]:
-    with schedule_store(db_url) as scheduler:
-        return [schedule_record(job) for job in sorted(scheduler.get_jobs(), key=lambda j: j.id)]
+    from db.engine import open_read_only
+
+    database = open_read_only(db_url)
+    try:
+        with database.session() as session:
+            return schedule_records(session)
+    finally:
+        database.dispose()
 
 
-def _edit(db_url: str | None, spider: str, action: Callable[[BackgroundScheduler, str], Any]) -> dict[str, Any] | None:
+def schedule_records(session: Session) -> list[dict[str, Any]]:
+    return [schedule_record(job) for job in read_jobs(session)]
+
+
+def _edit(db_url: str | None, spider: str, action: Callable[[BaseScheduler, str], Any]) -> dict[str, Any] | None:
     with schedule_store(db_url) as scheduler:
         try:
             result = action(scheduler, job_id(spider))
@@ -184,9 +229,9 @@ def remove_schedule(db_url: str | None, spider: str) -> None:
     _edit(db_url, spider, lambda s, i: s.remove_job(i))
 
 
-def next_runs(db_url: str | None) -> dict[str, str | None]:
+def next_runs(session: Session) -> dict[str, str | None]:
     """spider → next run time (ISO), None when paused; for `newsmon status`."""
-    return {r["site"]: r["next_run_at"] for r in list_schedules(db_url)}
+    return {r["site"]: r["next_run_at"] for r in schedule_records(session)}
 
 
 # ---- the service --------------------------------------------------------------------------------------------
@@ -199,6 +244,7 @@ class SubprocessLauncher:
         self.db_url = db_url
         self.extra_args = extra_args or []
         self._running: dict[int, subprocess.Popen[bytes]] = {}
+        self._stopped: dict[int, bool] = {}  # crawls this launcher asked to stop
         self._lock = threading.Lock()
 
     def launch(self, spider: str) -> int:
@@ -206,8 +252,10 @@ class SubprocessLauncher:
             sys.executable,
             "-m",
             "cli",
+            # The crawl's warnings and errors go to the scheduler's log; what it did is in its run record, and
+            # the scheduler logs one line when it ends (INFO stays at about a line per run).
             "--log-level",
-            "INFO",
+            "WARNING",
             "crawl",
             spider,
             "--trigger",
@@ -225,13 +273,21 @@ class SubprocessLauncher:
         finally:
             with self._lock:
                 self._running.pop(process.pid, None)
-        log.log(logging.INFO if code == 0 else logging.ERROR, "crawl of %s ended with exit code %d", spider, code)
+        with self._lock:
+            stopped = self._stopped.pop(process.pid, False) or code == -signal.SIGTERM
+        if stopped:
+            log.info("crawl of %s stopped by SIGTERM; its next run carries on where it stopped", spider)
+        elif code == 0:
+            log.info("crawl of %s finished", spider)
+        else:
+            log.error("crawl of %s failed with exit code %d (see `newsmon runs list`)", spider, code)
         return code
 
     def stop_all(self, grace: float) -> None:
         """SIGTERM every running crawl (Scrapy stops cleanly and keeps its job dir), SIGKILL after `grace`."""
         with self._lock:
             running = list(self._running.values())
+            self._stopped.update((process.pid, True) for process in running)
         for process in running:
             process.terminate()
         for process in running:
@@ -274,6 +330,9 @@ class SchedulerService:
         self._heartbeat: threading.Thread | None = None
 
     def start(self) -> None:
+        from db.queries import lease_holder
+        from db.store import acquire_lease
+
         global _active_launcher
         database = open_database(self.db_url)
         with database.session() as session:
@@ -295,6 +354,8 @@ class SchedulerService:
         log.info("scheduler %s started: %d schedules", self.owner, len(self._scheduler.get_jobs()))
 
     def _beat(self) -> None:
+        from db.store import acquire_lease
+
         last_quiet_check = time.monotonic()
         while not self.stopping.wait(self.heartbeat_seconds):
             assert self._database is not None and self._scheduler is not None
@@ -330,6 +391,8 @@ class SchedulerService:
 
     def stop(self) -> None:
         """Stop starting crawls, let running ones stop cleanly, give the lease back."""
+        from db.store import release_lease
+
         global _active_launcher
         self.stopping.set()
         if self._database is None:

@@ -92,6 +92,25 @@ def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     return [export_record(a, s, attribution[a.id]) for a, s in db_search.iter_articles(session, ids)]
 
 
+def format_for(out: Path, fmt: str | None = None) -> str:
+    """The format asked for, else the one the file's extension names (.csv, .jsonl, .parquet), else CSV."""
+    if fmt is not None:
+        return fmt
+    suffix = out.suffix.lower().lstrip(".")
+    return {"json": "jsonl", "ndjson": "jsonl"}.get(suffix, suffix) if suffix in (*FORMATS, "json", "ndjson") else "csv"
+
+
+def require_format(fmt: str) -> None:
+    """A format this install can write; Parquet needs the optional pyarrow (RuntimeError naming the extra)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as error:
+            raise RuntimeError("Parquet exports need pyarrow: pip install 'newsmon[analysis]'") from error
+
+
 def manifest_path(out: Path) -> Path:
     return out.with_name(out.name + ".manifest.json")
 
@@ -109,9 +128,8 @@ def export(
 
     Returns the manifest: query, filters, format, when, row count, database revision and URL (no password).
     """
-    filters = check_filters(filters or Filters())
-    if fmt not in FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    filters = check_filters(session, filters or Filters())
+    require_format(fmt)
     node = parse_query(query_text)
     ids = db_search.matching_ids(session, node, filters)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import logging
 import re
@@ -14,17 +13,17 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
+from analysis.similarity import containment, jaccard, shingles
 from crawler.attribution import Attribution
 from crawler.extraction.record import Extracted
-from crawler.extraction.text import nfkc_key
 from db import reprints as store
 from db.store import Stored, content_hash, store_article
+from ground.text import nfkc_key
 
 log = logging.getLogger(__name__)
 
 NUM_PERM = 128
 SEED = 1
-SHINGLE = 5  # characters: Chinese has no spaces, so words are not the unit
 # LSH finds candidates at a low threshold; the exact check on the texts decides (precision comes from there).
 LSH_THRESHOLD = 0.3
 MATCH_JACCARD = 0.4
@@ -32,7 +31,6 @@ MATCH_CONTAINMENT = 0.8  # a copy cut to a part of the original (or the original
 MIN_SHINGLES = 20  # texts shorter than this only match by their stated source
 SOURCE_WINDOW = timedelta(days=30)  # a stated-source match: same title, published within this window
 
-_NOT_WORD = re.compile(r"[\W_]+")
 # 转载自人民网 / 转自：新华社 / 原标题…（来源：中国政府网）written into the body by the copying site.
 _REPOST = re.compile(r"(?:转载自|转自|来源[:：])\s*《?([^\s，,。；;）)》]{2,40})")
 
@@ -77,29 +75,6 @@ def stated_site(source: str | None, body: str, own_site: str) -> str | None:
     return None
 
 
-def shingles(body: str) -> np.ndarray:
-    """The body's character 5-grams (NFKC, without whitespace and punctuation) as sorted unique 32-bit hashes.
-
-    Hashed with numpy in one pass: a polynomial over the code points, then the splitmix64 finaliser, so the
-    values are the same in every process (signatures are stored) and a long article costs well under 1 ms.
-    """
-    key = _NOT_WORD.sub("", nfkc_key(body))
-    if not key:
-        return np.empty(0, dtype=np.uint64)
-    points = np.frombuffer(key.encode("utf-32-le"), dtype="<u4").astype(np.uint64)
-    width = min(SHINGLE, len(points))
-    count = len(points) - width + 1
-    h = np.zeros(count, dtype=np.uint64)
-    for j in range(width):
-        h = h * np.uint64(1_000_003) + points[j : j + count]
-    h ^= h >> np.uint64(30)
-    h *= np.uint64(0xBF58476D1CE4E5B9)
-    h ^= h >> np.uint64(27)
-    h *= np.uint64(0x94D049BB133111EB)
-    h ^= h >> np.uint64(31)
-    return np.unique(h >> np.uint64(32))
-
-
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED).permutations  # drawn once: they depend on the seed only
 
 
@@ -120,24 +95,6 @@ def minhash_from_bytes(data: bytes) -> LeanMinHash:
 
 def title_key(title: str) -> str:
     return hashlib.sha1(nfkc_key(title).encode()).hexdigest()
-
-
-def _common(a: np.ndarray, b: np.ndarray) -> int:
-    return int(np.intersect1d(a, b, assume_unique=True).size)
-
-
-def jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    if not a.size or not b.size:
-        return 0.0
-    common = _common(a, b)
-    return common / (a.size + b.size - common)
-
-
-def containment(a: np.ndarray, b: np.ndarray) -> float:
-    """How much of the smaller text is in the larger one."""
-    if not a.size or not b.size:
-        return 0.0
-    return _common(a, b) / min(a.size, b.size)
 
 
 def is_copy(a: np.ndarray, b: np.ndarray) -> bool:
@@ -357,26 +314,6 @@ def _earliest(m: store.Member) -> tuple[bool, date | None, bool, datetime | None
     if m.published_at is None:
         return (True, None, True, None, m.article_id)
     return (False, m.published_at.date(), m.published_precision == "day", m.published_at, m.article_id)
-
-
-def paragraph_changes(original: str, copy: str) -> dict[str, list[str]]:
-    """Paragraphs the copy added and removed relative to the original (an edited paragraph is both)."""
-    a = [p for p in original.split("\n") if p.strip()]
-    b = [p for p in copy.split("\n") if p.strip()]
-    matcher = difflib.SequenceMatcher(a=[nfkc_key(p) for p in a], b=[nfkc_key(p) for p in b], autojunk=False)
-    added: list[str] = []
-    removed: list[str] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("delete", "replace"):
-            removed.extend(a[i1:i2])
-        if tag in ("insert", "replace"):
-            added.extend(b[j1:j2])
-    return {"added": added, "removed": removed}
-
-
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of two bodies' character 5-grams (1.0: the same text)."""
-    return round(jaccard(shingles(a), shingles(b)), 4)
 
 
 def store_and_match(

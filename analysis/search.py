@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -11,19 +12,40 @@ from sqlalchemy.orm import Session
 
 from db import search as db_search
 from db.fts import CJK, Node, QueryError, parse_query
-from db.queries import article_summary
+from db.queries import article_summary, known_sites
 from db.search import Filters
+from ground.kinds import KINDS
 
 SNIPPET_CHARS = 120
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 DEDUPE = ("copies", "reprints")
 
 
-def check_filters(filters: Filters, *, default_dedupe: str = "copies") -> Filters:
-    """The filters with the command's dedupe default filled in; an unknown dedupe is a QueryError."""
+def check_filters(session: Session, filters: Filters, *, default_dedupe: str = "copies") -> Filters:
+    """The filters with the command's dedupe default filled in; an unknown site, kind or dedupe is a QueryError
+    that lists the valid ones (a filter nothing can match is a mistake, not an empty answer)."""
     if filters.dedupe is not None and filters.dedupe not in DEDUPE:
         raise QueryError(f"dedupe must be one of {', '.join(DEDUPE)}, not {filters.dedupe!r}")
+    check_sites(session, filters.site)
+    check_kind(filters.kind)
     return replace(filters, dedupe=filters.dedupe or default_dedupe)
+
+
+def check_sites(session: Session, sites: str | Sequence[str] | None) -> None:
+    """Every site named must be one the database holds, by domain or name."""
+    named = [sites] if isinstance(sites, str) else list(sites or ())
+    if not named:
+        return
+    known = known_sites(session)
+    unknown = [s for s in named if not any(s in pair for pair in known)]
+    if unknown:
+        listed = ", ".join(f"{domain} ({name})" for domain, name in known) or "none yet"
+        raise QueryError(f"no site {', '.join(map(repr, unknown))} in the database; its sites: {listed}")
+
+
+def check_kind(kind: str | None) -> None:
+    if kind is not None and kind not in KINDS:
+        raise QueryError(f"no kind {kind!r}; kinds: {', '.join(KINDS)}")
 
 
 @dataclass(frozen=True)
@@ -59,7 +81,7 @@ def search(
 
     Raises QueryError with a message for the user when the query cannot be run.
     """
-    filters = check_filters(filters or Filters())
+    filters = check_filters(session, filters or Filters())
     node = parse_query(query_text)
     found = db_search.search(session, node, filters, limit=limit, offset=offset)
     literals = node.literals()

@@ -73,7 +73,7 @@ def trend(
     reprinted speech counts once (its original, else its earliest copy passing the filters): dedupe="copies"
     counts every copy.
     """
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     totals_by_month = db_search.articles_per_month(session, filters)
     if not totals_by_month:
@@ -114,7 +114,7 @@ def first(
 
     By default a reprinted speech is its original (a date-only copy stamped at midnight is not the first use);
     dedupe="copies" considers every copy."""
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     rows = db_search.first_use(session, vocabulary.query(term), filters, limit=limit)
     variants = vocabulary.variants(term)
@@ -145,7 +145,7 @@ def who(
     """Who uses the term most: by speaker and their organisation; articles with no speaker by 来源 and site.
 
     By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     return db_search.users_of(
         session,
@@ -199,7 +199,7 @@ def rising_terms(
     `sample` articles per period are read (the report says how many were). Only terms whose share grew are
     listed, and a reprinted speech counts once by default, as in `trend` (dedupe="copies" counts every copy).
     """
-    filters = check_filters(filters or Filters(), default_dedupe="reprints")
+    filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     counts: list[Counter[str]] = []
     sizes: list[int] = []

@@ -9,10 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-
-import jieba
+from typing import TYPE_CHECKING
 
 from db.fts import CJK, Node, Or, QueryError, Term, query_tokens
+
+if TYPE_CHECKING:
+    import jieba
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +94,8 @@ def load_vocabulary(extra: Path | str | None = None, *, analyst: bool = True) ->
 
 @cache
 def _tokenizer(words: tuple[str, ...]) -> jieba.Tokenizer:
+    import jieba  # only the commands that segment text (terms) pay for loading it
+
     tokenizer = jieba.Tokenizer()
     jieba.setLogLevel(logging.WARNING)
     tokenizer.initialize()

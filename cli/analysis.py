@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import sys
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,7 +21,10 @@ DbOption = Annotated[
     typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="Database URL (sqlite:///newsmon.db)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
-SiteOption = Annotated[str | None, typer.Option(help="Only this site (domain or name: people.com.cn, 人民网).")]
+SiteOption = Annotated[
+    list[str] | None,
+    typer.Option("--site", help="Only this site (domain or name: people.com.cn, 人民网); repeat for several."),
+]
 FromOption = Annotated[
     datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD).")
 ]
@@ -56,7 +61,7 @@ TermsFileOption = Annotated[
 
 
 def _filters(
-    site: str | None = None,
+    site: list[str] | None = None,
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     speaker: str | None = None,
@@ -67,7 +72,7 @@ def _filters(
     from db.search import Filters
 
     return Filters(
-        site=site,
+        site=(site[0] if len(site) == 1 else tuple(site)) if site else None,
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
         speaker=speaker,
@@ -79,14 +84,32 @@ def _filters(
 
 def _run(function: Any, db: str | None, *args: Any, **kwargs: Any) -> Any:
     """Open the database, call one analysis function in a transaction; a bad query is a one-line error."""
-    from cli.app import opened
+    from cli.database import reading
     from db.fts import QueryError
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         try:
             return function(session, *args, **kwargs)
         except QueryError as error:
             fail(str(error), code=2)
+
+
+@contextlib.contextmanager
+def _fail_on(error_type: type[Exception]) -> Iterator[None]:
+    """An expected error (a missing optional extra) as a one-line message, exit 2."""
+    try:
+        yield
+    except error_type as error:
+        fail(str(error), code=2)
+
+
+@contextlib.contextmanager
+def _cannot_write(path: Path) -> Iterator[None]:
+    """A file that cannot be written (a directory, no such folder, no permission, disk full) as one line, exit 2."""
+    try:
+        yield
+    except OSError as error:
+        fail(f"cannot write {path}: {error.strerror or error}", code=2)
 
 
 def search(
@@ -158,7 +181,8 @@ def trend(
     if chart is not None:
         from analysis.chart import trend_chart
 
-        trend_chart(rows, chart, per=per, by=by)
+        with _fail_on(RuntimeError), _cannot_write(chart):
+            trend_chart(rows, chart, per=per, by=by)
         console.print(f"chart written to {chart}", style="dim", highlight=False) if not (json_out or csv_out) else None
     if json_out:
         print_json(records)
@@ -280,11 +304,11 @@ def index_terms(
     indexed. Commits every 2,000 articles, so a crawl can write meanwhile.
     """
     from analysis.vocabulary import load_vocabulary
-    from cli.app import opened
+    from cli.database import writing
     from db.terms import index_terms as run_index
 
     vocabulary = load_vocabulary(terms_file)
-    with opened(db) as database, database.sessions() as session:
+    with writing(db) as database, database.sessions() as session:
         try:
             used = run_index(session, vocabulary, term or None, commit=session.commit)
         except ValueError as error:
@@ -301,7 +325,9 @@ def index_terms(
 def export(
     query: Annotated[str, typer.Argument(help="A search query (the same syntax as `newsmon search`).")],
     out: Annotated[Path, typer.Option("--out", help="Output file; the manifest is written beside it.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or parquet.")] = "csv",
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="csv, jsonl or parquet (default: the --out extension, else csv).")
+    ] = None,
     site: SiteOption = None,
     speaker: SpeakerOption = None,
     org: OrgOption = None,
@@ -313,17 +339,23 @@ def export(
     json_out: JsonOption = False,
 ) -> None:
     """Export every article matching a query with all its metadata, and a manifest to reproduce it."""
-    from analysis.export import FORMATS
+    from analysis.export import FORMATS, format_for, require_format
     from analysis.export import export as run_export
     from db.engine import database_url
 
+    fmt = format_for(out, fmt)
     if fmt not in FORMATS:
         fail(f"--format must be one of {', '.join(FORMATS)}", code=2)
+    if out.is_dir():
+        fail(f"--out {out} is a directory: name the file to write", code=2)
+    with _fail_on(RuntimeError):
+        require_format(fmt)
     from sqlalchemy.engine import make_url
 
     shown = make_url(database_url(db)).render_as_string(hide_password=True)
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
-    manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown)
+    with _cannot_write(out):
+        manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown)
     if json_out:
         print_json(manifest)
     else:
@@ -343,7 +375,7 @@ def web(
     try:
         app = create_app(db)
     except (OSError, RuntimeError) as error:
-        fail(f"cannot serve the dashboard: {error}")
+        fail(f"cannot serve the dashboard: {error}", code=2)
         return
     freeze_startup_heap()
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")

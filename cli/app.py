@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -12,9 +13,10 @@ from typing import Annotated, Any
 import typer
 
 from cli.analysis import register as register_analysis
-from cli.output import console, fail, print_json, print_table, setup_logging
+from cli.checks import check_filters
+from cli.database import reading, require_newsmon_database, writing
+from cli.output import console, err_console, fail, print_json, print_table, setup_logging
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
-from db.engine import Database, database_url, open_database
 
 log = logging.getLogger(__name__)
 
@@ -39,32 +41,43 @@ DbOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger number is a usage error, not a crash
+
+
+ArticleId = Annotated[int, typer.Argument(help="Article id.", min=1, max=MAX_ID)]
+RunId = Annotated[int, typer.Argument(help="Run id.", min=1, max=MAX_ID)]
+AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
+
+
 LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
 
 
-@contextlib.contextmanager
-def opened(db: str | None) -> Iterator[Database]:
-    """Open the database at head (migrating and seeding as needed), with a clear error when it can't."""
-    try:
-        database = open_database(db)
-    except Exception as error:
-        fail(f"cannot open database {database_url(db)}: {error}")
-        raise
-    try:
-        yield database
-    finally:
-        database.dispose()
+LogFormatOption = Annotated[
+    str,
+    typer.Option(
+        "--log-format",
+        envvar="NEWSMON_LOG_FORMAT",
+        help="auto (Rich on a terminal, one plain line per event otherwise), rich, plain or json (one object a line).",
+    ),
+]
 
 
 @app.callback()
-def main_options(log_level: LogOption = "WARNING") -> None:
-    setup_logging(log_level)
+def main_options(log_level: LogOption = "WARNING", log_format: LogFormatOption = "auto") -> None:
+    from cli.output import LOG_FORMATS
+
+    if log_format not in LOG_FORMATS:
+        fail(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}", code=2)
+    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        fail(f"--log-level must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}", code=2)
+    os.environ["NEWSMON_LOG_FORMAT"] = log_format  # crawls the scheduler starts log the same way
+    setup_logging(log_level, log_format)
 
 
 @app.command()
 def init(db: DbOption = None) -> None:
     """Create the database (or bring it to the newest schema) with the seed speech as article 1."""
-    with opened(db) as database, database.session() as session:
+    with writing(db, create=True) as database, database.session() as session:
         from db.queries import articles_per_site
 
         total = sum(row["articles"] for row in articles_per_site(session))
@@ -74,8 +87,9 @@ def init(db: DbOption = None) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Argument()] = "head") -> None:
     """Apply migrations up to REVISION (head by default)."""
-    from db.engine import current_revision, make_engine, upgrade
+    from db.engine import current_revision, database_url, make_engine, upgrade
 
+    require_newsmon_database(db)  # only `init` creates one
     engine = make_engine(database_url(db))
     try:
         upgrade(engine, revision)
@@ -105,7 +119,7 @@ def import_files(
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
     results: list[dict[str, object]] = []
-    with opened(db) as database:
+    with writing(db) as database:
         for path in files:
             data = path.read_bytes()
             try:
@@ -181,9 +195,12 @@ def crawl(
     if unknown or not spiders:
         from crawler.run import spider_names
 
-        fail(f"no spider for {', '.join(map(repr, unknown or sites))}; known: {', '.join(sorted(spider_names()))}, all")
+        fail(
+            f"no spider for {', '.join(map(repr, unknown or sites))}; known: {', '.join(sorted(spider_names()))}, all",
+            code=2,
+        )
         return
-    with opened(db):
+    with writing(db):
         pass  # migrate and seed before Scrapy starts, so a bad URL fails here with a clear message
     with contextlib.ExitStack() as stack:
         if mirror_dir is not None:
@@ -211,7 +228,7 @@ def crawl(
     if any(run_id is None for run_id in run_ids):
         fail("a crawl did not start (see the log above)")
         return
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         runs = [get_run(session, run_id) for run_id in run_ids if run_id is not None]
     if json_out:
         print_json(runs[0] if len(sites) == 1 and len(runs) == 1 and sites[0].lower() != "all" else runs)
@@ -262,7 +279,9 @@ _COVERAGE_SHOWN = ("title", "published_at", "body", "source", "body_site_rule")
 
 @articles_app.command("list")
 def articles_list(
-    site: Annotated[str | None, typer.Option(help="Site domain or name (people.com.cn, 人民网).")] = None,
+    site: Annotated[
+        list[str] | None, typer.Option("--site", help="Site domain or name (people.com.cn, 人民网); repeatable.")
+    ] = None,
     date_from: Annotated[
         datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="Published on or after (YYYY-MM-DD).")
     ] = None,
@@ -288,7 +307,8 @@ def articles_list(
     """List articles, newest first."""
     from db.queries import list_articles
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
+        check_filters(session, site, kind)
         rows = list_articles(
             session,
             site=site,
@@ -315,13 +335,11 @@ def _day(value: datetime | None) -> date | None:
 
 
 @articles_app.command("show")
-def articles_show(
-    article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def articles_show(article_id: ArticleId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show one article with every stored field and the rule that produced it."""
     from db.queries import get_article
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         article = get_article(session, article_id)
     if article is None:
         fail(f"no article {article_id}")
@@ -366,31 +384,25 @@ def _print_attribution(article: dict[str, Any]) -> None:
         console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
-def _close_abandoned(database: Database) -> None:
-    """Mark interrupted the distributed runs whose worker stopped renewing its heartbeat lease, so that a
-    listing never shows a dead worker's run as running (otherwise only the next crawl or worker sweeps them)."""
-    from db.store import close_abandoned_runs
+def _now() -> datetime:
+    from db.types import SHANGHAI
 
-    with database.session() as session:
-        closed = close_abandoned_runs(session)
-    if closed:
-        log.warning("runs %s: their worker's heartbeat stopped; marked interrupted", ", ".join(map(str, closed)))
+    return datetime.now(SHANGHAI)
 
 
 @runs_app.command("list")
 def runs_list(
-    site: Annotated[str | None, typer.Option(help="Only this site's runs.")] = None,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only this site's runs (repeatable).")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 20,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List crawl runs, newest first (a worker's run whose heartbeat stopped is marked interrupted first)."""
-    from db.queries import list_runs
+    """List crawl runs, newest first (a worker's run whose heartbeat stopped shows as interrupted)."""
+    from db.queries import list_runs, show_abandoned
 
-    with opened(db) as database:
-        _close_abandoned(database)
-        with database.session() as session:
-            rows = list_runs(session, site=site, limit=limit)
+    with reading(db) as database, database.session() as session:
+        check_filters(session, site)
+        rows = show_abandoned(session, list_runs(session, site=site, limit=limit), now=_now())
     if json_out:
         print_json(rows)
     else:
@@ -413,16 +425,14 @@ def runs_list(
 
 
 @runs_app.command("show")
-def runs_show(
-    run_id: Annotated[int, typer.Argument(help="Run id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def runs_show(run_id: RunId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show one crawl run with its failed pages."""
-    from db.queries import get_run
+    from db.queries import get_run, show_abandoned
 
-    with opened(db) as database:
-        _close_abandoned(database)
-        with database.session() as session:
-            run = get_run(session, run_id)
+    with reading(db) as database, database.session() as session:
+        run = get_run(session, run_id)
+        if run is not None:
+            run = show_abandoned(session, [run], now=_now())[0]
     if run is None:
         fail(f"no run {run_id}")
         return
@@ -443,12 +453,12 @@ def summary(
     """What the database holds: articles per site, the newest articles and the last run."""
     from db.queries import articles_per_site, list_articles, list_runs
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         sites = articles_per_site(session)
         newest_rows = list_articles(session, limit=newest)
         last_run = next(iter(list_runs(session, limit=1)), None)
     if json_out:
-        print_json({"database": database_url(db), "sites": sites, "newest": newest_rows, "last_run": last_run})
+        print_json({"database": database.url, "sites": sites, "newest": newest_rows, "last_run": last_run})
         return
     print_table(sites, ["site", "name", "articles", "newest"], title="articles per site")
     print_table(newest_rows, ["id", "published_at", "site_name", "title"], title="newest articles")
@@ -667,7 +677,7 @@ def extract(
     console.print(record["body"] or "", markup=False, highlight=False)
 
 
-from cli.sites import sites_app  # noqa: E402  (the sub-app imports `opened` from this module lazily)
+from cli.sites import sites_app  # noqa: E402  (it uses the options defined above)
 
 app.add_typer(sites_app, name="sites")
 
@@ -691,4 +701,18 @@ app.command()(worker)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:
+        # Input errors are caught where they happen (exit 2); this is the backstop for anything else, so a user
+        # sees one line, never a traceback (--log-level DEBUG shows it).
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        from rich.markup import escape
+
+        err_console.print(
+            f"[bold red]error:[/] {escape(f'{type(error).__name__}: {error}')} "
+            "(run with --log-level DEBUG for the details)",
+            highlight=False,
+        )
+        raise SystemExit(1) from None

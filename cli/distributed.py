@@ -52,16 +52,17 @@ def worker(
     Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
     --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
     """
-    from cli.app import _print_run, opened
+    from cli.app import _print_run
+    from cli.database import reading, writing
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, resolve_spider, run_crawl, spider_names
     from db.queries import get_run
 
     spider = resolve_spider(site)
     if spider is None:
-        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}")
+        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}", code=2)
         return
-    with opened(db):
+    with writing(db):
         pass  # migrate before Scrapy starts, so a bad URL fails here with a clear message
     distributed = options_from_env(
         "worker", redis_url=redis, prefix=prefix, max_idle=max_idle, lease_timeout=lease_timeout
@@ -82,7 +83,7 @@ def worker(
     if run_id is None:
         fail("the worker did not start (see the log above)")
         return
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         run = get_run(session, run_id)
     assert run is not None
     if json_out:

@@ -8,7 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import DbOption, JsonOption, opened
+from cli.app import AlertId, ArticleId, DbOption, JsonOption
+from cli.checks import check_filters
+from cli.database import reading, writing
 from cli.output import console, fail, print_json, print_table
 
 alerts_app: typer.Typer = typer.Typer(
@@ -18,16 +20,19 @@ alerts_app: typer.Typer = typer.Typer(
 
 @alerts_app.command("list")
 def alerts_list(
-    site: Annotated[str | None, typer.Option(help="Only this site's alerts.")] = None,
+    site: Annotated[list[str] | None, typer.Option("--site", help="Only this site's alerts (repeatable).")] = None,
     status: Annotated[str | None, typer.Option(help="open or resolved.")] = None,
     limit: Annotated[int, typer.Option(min=1)] = 50,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List alerts, newest first: what was expected, what was seen, which run."""
-    from db.queries import list_alerts
+    from db.queries import ALERT_STATUSES, list_alerts
 
-    with opened(db) as database, database.session() as session:
+    if status is not None and status not in ALERT_STATUSES:
+        fail(f"no status {status!r}; statuses: {', '.join(ALERT_STATUSES)}", code=2)
+    with reading(db) as database, database.session() as session:
+        check_filters(session, site)
         rows = list_alerts(session, site=site, status=status, limit=limit)
     if json_out:
         print_json(rows)
@@ -36,11 +41,11 @@ def alerts_list(
 
 
 @alerts_app.command("resolve")
-def alerts_resolve(alert_id: Annotated[int, typer.Argument(help="Alert id.")], db: DbOption = None) -> None:
+def alerts_resolve(alert_id: AlertId, db: DbOption = None) -> None:
     """Close an alert by hand (alerts also close themselves when a later run passes the check)."""
     from db.store import resolve_alerts
 
-    with opened(db) as database, database.session() as session:
+    with writing(db) as database, database.session() as session:
         closed = resolve_alerts(session, site="", alert_id=alert_id)
     if not closed:
         fail(f"no open alert {alert_id}")
@@ -49,15 +54,16 @@ def alerts_resolve(alert_id: Annotated[int, typer.Argument(help="Alert id.")], d
 
 def status(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Per site: last run, next scheduled run, articles in the last 7 days against the usual, open alerts."""
-    from crawler.run import spider_names
+    from datetime import datetime
+
     from db.queries import site_health
-    from db.store import now_shanghai
+    from db.types import SHANGHAI
     from scheduler import next_runs
 
-    with opened(db) as database, database.session() as session:
-        sites = site_health(session, now=now_shanghai())
-    schedules = next_runs(db)
-    domains = spider_names()
+    with reading(db) as database, database.session() as session:
+        sites = site_health(session, now=datetime.now(SHANGHAI))
+        schedules = next_runs(session)
+    domains = _spider_sites() if schedules else {}
     by_domain = {domain: spider for spider, domain in domains.items()}
     known = {row["site"] for row in sites}
     # A scheduled site that was never crawled has no row yet; it still belongs in the overview.
@@ -92,6 +98,13 @@ def status(db: DbOption = None, json_out: JsonOption = False) -> None:
     print_table(rows, ["site", "last run", "next run", "articles 7d / usual", "open alerts"], title="newsmon status")
 
 
+def _spider_sites() -> dict[str, str]:
+    """spider name → site domain (loading the spiders imports Scrapy: only when there are schedules to show)."""
+    from crawler.run import spider_names
+
+    return spider_names()
+
+
 def _run_cell(run: dict[str, Any] | None) -> str:
     if run is None:
         return "never"
@@ -103,13 +116,11 @@ def _short(iso: str | None) -> str:
     return iso[:16].replace("T", " ") if iso else ""
 
 
-def articles_history(
-    article_id: Annotated[int, typer.Argument(help="Article id.")], db: DbOption = None, json_out: JsonOption = False
-) -> None:
+def articles_history(article_id: ArticleId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Every stored version of an article and what changed between them (a unified diff)."""
     from db.queries import article_history, get_article
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         article = get_article(session, article_id)
         versions = article_history(session, article_id)
     if article is None:

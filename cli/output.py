@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,8 +12,12 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-console = Console()
-err_console = Console(stderr=True)
+# Outside a terminal a printed line stays one line (Rich would wrap it at 80 columns), so scripts and logs can
+# grep it; tables still fit the width.
+console = Console(soft_wrap=not sys.stdout.isatty())
+# Messages are one line however narrow the terminal or when stderr is a file: soft wrapping leaves breaking a
+# long line to the terminal, and leaves logs and error lines whole for grep.
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 class _NoTracebacks(logging.Filter):
@@ -28,9 +33,51 @@ class _NoTracebacks(logging.Filter):
         return True
 
 
-def setup_logging(level: str = "WARNING") -> None:
-    """Log to stderr through Rich; the handler's own level holds even when Scrapy lowers the root logger's."""
-    handler = RichHandler(console=err_console, show_path=False)
+LOG_FORMATS = ("auto", "rich", "plain", "json")
+
+
+class OneLineFormatter(logging.Formatter):
+    """`2026-11-25 19:00:01,123 INFO crawler.run: message`: one line per event, whatever the message holds (its
+    newlines and a traceback's are written as \\n), so logs from a service can be grepped line by line."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\n", "\\n")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line for log shippers: time (ISO 8601 with offset), level, logger, message, and the
+    traceback when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from datetime import datetime
+
+        entry = {
+            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def setup_logging(level: str = "WARNING", log_format: str = "auto") -> None:
+    """Log to stderr: through Rich on a terminal, one plain line per event elsewhere (`auto`), or JSON lines.
+
+    The handler's own level holds even when Scrapy lowers the root logger's.
+    """
+    if log_format == "auto":
+        log_format = "rich" if sys.stderr.isatty() else "plain"
+    handler: logging.Handler
+    if log_format == "rich":
+        handler = RichHandler(console=err_console, show_path=False)
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter() if log_format == "json" else OneLineFormatter())
     handler.setLevel(level.upper())
     if level.upper() != "DEBUG":
         handler.addFilter(_NoTracebacks())
@@ -61,6 +108,8 @@ def _cell(value: Any) -> str:
 
 def fail(message: str, code: int = 1) -> None:
     import typer
+    from rich.markup import escape
 
-    err_console.print(f"[bold red]error:[/] {message}")
+    # The message is text, not markup: a [bracket] in it (a query, newsmon[analysis]) is printed as written.
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)

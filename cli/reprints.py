@@ -60,10 +60,10 @@ def reindex_command(
     from rich.progress import Progress
 
     from analysis.reprints import match_article
-    from cli.app import opened
+    from cli.database import writing
     from db.reprints import unindexed_article_ids
 
-    with opened(db) as database:
+    with writing(db) as database:
         with database.session() as session:
             pending = unindexed_article_ids(session)
         with Progress(console=console, transient=True, disable=json_out) as progress:

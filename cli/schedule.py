@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import DbOption, JsonOption, opened
+from cli.app import DbOption, JsonOption
+from cli.database import reading, require_newsmon_database, writing
 from cli.output import console, fail, print_json, print_table
 
 schedule_app: typer.Typer = typer.Typer(
@@ -25,7 +26,7 @@ def _spider(site: str) -> str:
 
     spider = resolve_spider(site)
     if spider is None:
-        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}")
+        fail(f"no spider for {site!r}; known: {', '.join(sorted(spider_names()))}", code=2)
     assert spider is not None
     return spider
 
@@ -52,10 +53,11 @@ def schedule_add(
     from scheduler import add_schedule
 
     spider = _spider(site)
+    require_newsmon_database(db)
     try:
         record = add_schedule(db, spider, cron=cron, every=every)
     except ValueError as error:
-        fail(str(error))
+        fail(str(error), code=2)
         return
     _show(record, json_out, "scheduled")
 
@@ -63,9 +65,10 @@ def schedule_add(
 @schedule_app.command("list")
 def schedule_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List schedules with their next run (empty when paused)."""
-    from scheduler import list_schedules
+    from scheduler import schedule_records
 
-    rows = list_schedules(db)
+    with reading(db) as database, database.session() as session:
+        rows = schedule_records(session)
     if json_out:
         print_json(rows)
     else:
@@ -76,6 +79,7 @@ def _edit(action: str, site: str, db: str | None, json_out: bool) -> None:
     import scheduler
 
     spider = _spider(site)
+    require_newsmon_database(db)
     try:
         record = getattr(scheduler, f"{action}_schedule")(db, spider)
     except KeyError as error:
@@ -114,9 +118,15 @@ def scheduler_run(db: DbOption = None) -> None:
 
     One per database: a second one refuses to start while the first holds the lease.
     """
+    import logging
+
     from scheduler import SchedulerLocked, SchedulerService
 
-    with opened(db):
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        # APScheduler's INFO is three lines a job ("Running job", "executed successfully" even for a crawl that
+        # failed or was stopped); the launcher's one line says how each crawl ended.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    with writing(db):
         pass  # migrate before the job store is touched, with a clear message on a bad URL
     service = SchedulerService(db)
     try:

@@ -20,10 +20,10 @@ def sites_list(
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:
     """Every site: spider, entry points, schedule, last run, articles stored and health (last run's status)."""
-    from cli.app import opened
+    from cli.database import reading
     from crawler.catalog import site_overview
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         rows = site_overview(session)
     if json_out:
         print_json(rows)

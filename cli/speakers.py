@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.app import DbOption, JsonOption, opened
+from cli.app import DbOption, JsonOption
+from cli.database import reading, writing
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
 
@@ -28,7 +29,7 @@ def speakers_list(
     """List speakers, most articles first, with their latest post and the days they were first and last seen."""
     from db.queries import list_speakers
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         rows = list_speakers(session, org=org, limit=limit, dedupe=dedupe.value_literal)
     if json_out:
         print_json(rows)
@@ -45,7 +46,7 @@ def speakers_show(
     """Show one speaker: roles over time, articles by kind and by year, and the articles."""
     from db.queries import get_speaker
 
-    with opened(db) as database, database.session() as session:
+    with reading(db) as database, database.session() as session:
         speaker = get_speaker(session, name)
     if speaker is None:
         fail(f"no speaker named {name}")
@@ -74,7 +75,7 @@ def speakers_attribute(
     """
     from db.store import reattribute_articles
 
-    with opened(db) as database, console.status("attributing…"), database.session() as session:
+    with writing(db) as database, console.status("attributing…"), database.session() as session:
         done = reattribute_articles(session, every=every)
     if json_out:
         print_json({"attributed": done})

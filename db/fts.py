@@ -16,7 +16,7 @@ import operator
 import re
 from dataclasses import dataclass
 
-from crawler.extraction.text import nfkc
+from ground.text import nfkc
 
 # CJK Unified Ideographs, Extension A and Compatibility Ideographs; everything else separates runs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -279,10 +279,16 @@ def parse_query(text: str) -> Node:
     return node
 
 
+# Deeper groups (or NOT NOT … chains) are refused: nobody writes them, and each level is a level of recursion
+# here and in every function that walks the parsed query.
+MAX_NESTING = 32
+
+
 class _Parser:
     def __init__(self, lexemes: list[tuple[str, str]]) -> None:
         self.lexemes = lexemes
         self.position = 0
+        self.depth = 0
 
     def _peek(self) -> str | None:
         return self.lexemes[self.position][0] if self.position < len(self.lexemes) else None
@@ -311,16 +317,25 @@ class _Parser:
     def parse_unary(self) -> Node | None:
         kind, value = self.lexemes[self.position]
         self.position += 1
+        if kind in ("not", "("):
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise QueryError(f"the query nests parentheses or NOTs more than {MAX_NESTING} deep")
+            try:
+                return self._parse_nested(kind)
+            finally:
+                self.depth -= 1
+        tokens, _ = query_tokens(value)
+        return Term(value) if tokens else None  # punctuation alone matches nothing: ignore it
+
+    def _parse_nested(self, kind: str) -> Node | None:
         if kind == "not":
             if self._peek() not in ("term", "("):
                 raise QueryError("NOT must be followed by a word, a phrase or a group")
             child = self.parse_unary()
             return Not(child) if child is not None else None
-        if kind == "(":
-            inner = self.parse_or()
-            if self._peek() != ")":
-                raise QueryError("unbalanced parentheses")
-            self.position += 1
-            return inner
-        tokens, _ = query_tokens(value)
-        return Term(value) if tokens else None  # punctuation alone matches nothing: ignore it
+        inner = self.parse_or()
+        if self._peek() != ")":
+            raise QueryError("unbalanced parentheses")
+        self.position += 1
+        return inner

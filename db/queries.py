@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
@@ -63,10 +64,25 @@ def with_reprints(query: Select[Any]) -> Select[Any]:
     return query.outerjoin(ArticleReprint, ArticleReprint.article_id == Article.id)
 
 
+Sites = str | Sequence[str] | None  # one site or several (their articles together), by domain or name
+ALERT_STATUSES = ("open", "resolved")
+
+
+def site_condition(sites: Sites) -> ColumnElement[bool]:
+    """Site rows named by domain or name (people.com.cn or 人民网), one or several."""
+    names = [sites] if isinstance(sites, str) else list(sites or ())
+    return or_(Site.domain.in_(names), Site.name.in_(names))
+
+
+def known_sites(session: Session) -> list[tuple[str, str]]:
+    """(domain, name) of every site the database holds, by domain."""
+    return [(d, n) for d, n in session.execute(select(Site.domain, Site.name).order_by(Site.domain))]
+
+
 def _filtered(
     query: Select[Any],
     *,
-    site: str | None = None,
+    site: Sites = None,
     date_from: date | None = None,
     date_to: date | None = None,
     contains: str | None = None,
@@ -75,7 +91,7 @@ def _filtered(
     kind: str | None = None,
 ) -> Select[Any]:
     if site:
-        query = query.where(or_(Site.domain == site, Site.name == site))
+        query = query.where(site_condition(site))
     if date_from:
         query = query.where(Article.published_at >= _day_start(date_from))
     if date_to:
@@ -100,7 +116,7 @@ def _filtered(
 def list_articles(
     session: Session,
     *,
-    site: str | None = None,
+    site: Sites = None,
     date_from: date | None = None,
     date_to: date | None = None,
     contains: str | None = None,
@@ -163,7 +179,7 @@ def list_articles(
 def count_articles(
     session: Session,
     *,
-    site: str | None = None,
+    site: Sites = None,
     date_from: date | None = None,
     date_to: date | None = None,
     contains: str | None = None,
@@ -185,7 +201,7 @@ def reprint_cluster(session: Session, article_id: int) -> dict[str, Any]:
     """The article's reprint cluster: its original and every other copy, with each copy's similarity to the
     original (Jaccard of character 5-grams) and the paragraphs it added or removed. An article with no copies
     is its own original."""
-    from analysis.reprints import paragraph_changes, similarity
+    from analysis.similarity import paragraph_changes, similarity
 
     membership = session.get(ArticleReprint, article_id)
     query = with_reprints(select(Article, Site, ArticleReprint).join(Site))
@@ -268,10 +284,43 @@ def run_record(run: CrawlRun, site: Site) -> dict[str, Any]:
     }
 
 
-def list_runs(session: Session, *, site: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+# A crawl run whose process may live on another machine (a distributed worker) holds the lease
+# "crawl-run:<id>" and renews it with its heartbeat; the lease outliving its expiry means the process is gone.
+RUN_LEASE_PREFIX = "crawl-run:"
+
+
+def abandoned_message(owner: str, expires_at: datetime) -> str:
+    return (
+        f"worker {owner} stopped its heartbeat (lease expired {expires_at:%Y-%m-%d %H:%M:%S}): "
+        "the process is gone; its unfinished requests went back to the shared queue"
+    )
+
+
+def show_abandoned(session: Session, runs: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Runs still marked running whose worker's heartbeat lease has expired, shown as interrupted (with the
+    message the next crawl or worker records when it closes them): a listing never shows a dead worker's run
+    as running, and reading writes nothing."""
+    running = {run["id"] for run in runs if run["status"] == "running"}
+    if not running:
+        return runs
+    expired = {
+        int(name.removeprefix(RUN_LEASE_PREFIX)): abandoned_message(owner, expires_at)
+        for name, owner, expires_at in session.execute(
+            select(Lease.name, Lease.owner, Lease.expires_at).where(
+                Lease.name.in_([f"{RUN_LEASE_PREFIX}{run_id}" for run_id in running]), Lease.expires_at < now
+            )
+        )
+    }
+    for run in runs:
+        if run["id"] in expired:
+            run.update(status="interrupted", message=expired[run["id"]])
+    return runs
+
+
+def list_runs(session: Session, *, site: Sites = None, limit: int = 20) -> list[dict[str, Any]]:
     query = select(CrawlRun, Site).join(Site)
     if site:
-        query = query.where(Site.domain == site)
+        query = query.where(site_condition(site))
     rows = session.execute(query.order_by(CrawlRun.id.desc()).limit(limit)).all()
     return [run_record(r, s) for r, s in rows]
 
@@ -557,11 +606,11 @@ def alert_record(alert: Alert, site: Site) -> dict[str, Any]:
 
 
 def list_alerts(
-    session: Session, *, site: str | None = None, status: str | None = None, limit: int = 50
+    session: Session, *, site: Sites = None, status: str | None = None, limit: int = 50
 ) -> list[dict[str, Any]]:
     query = select(Alert, Site).join(Site)
     if site:
-        query = query.where(Site.domain == site)
+        query = query.where(site_condition(site))
     if status:
         query = query.where(Alert.status == status)
     rows = session.execute(query.order_by(Alert.id.desc()).limit(limit)).all()

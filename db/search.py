@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from db.fts import ID_BLOCK, Node, block_lexeme, normalise
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
-from db.queries import organisation_ids
+from db.queries import organisation_ids, site_condition
 from db.ranking import ranking_query
 from db.terms import counted, counter_for
 from db.types import SHANGHAI
@@ -51,7 +51,7 @@ class Filters:
     None) every copy; the analysis layer chooses the default per command.
     """
 
-    site: str | None = None
+    site: str | tuple[str, ...] | None = None  # one site or several, by domain or name
     date_from: date | None = None
     date_to: date | None = None  # inclusive
     speaker: str | None = None
@@ -99,8 +99,8 @@ def _fts5_match(query: Node) -> ColumnElement[bool]:
     return text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5())  # type: ignore[return-value]
 
 
-def _site_ids(site: str) -> Select[Any]:
-    return select(Site.id).where(or_(Site.domain == site, Site.name == site))
+def _site_ids(sites: str | tuple[str, ...]) -> Select[Any]:
+    return select(Site.id).where(site_condition(sites))
 
 
 def _match_count_sqlite(session: Session, query: Node, *, at_most: int) -> int:
@@ -656,9 +656,9 @@ def matching_ids(session: Session, query: Node, filters: Filters) -> list[int]:
 
 def schema_revision(session: Session) -> str | None:
     """The Alembic revision the database is at (recorded in export manifests)."""
-    from alembic.runtime.migration import MigrationContext
+    from db.engine import revision_of
 
-    return MigrationContext.configure(session.connection()).get_current_revision()
+    return revision_of(session.connection())
 
 
 def scan_count(session: Session, literal: str, filters: Filters) -> int:

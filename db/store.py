@@ -31,6 +31,7 @@ from db.models import (
     Site,
     table_of,
 )
+from db.queries import RUN_LEASE_PREFIX, abandoned_message
 from db.terms import store_term_counts
 from db.types import SHANGHAI
 
@@ -406,11 +407,6 @@ def close_dead_runs(session: Session, site: str) -> list[int]:
     return ids
 
 
-# A crawl run whose process may live on another machine (a distributed worker) holds the lease
-# "crawl-run:<id>" and renews it with its heartbeat; the lease outliving its expiry means the process is gone.
-RUN_LEASE_PREFIX = "crawl-run:"
-
-
 def run_lease_name(run_id: int) -> str:
     return f"{RUN_LEASE_PREFIX}{run_id}"
 
@@ -440,10 +436,7 @@ def close_abandoned_runs(session: Session, *, now: datetime | None = None) -> li
             .values(
                 status="interrupted",
                 finished_at=moment,
-                message=(
-                    f"worker {owner} stopped its heartbeat (lease expired {expires_at:%Y-%m-%d %H:%M:%S}): "
-                    "the process is gone; its unfinished requests went back to the shared queue"
-                ),
+                message=abandoned_message(owner, expires_at),
             )
         )
         session.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))

@@ -124,3 +124,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'newsmon.db'}"
     else:
         yield request.getfixturevalue("pg_url")
+
+
+def initialised(db_url: str) -> str:
+    """The database created as `newsmon init` creates it (only init does: a crawl or import refuses a missing one)."""
+    from db.engine import open_database
+
+    open_database(db_url).dispose()
+    return db_url

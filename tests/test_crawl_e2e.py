@@ -16,12 +16,14 @@ from sqlalchemy import func, select
 from db.engine import open_database
 from db.models import Article, FailedPage, RawPage
 from spiders.people import PeopleSpider
-from tests.conftest import MIRROR_SITE
+from tests.conftest import MIRROR_SITE, initialised
 
 ARTICLE_FILE = re.compile(r"/n[12]/\d{4}/\d{4}/c\d+-\d+\.html$")
 
 
 def newsmon(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    if args[0] in ("crawl", "import") and "--db" in args:
+        initialised(args[args.index("--db") + 1])
     result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=300)
     if check and result.returncode != 0:
         raise AssertionError(f"newsmon {' '.join(args)} exited {result.returncode}:\n{result.stderr}")

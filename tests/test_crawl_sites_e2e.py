@@ -126,5 +126,5 @@ def test_crawl_several_named_sites(mirror: Path, sqlite_url: str) -> None:
 
 def test_unknown_site_is_refused(sqlite_url: str) -> None:
     result = newsmon("crawl", "nosuchsite", "--db", sqlite_url, check=False)
-    assert result.returncode == 1
+    assert result.returncode == 2  # a usage error
     assert "no spider for 'nosuchsite'" in result.stderr and "xinhua" in result.stderr

@@ -20,11 +20,11 @@ from analysis.reprints import (
     choose_original,
     match_article,
     minhash_from_bytes,
-    paragraph_changes,
     resolve_source,
     stated_site,
     store_and_match,
 )
+from analysis.similarity import paragraph_changes
 from crawler.extraction.plaintext import parse_plaintext
 from db.engine import alembic_config, open_database, upgrade
 from db.models import Article, ArticleReprint, ArticleReprintBand

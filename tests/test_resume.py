@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from db.engine import open_database
 from db.models import Article, CrawlRun, FailedPage, RawPage
 from mirror.serve import MirrorServer
-from tests.conftest import MIRROR_SITE
+from tests.conftest import MIRROR_SITE, initialised
 from tests.test_crawl_e2e import mirror_articles
 
 # The politics column's second list page: held back so that the first run is cut off after page 1.
@@ -60,6 +60,7 @@ def gated(tmp_path: Path) -> Iterator[GatedMirror]:
 
 
 def start_crawl(server: MirrorServer, db_url: str) -> subprocess.Popen[str]:
+    initialised(db_url)
     return subprocess.Popen(
         [sys.executable, "-m", "cli", "crawl", "people", "--mirror", server.url, "--db", db_url, "--json"],
         stdout=subprocess.PIPE,

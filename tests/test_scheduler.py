@@ -156,6 +156,7 @@ def test_schedule_commands(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'newsmon.db'}"
     runner = CliRunner()
     env = {"NEWSMON_DATABASE_URL": url}
+    assert runner.invoke(app, ["init"], env=env).exit_code == 0
     with time_machine.travel(START, tick=False):
         added = runner.invoke(app, ["schedule", "add", "people.com.cn", "--cron", "0 6 * * *", "--json"], env=env)
         assert added.exit_code == 0, added.output
@@ -171,7 +172,7 @@ def test_schedule_commands(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["schedule", "pause", "people"], env=env)
     assert missing.exit_code == 1
     bad = runner.invoke(app, ["schedule", "add", "people", "--every", "soon"], env=env)
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2
 
 
 def test_intervals_and_triggers() -> None:
@@ -191,6 +192,7 @@ def test_subprocess_launcher_runs_a_scheduled_crawl_command(tmp_path: Path, monk
     """The real launcher starts `newsmon crawl SPIDER --trigger schedule`; here against an unreachable site."""
     url = f"sqlite:///{tmp_path / 'newsmon.db'}"
     monkeypatch.setenv("NEWSMON_MIRROR", "http://127.0.0.1:9")
+    open_database(url).dispose()  # as `newsmon init` does: a crawl never creates the database
     launcher = scheduler.SubprocessLauncher(url)
     assert launcher.launch("people") == 1  # the crawl failed: nothing reachable
     database = open_database(url)

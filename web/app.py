@@ -22,11 +22,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from analysis.search import search as run_search
 from analysis.trends import trend as run_trend
 from analysis.vocabulary import load_vocabulary
-from crawler.attribution.model import KINDS
 from db.engine import Database, database_url, open_read_only
 from db.fts import QueryError
 from db.queries import articles_per_site, get_article, get_speaker, list_failed_pages, list_runs, list_speakers
 from db.search import Filters
+from ground.kinds import KINDS
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
