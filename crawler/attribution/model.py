@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-KINDS = ("speech_full_text", "speech_excerpt", "speech_report", "press_conference", "policy_document", "news")
+# The one list of kinds, shared with db/ and the CLI (re-exported: attribution names them too).
+from ground.kinds import KINDS as KINDS
 
 
 @dataclass

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ground.text import nfkc, nfkc_key
+
+__all__ = ["clean_line", "clean_paragraph", "has_cjk", "looks_like_a_name", "nfkc", "nfkc_key", "split_names", "squash"]
 
 # Whitespace a Chinese page uses inside and around text: ASCII, NBSP, ideographic space (U+3000), zero-width.
 _SPACE = re.compile(r"[\s\u00a0\u3000\u200b\u200c\u200d\ufeff]+")
@@ -11,26 +14,6 @@ _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\ufeff]")
 # Separators between names in 责编：A、B / 记者 A B / 作者：A，B
 _NAME_SPLIT = re.compile(r"[、，,；;/／|｜\s\u3000]+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-# Full-width ASCII forms and the ideographic space: what NFKC changes in almost every Chinese page.
-_FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
-
-
-def _half_width(match: re.Match[str]) -> str:
-    char = match.group()
-    return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
-
-
-def nfkc(text: str) -> str:
-    """unicodedata.normalize("NFKC", text), about 10× faster on Chinese text.
-
-    Chinese pages fail NFKC's quick check only because of full-width punctuation (，；：（）) and U+3000; those
-    map one-to-one onto ASCII, so a regex replaces them and the full normaliser runs only when something else
-    (compatibility ideographs, circled digits, combining marks …) is left.
-    """
-    if unicodedata.is_normalized("NFKC", text):
-        return text
-    text = _FULL_WIDTH.sub(_half_width, text)
-    return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
 def squash(text: str) -> str:
@@ -49,11 +32,6 @@ def clean_paragraph(text: str) -> str:
     text = _ZERO_WIDTH.sub("", text)
     text = re.sub(r"[ \t\r\n\f\v\u00a0]+", " ", text)
     return text.strip(" \u3000")
-
-
-def nfkc_key(text: str) -> str:
-    """Comparison key used by scoring and matching: NFKC with all whitespace deleted."""
-    return _SPACE.sub("", nfkc(text))
 
 
 def has_cjk(text: str) -> bool:
