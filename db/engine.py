@@ -6,6 +6,7 @@ migration script (nor Alembic) is imported unless a migration actually runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sqlite3
@@ -81,10 +82,15 @@ def make_engine(url: str) -> Engine:
     if make_url(url).get_backend_name() == "sqlite":
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+        engine = create_engine(url, connect_args={"timeout": 30}, json_serializer=_json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=_json_text)
+
+
+def _json_text(value: Any) -> str:
+    """JSON columns as UTF-8 text (不是 \\u escapes), so sqlite3, Datasette and psql show the Chinese."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -110,7 +116,7 @@ def make_read_only_engine(url: str) -> Engine:
     def connect() -> sqlite3.Connection:
         return sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
 
-    engine = create_engine(url, creator=connect)
+    engine = create_engine(url, creator=connect, json_serializer=_json_text)
     event.listen(engine, "connect", _sqlite_read_pragmas)
     event.listen(engine, "connect", _read_only)
     return engine

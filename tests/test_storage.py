@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, inspect, select
@@ -218,3 +219,31 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
             assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     finally:
         database.dispose()
+
+
+def test_json_columns_hold_chinese_as_text_for_other_tools(tmp_path: Path) -> None:
+    import sqlite3
+
+    from crawler.extraction.record import Extracted
+    from db.engine import open_database
+    from db.store import store_article
+
+    url = f"sqlite:///{tmp_path / 'n.db'}"
+    database = open_database(url)
+    with database.session() as session:
+        record = Extracted(
+            url="http://politics.people.com.cn/n1/2024/0510/c1001-1.html",
+            site="people.com.cn",
+            charset="utf-8",
+            title="数字政府建设",
+            published_at=datetime(2024, 5, 10, 8, 0, tzinfo=SHANGHAI),
+            published_precision="minute",
+            authors=["王乐文"],
+            body="数字政府建设是推进国家治理现代化的重要举措。",
+            rules={"title": "test"},
+        )
+        store_article(session, record)
+    database.dispose()
+    with sqlite3.connect(tmp_path / "n.db") as connection:
+        (authors,) = connection.execute("SELECT authors FROM articles WHERE title = '数字政府建设'").fetchone()
+    assert authors == '["王乐文"]'
