@@ -192,8 +192,9 @@ def crawl(
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
         from crawler.jobs import CrawlBusy
+        from crawler.run import CrawlStopped
 
-        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy):
+        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy, CrawlStopped):
             run_ids = run_crawls(
                 spiders,
                 CrawlOptions(
@@ -219,21 +220,25 @@ def crawl(
         for run in runs:
             assert run is not None
             _print_run(run)
-    if any(run is not None and run["status"] == "failed" for run in runs):
+    if any(run is not None and run["status"] in NOT_DONE for run in runs):
         raise typer.Exit(1)
 
 
+# A run with work left undone exits non-zero: a scheduler or script must not take it for a finished one.
+NOT_DONE = ("failed", "incomplete", "interrupted", "running")
+
+
 @contextlib.contextmanager
-def _fail_on(error_type: type[Exception]) -> Iterator[None]:
+def _fail_on(*error_types: type[Exception]) -> Iterator[None]:
     """Turn an expected error into a one-line message and exit code 1."""
     try:
         yield
-    except error_type as error:
+    except error_types as error:
         fail(str(error))
 
 
 def _print_run(run: dict[str, Any]) -> None:
-    colour = {"finished": "green", "failed": "red"}.get(str(run["status"]), "yellow")
+    colour = {"finished": "green", "failed": "red", "incomplete": "red"}.get(str(run["status"]), "yellow")
     console.print(
         f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
         f"{run['pages_fetched']} pages, {run['articles_new']} new, {run['articles_changed']} changed, "

@@ -393,17 +393,34 @@ def close_dead_runs(session: Session, site: str) -> list[int]:
         )
         if run_id not in leased
     ]
-    if ids:
+    for run_id in ids:
         session.execute(
             update(CrawlRun)
-            .where(CrawlRun.id.in_(ids))
+            .where(CrawlRun.id == run_id)
             .values(
                 status="interrupted",
                 finished_at=now_shanghai(),
                 message="the crawl process ended without closing its run (killed)",
+                **done_by(session, run_id),
             )
         )
     return ids
+
+
+def done_by(session: Session, run_id: int) -> dict[str, int]:
+    """What a run that never closed did, read back from the rows it wrote: articles it stored first or changed,
+    pages it recorded as failed, pages whose bytes it kept."""
+    versions = select(func.count()).select_from(ArticleVersion).where(ArticleVersion.run_id == run_id)
+    new = int(session.scalar(versions.where(ArticleVersion.version == 1)) or 0)
+    changed = int(session.scalar(versions.where(ArticleVersion.version > 1)) or 0)
+    failed = int(session.scalar(select(func.count(FailedPage.id)).where(FailedPage.run_id == run_id)) or 0)
+    raw = int(session.scalar(select(func.count(RawPage.id)).where(RawPage.run_id == run_id)) or 0)
+    return {
+        "articles_new": new,
+        "articles_changed": changed,
+        "pages_failed": failed,
+        "pages_fetched": max(raw, new + changed) + failed,
+    }
 
 
 # A crawl run whose process may live on another machine (a distributed worker) holds the lease
@@ -440,6 +457,7 @@ def close_abandoned_runs(session: Session, *, now: datetime | None = None) -> li
             .values(
                 status="interrupted",
                 finished_at=moment,
+                **done_by(session, run_id),
                 message=(
                     f"worker {owner} stopped its heartbeat (lease expired {expires_at:%Y-%m-%d %H:%M:%S}): "
                     "the process is gone; its unfinished requests went back to the shared queue"
