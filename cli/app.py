@@ -89,42 +89,35 @@ def import_files(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Plain-text article files.")],
     site: Annotated[str, typer.Option(help="Registrable domain of the site the text was copied from.")] = "local",
     url: Annotated[str | None, typer.Option(help="The article's URL (one file only).")] = None,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this (bytes).")] = 5 * 1024 * 1024,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import articles in the plain-text format: title line, `来源:… 更新时间:…` line, then the body.
 
-    Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
+    Files may be UTF-8 or GB18030. Each file is validated and stored as a crawled article is; a file that fails
+    is reported and the others are still imported. Importing the same file twice changes nothing.
     """
-    from analysis.reprints import store_and_match
-    from crawler.attribution import attribute_record
-    from crawler.extraction.plaintext import import_url, parse_plaintext
-    from crawler.extraction.record import ExtractionError
-    from crawler.extraction.sites import site_name
+    from pipelines.imported import DatabaseRefused, import_file
 
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
     results: list[dict[str, object]] = []
-    with opened(db) as database:
+    with opened(db) as database, _fail_on(DatabaseRefused):
         for path in files:
-            data = path.read_bytes()
-            try:
-                record = parse_plaintext(data, url=url or import_url(data), site=site)
-            except ExtractionError as error:
-                results.append({"file": str(path), "status": "error", "reason": error.reason})
-                continue
-            with database.session() as session:
-                stored = store_and_match(
-                    session, record, site_name=site_name(site), attribution=attribute_record(record)
-                )
-            results.append(
-                {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
-            )
+            done = import_file(database, path, site=site, url=url, max_bytes=max_bytes)
+            result: dict[str, object] = {"file": done.file, "status": done.status, "id": done.article_id}
+            result["title"] = done.title
+            if done.reason:
+                result["reason"] = done.reason
+            results.append(result)
+    errors = sum(1 for r in results if r["status"] == "error")
     if json_out:
         print_json(results)
     else:
         print_table(results, ["file", "status", "id", "title", "reason"])
-    if any(r["status"] == "error" for r in results):
+        console.print(f"{len(results) - errors} of {len(results)} files imported, {errors} refused")
+    if errors:
         raise typer.Exit(1)
 
 
