@@ -48,11 +48,17 @@ class Ledger:
     def complete(self) -> bool:
         return not self.open and not self.failed_lists and not self.unwritten
 
-    def missing(self) -> str | None:
-        """What the run leaves undone, in one line for the run's message; None when nothing."""
+    def missing(self, *, with_open: bool = True) -> str | None:
+        """What the run leaves undone, in one line for the run's message; None when nothing.
+
+        Without `with_open`, pages still open are left out: a distributed worker that ends because the shared
+        queue and every lease are empty knows each request it took was carried to its end, by it or (after a
+        hand-on: a retry, a redirect, an article's next page) by another worker.
+        """
         parts: list[str] = []
-        lists = sorted(url for url, kind in self.open.items() if kind == LIST)
-        articles = sorted(url for url, kind in self.open.items() if kind == ARTICLE)
+        pending = self.open if with_open else {}
+        lists = sorted(url for url, kind in pending.items() if kind == LIST)
+        articles = sorted(url for url, kind in pending.items() if kind == ARTICLE)
         if lists:
             parts.append(f"{len(lists)} list pages never read ({_some(lists)})")
         if articles:

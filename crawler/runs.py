@@ -141,33 +141,39 @@ class CrawlRunRecorder:
         role = self.crawler.settings.get("NEWSMON_DISTRIBUTED")
         distributed = bool(role)
         ledger: Ledger | None = getattr(spider, "ledger", None)
-        missing = ledger.missing() if ledger is not None else None
+        missing = ledger.missing(with_open=not distributed or reason != "finished") if ledger is not None else None
         status, message = run_outcome(stats, reason, distributed=distributed, missing=missing)
         counts = run_counts(stats)
         kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
         database = database_for(self.crawler)
         site = getattr(spider, "site", spider.name)
-        with database.session() as session:
-            tops: dict[str, str] = getattr(spider, "tops", {})
-            # A distributed crawl is complete when the seeder ends with nothing queued or leased (it waits for that)
-            # and no run of it left a gap; a worker alone cannot tell.
-            complete = status == "finished" and (
-                not role or (role == "seeder" and not crawl_left_gaps(session, site, self.run_id))
-            )
-            if complete and tops:
-                advance_frontiers(session, site, tops, self.run_id)
-            finish_run(
-                session,
-                self.run_id,
-                status=status,
-                counts=counts,
-                message=message,
-                stats=kept,
-                http_status_counts=http_status_counts(stats),
-                field_coverage=field_coverage(stats),
-            )
-            # The crawl is over for this worker: close the runs of workers that died on the way.
-            abandoned = close_abandoned_runs(session) if distributed else []
+        try:
+            with database.session() as session:
+                tops: dict[str, str] = getattr(spider, "tops", {})
+                # A distributed crawl is complete when the seeder ends with nothing queued or leased (it waits
+                # for that) and no run of it left a gap; a worker alone cannot tell.
+                complete = status == "finished" and (
+                    not role or (role == "seeder" and not crawl_left_gaps(session, site, self.run_id))
+                )
+                if complete and tops:
+                    advance_frontiers(session, site, tops, self.run_id)
+                finish_run(
+                    session,
+                    self.run_id,
+                    status=status,
+                    counts=counts,
+                    message=message,
+                    stats=kept,
+                    http_status_counts=http_status_counts(stats),
+                    field_coverage=field_coverage(stats),
+                )
+                # The crawl is over for this worker: close the runs of workers that died on the way.
+                abandoned = close_abandoned_runs(session) if distributed else []
+        except Exception as error:
+            # The database refuses writes (disk full, read-only): the run stays `running` until the next crawl
+            # closes it with the counts read back from its rows. One line, not a traceback per attempt.
+            log.error("could not record the end of crawl run %d: %s", self.run_id, str(error).splitlines()[0])
+            return
         log.info("crawl run %d %s: %s", self.run_id, status, counts)
         if abandoned:
             log.warning("crawl runs %s of dead workers marked interrupted", ", ".join(map(str, abandoned)))

@@ -101,9 +101,13 @@ class NewsmonSpider(scrapy.Spider):
                     spider.recheck += recent_article_urls(session, domain, since=since)
             spider.frontiers = column_frontiers(session, cls.site)
             spider.retry = [url for url in retry_urls(session, domains) if cls.article_url.search(url)]
-        # Local crawls owe what they schedule; a distributed worker owes what it takes from the shared queue.
-        taken = signals.request_reached_downloader if crawler.settings.get("NEWSMON_DISTRIBUTED") else None
-        crawler.signals.connect(spider._taken, signal=taken or signals.request_scheduled)
+        if crawler.settings.get("NEWSMON_DISTRIBUTED"):
+            # A distributed worker owes what it takes from the shared queue; a request it queues again (a retry,
+            # a redirect, an article's next page) is owed by whichever worker takes it.
+            crawler.signals.connect(spider._taken, signal=signals.request_reached_downloader)
+            crawler.signals.connect(spider._handed_on, signal=signals.request_scheduled)
+        else:
+            crawler.signals.connect(spider._taken, signal=signals.request_scheduled)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
 
@@ -111,6 +115,11 @@ class NewsmonSpider(scrapy.Spider):
         page = page_of(request.meta)
         if page:
             self.ledger.take(*page)
+
+    def _handed_on(self, request: scrapy.Request, **_: Any) -> None:
+        page = page_of(request.meta)
+        if page:
+            self.ledger.settle(page[1])
 
     def _dropped(self, request: scrapy.Request, **_: Any) -> None:
         page = page_of(request.meta)
@@ -135,7 +144,8 @@ class NewsmonSpider(scrapy.Spider):
             if url not in self.requested and url not in self.gone:
                 self.requested.add(url)
                 self.crawler.stats.inc_value("newsmon/retried")
-                yield self.article_request(url)
+                # Past a resumed job's seen-requests, which hold the failed fetch.
+                yield self.article_request(url, dont_filter=True)
 
     # ---- list pages --------------------------------------------------------------------------------------
 

@@ -4,9 +4,14 @@ asserts the article count a user would check, and that a run which left work und
 from __future__ import annotations
 
 import json
+import resource
+import signal
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +24,7 @@ from mirror.faults import FaultyMirror
 from mirror.scaled import ScaledMirror, build_scaled
 
 PER_PAGE = 20
+LOCK_HELD = 35.0  # seconds: longer than SQLite's busy timeout (30 s, db/engine.py), so writes fail and are retried
 LIST = f"http://{people.LIST_HOST}{people.LIST_DIR}"
 
 
@@ -55,6 +61,14 @@ def stored(db_url: str, urls: list[str]) -> tuple[int, int]:
             return int(distinct or 0), int(rows)
     finally:
         database.dispose()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
 
 
 def failed_pages(db_url: str, run_id: int) -> dict[str, str]:
@@ -103,3 +117,72 @@ def test_an_article_page_that_failed_is_fetched_again_by_the_next_crawl(
     code, run, _ = crawl(server, default_db_url)
     assert run["articles_new"] == 1 and run["stats"]["newsmon/retried"] == 1
     assert stored(default_db_url, scaled.article_urls) == (200, 200)
+
+
+def _file_size_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        # A full disk, as the crawl process meets it: writes past `limit` bytes fail (EFBIG), not kill it.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def test_a_full_disk_stops_the_crawl_with_one_line_and_the_next_crawl_stores_the_rest(
+    server: FaultyMirror, scaled: ScaledMirror, sqlite_url: str, tmp_path: Path
+) -> None:
+    open_database(sqlite_url).dispose()
+    db_file = tmp_path / "newsmon.db"
+    command = [sys.executable, "-m", "cli", "crawl", "people", "--mirror", server.url, "--db", sqlite_url, "--json"]
+    full = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        preexec_fn=_file_size_limit(db_file.stat().st_size + 256 * 1024),
+    )
+    assert full.returncode == 1
+    assert "the database refused a write" in full.stderr and "Traceback" not in full.stderr
+    done, rows = stored(sqlite_url, scaled.article_urls)
+    assert done == rows < 200
+    # It stopped instead of fetching the rest of the site page after page.
+    assert sum(server.page_hits().values()) < len(scaled.page_urls) // 2
+
+    code, run, err = crawl(server, sqlite_url)
+    assert code == 0, err
+    assert stored(sqlite_url, scaled.article_urls) == (200, 200)
+    assert run["articles_new"] == 200 - done
+
+
+def test_a_database_locked_longer_than_the_busy_timeout_loses_nothing(
+    server: FaultyMirror, scaled: ScaledMirror, sqlite_url: str, tmp_path: Path
+) -> None:
+    open_database(sqlite_url).dispose()
+    blocker = sqlite3.connect(tmp_path / "newsmon.db", isolation_level=None)
+    # List pages and 30 articles are answered; the rest wait until the lock is taken.
+    server.open_urls = {url for url in scaled.page_urls if "/index" in url}
+    server.passes = 30
+    server.gate.clear()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "crawl", "people", "--mirror", server.url, "--db", sqlite_url, "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_for(lambda: stored(sqlite_url, scaled.article_urls)[0] >= 20, 120, "the crawl to store 20 articles")
+        blocker.execute("BEGIN IMMEDIATE")  # another writer takes the lock: the crawl's writes wait and fail
+        held_since = time.monotonic()
+        server.gate.set()
+        wait_for(lambda: time.monotonic() - held_since > LOCK_HELD, LOCK_HELD + 30, "the lock to be held long enough")
+        blocker.execute("COMMIT")
+        out, err = process.communicate(timeout=600)
+    finally:
+        server.gate.set()
+        blocker.close()
+        if process.poll() is None:
+            process.kill()
+    run = json.loads(out)
+    assert process.returncode == 0 and run["status"] == "finished", err
+    assert "retrying" in err
+    assert stored(sqlite_url, scaled.article_urls) == (200, 200)
