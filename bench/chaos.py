@@ -170,12 +170,23 @@ def _drop(prefix: str) -> None:
         client.delete(*keys)  # type: ignore[attr-defined]
 
 
+def truncated_pages(scenario: Scenario) -> None:
+    """Every 100th article cut off mid-page (half without a Content-Length), then served whole again."""
+    for n, url in enumerate(scenario.mirror.article_urls[::100]):
+        size = len((scenario.mirror.root / url.removeprefix("http://")).read_bytes())
+        scenario.server.cut(url, size // 2, declare_length=n % 2 == 0)
+    scenario.crawl().communicate(timeout=1800)
+    scenario.server.heal()
+    scenario.crawl().communicate(timeout=1800)
+
+
 SCENARIOS: dict[str, Callable[[Scenario], None]] = {
     "list-500": list_fails(500, 3),
     "list-missing-once": list_fails(404, 1),
     "locked-database": locked_database,
     "full-disk": full_disk,
     "distributed-killed": distributed_killed,
+    "truncated-pages": truncated_pages,
 }
 
 

@@ -8,7 +8,32 @@ from collections import Counter
 from http import HTTPStatus
 from pathlib import Path
 
-from mirror.serve import MirrorServer
+from mirror.serve import MirrorServer, _MirrorHandler, content_type
+
+
+class _FaultyHandler(_MirrorHandler):
+    def _serve(self, send_body: bool) -> None:
+        assert isinstance(self.server, FaultyMirror)
+        cut = self.server.cut_for("http:/" + self.server._split(self.path)[0])
+        if cut is None:
+            super()._serve(send_body)
+            return
+        keep, declare_length = cut
+        status, path = self.server.resolve(self.path)
+        if path is None:
+            self.send_error(status)
+            return
+        data = path.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", content_type(path))
+        if declare_length:
+            self.send_header("Content-Length", str(len(data)))
+        else:
+            self.send_header("Connection", "close")  # the body ends where the connection does
+        self.end_headers()
+        if send_body:
+            self.wfile.write(data[:keep])
+        self.close_connection = True
 
 
 class FaultyMirror(MirrorServer):
@@ -17,7 +42,9 @@ class FaultyMirror(MirrorServer):
 
     def __init__(self, root: Path | str, port: int = 0) -> None:
         super().__init__(root, port=port)
+        self.RequestHandlerClass = _FaultyHandler
         self._lock = threading.Lock()
+        self._cuts: dict[str, tuple[int, bool]] = {}
         self._faults: dict[str, list[int]] = {}  # "http://host/path" -> statuses still to answer, in order
         self.hits: Counter[str] = Counter()
         self.gate = threading.Event()
@@ -30,6 +57,21 @@ class FaultyMirror(MirrorServer):
         """Answer the real URL `url` with `status` the next `times` times it is asked for."""
         with self._lock:
             self._faults.setdefault(url, []).extend([status] * times)
+
+    def cut(self, url: str, keep: int, *, declare_length: bool) -> None:
+        """Send only the first `keep` bytes of the real URL `url`, then close the connection; with
+        `declare_length`, after a Content-Length that promised the whole page."""
+        with self._lock:
+            self._cuts[url] = (keep, declare_length)
+
+    def heal(self) -> None:
+        """Serve every page whole again."""
+        with self._lock:
+            self._cuts.clear()
+
+    def cut_for(self, url: str) -> tuple[int, bool] | None:
+        with self._lock:
+            return self._cuts.get(url)
 
     def page_hits(self) -> Counter[str]:
         with self._lock:

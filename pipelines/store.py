@@ -1,6 +1,12 @@
 """Store articles and failed pages, each in its own transaction, and count outcomes for the run record.
 
-A stored article whose page now answers 404/410 is marked removed (kept, with the date), not failed.
+A stored article whose page answers 404/410 in a second run is marked removed (kept, with the date), not failed;
+the first time is a failed page, since a site's glitch answers 404 too.
+
+A write that fails on a locked database or a lost connection is retried with backoff (NEWSMON_WRITE_RETRY_SECONDS);
+one the database refuses for this page alone is kept as a failed page with the reason and the bytes; when the
+database takes no writes at all (disk full, read-only) the crawl stops and says so (crawler.run.CrawlStopped).
+Each page's outcome settles it in the spider's ledger (crawler/ledger.py).
 
 The writes run on a small pool of threads (NEWSMON_STORE_THREADS), not on the crawl's event loop: a write
 spends most of its time waiting on the database (PostgreSQL's commit flush and triggers, SQLite's write lock),
@@ -27,6 +33,7 @@ from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import LIST, Ledger
 from db.engine import Database
+from db.queries import seen_gone_before
 from db.store import RawInput, Stored, mark_removed, record_failed_page, store_article
 from db.write_errors import FATAL, WriteFailed, with_retries
 
@@ -91,7 +98,7 @@ class StorePipeline:
             stored = await self._off_loop(database, _store_article, database, item, run_id)
             stats.inc_value(f"newsmon/articles_{stored.outcome}")
             log.info("%s article %d: %s", stored.outcome, stored.article_id, item.record.url)
-        elif item.http_status in GONE and await self._off_loop(database, _mark_removed, database, item.url):
+        elif item.http_status in GONE and await self._off_loop(database, _mark_removed, database, item.url, run_id):
             stats.inc_value("newsmon/articles_removed")
             log.warning("article removed from the site (HTTP %s): %s", item.http_status, item.url)
         else:
@@ -160,9 +167,10 @@ def _store_article(database: Database, item: ArticleItem, run_id: int | None) ->
     return stored
 
 
-def _mark_removed(database: Database, url: str) -> bool:
+def _mark_removed(database: Database, url: str, run_id: int | None) -> bool:
+    """Mark a stored article removed if an earlier run also found it gone; once is kept as a failed page."""
     with database.session() as session:
-        return mark_removed(session, url) is not None
+        return seen_gone_before(session, url, run_id) and mark_removed(session, url) is not None
 
 
 def _record_failed(database: Database, item: FailedPageItem, run_id: int | None) -> None:

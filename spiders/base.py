@@ -13,6 +13,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
@@ -21,6 +22,7 @@ from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import ARTICLE, LIST, PAGE_META, Ledger, page_of
+from crawler.page_checks import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, page_problem
 from db.frontier import column_frontiers, retry_urls
 from db.queries import gone_urls, recent_article_urls
 from db.store import known_urls, now_shanghai
@@ -81,6 +83,8 @@ class NewsmonSpider(scrapy.Spider):
         self.frontiers: dict[str, str] = {}
         self.tops: dict[str, str] = {}  # per column, the newest article listed now: the next frontier
         self.ledger = Ledger()
+        self.max_page_bytes = MAX_PAGE_BYTES
+        self.max_page_elements = MAX_PAGE_ELEMENTS
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
@@ -88,6 +92,8 @@ class NewsmonSpider(scrapy.Spider):
         spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
         spider.resume = crawler.settings.getbool("NEWSMON_RESUME")
+        spider.max_page_bytes = crawler.settings.getint("NEWSMON_MAX_PAGE_BYTES", MAX_PAGE_BYTES)
+        spider.max_page_elements = crawler.settings.getint("NEWSMON_MAX_PAGE_ELEMENTS", MAX_PAGE_ELEMENTS)
         recheck_days = crawler.settings.getint("NEWSMON_RECHECK_DAYS")
         domains = (cls.site, *cls.aliases)
         with database_for(crawler).session() as session:
@@ -108,8 +114,17 @@ class NewsmonSpider(scrapy.Spider):
             crawler.signals.connect(spider._handed_on, signal=signals.request_scheduled)
         else:
             crawler.signals.connect(spider._taken, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._off_site, signal=signals.request_scheduled)
         crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
+
+    def _off_site(self, request: scrapy.Request, **_: Any) -> None:
+        """A redirect off the site is dropped by Scrapy's offsite filter without a word: record it as failed."""
+        page = page_of(request.meta)
+        allowed = getattr(self, "allowed_domains", None)
+        if page and allowed and request.meta.get("redirect_urls") and not url_is_from_any_domain(request.url, allowed):
+            self.crawler.stats.inc_value("newsmon/redirects_off_site")
+            self._record_failed(page, f"redirected off the site: {_chain(request.meta, request.url)}")
 
     def _taken(self, request: scrapy.Request, **_: Any) -> None:
         page = page_of(request.meta)
@@ -123,12 +138,36 @@ class NewsmonSpider(scrapy.Spider):
 
     def _dropped(self, request: scrapy.Request, **_: Any) -> None:
         page = page_of(request.meta)
-        if page and self.ledger.open.get(page[1]) and request.meta.get("redirect_urls"):
+        if page is None:
+            return
+        hops = request.meta.get("redirect_urls") or []
+        if request.url in hops:
+            # A redirect loop (or a page redirecting to itself), cut short by the dupe filter: recorded as failed,
+            # through a local data: request whose callback yields the failed page.
+            self.crawler.stats.inc_value("newsmon/redirect_loops")
+            self._record_failed(page, f"redirect loop: {_chain(request.meta, request.url)}")
+            return
+        if hops:
             # Redirected to a page this run already has: that page's outcome stands for both.
             log.info("%s redirects to %s, already requested in this run", page[1], request.url)
             self.crawler.stats.inc_value("newsmon/redirects_to_requested")
-        if page:
-            self.ledger.settle(page[1])
+        self.ledger.settle(page[1])
+
+    def _record_failed(self, page: tuple[str, str], reason: str) -> None:
+        """Record a page as failed from outside a callback: a local data: request whose callback yields it."""
+        assert self.crawler.engine is not None
+        self.crawler.engine.crawl(
+            scrapy.Request(
+                "data:,",
+                callback=self._failed_here,
+                cb_kwargs={"url": page[1], "reason": reason},
+                meta={PAGE_META: page},
+                dont_filter=True,
+            )
+        )
+
+    def _failed_here(self, response: Response, url: str, reason: str) -> Iterator[Any]:
+        yield FailedPageItem(url=url, reason=reason)
 
     @property
     def site_name(self) -> str:
@@ -202,6 +241,18 @@ class NewsmonSpider(scrapy.Spider):
     def parse(self, response: Response, depth: int = 1) -> Iterator[Any]:
         """A column's list page: request new articles; go on to the next page only while nothing is known."""
         stats = self.crawler.stats
+        problem = self._page_problem(response)
+        if problem:
+            page = page_of(response.meta)
+            yield FailedPageItem(
+                url=page[1] if page else response.url,
+                reason=f"list page: {problem}",
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=_content_type(response),
+                kind=LIST,
+            )
+            return
         column = response.meta.get("newsmon_column", response.url)
         frontier = self.frontiers.get(column)
         past_frontier = bool(response.meta.get("newsmon_past_frontier"))
@@ -265,6 +316,17 @@ class NewsmonSpider(scrapy.Spider):
                 content_type=content_type,
             )
             return
+        problem = self._page_problem(response)
+        if problem:
+            yield FailedPageItem(
+                settles=key,
+                url=response.url,
+                reason=problem,
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=content_type,
+            )
+            return
         try:
             record = extract_fields(response.url, response.body, content_type)
         except Exception as error:  # a bug on one page must not lose the page or stop the crawl
@@ -315,6 +377,11 @@ class NewsmonSpider(scrapy.Spider):
         )
 
     def parse_continuation(self, response: Response, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
+        problem = self._page_problem(response)
+        if problem:
+            item.record.warnings.append(f"page {response.url} of the article was not read: {problem}")
+            yield from self._continue(item, remaining)
+            return
         try:
             part = extract_fields(response.url, response.body, _content_type(response))
         except Exception as error:  # keep the pages already read; say what is missing
@@ -332,6 +399,19 @@ class NewsmonSpider(scrapy.Spider):
         item: ArticleItem = request.cb_kwargs["item"]
         item.record.warnings.append(f"page {request.url} of the article could not be fetched: {_why(failure)}")
         yield from self._continue(item, request.cb_kwargs["remaining"])
+
+    def _page_problem(self, response: Response) -> str | None:
+        """Cut off, or too big to parse in a page's time budget (crawler/page_checks.py)."""
+        problem = page_problem(
+            response.body,
+            _content_type(response),
+            max_bytes=self.max_page_bytes,
+            max_elements=self.max_page_elements,
+        )
+        if problem:
+            self.crawler.stats.inc_value("newsmon/suspicious_pages")
+            log.warning("%s: %s", response.url, problem)
+        return problem
 
     # ---- failures ----------------------------------------------------------------------------------------
 
