@@ -103,42 +103,35 @@ def import_files(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Plain-text article files.")],
     site: Annotated[str, typer.Option(help="Registrable domain of the site the text was copied from.")] = "local",
     url: Annotated[str | None, typer.Option(help="The article's URL (one file only).")] = None,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this (bytes).")] = 5 * 1024 * 1024,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import articles in the plain-text format: title line, `来源:… 更新时间:…` line, then the body.
 
-    Files may be UTF-8 or GB18030. Importing the same file twice changes nothing.
+    Files may be UTF-8 or GB18030. Each file is validated and stored as a crawled article is; a file that fails
+    is reported and the others are still imported. Importing the same file twice changes nothing.
     """
-    from analysis.reprints import store_and_match
-    from crawler.attribution import attribute_record
-    from crawler.extraction.plaintext import import_url, parse_plaintext
-    from crawler.extraction.record import ExtractionError
-    from crawler.extraction.sites import site_name
+    from pipelines.imported import DatabaseRefused, import_file
 
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
     results: list[dict[str, object]] = []
-    with writing(db) as database:
+    with writing(db) as database, _fail_on(DatabaseRefused):
         for path in files:
-            data = path.read_bytes()
-            try:
-                record = parse_plaintext(data, url=url or import_url(data), site=site)
-            except ExtractionError as error:
-                results.append({"file": str(path), "status": "error", "reason": error.reason})
-                continue
-            with database.session() as session:
-                stored = store_and_match(
-                    session, record, site_name=site_name(site), attribution=attribute_record(record)
-                )
-            results.append(
-                {"file": str(path), "status": stored.outcome, "id": stored.article_id, "title": record.title}
-            )
+            done = import_file(database, path, site=site, url=url, max_bytes=max_bytes)
+            result: dict[str, object] = {"file": done.file, "status": done.status, "id": done.article_id}
+            result["title"] = done.title
+            if done.reason:
+                result["reason"] = done.reason
+            results.append(result)
+    errors = sum(1 for r in results if r["status"] == "error")
     if json_out:
         print_json(results)
     else:
         print_table(results, ["file", "status", "id", "title", "reason"])
-    if any(r["status"] == "error" for r in results):
+        console.print(f"{len(results) - errors} of {len(results)} files imported, {errors} refused")
+    if errors:
         raise typer.Exit(1)
 
 
@@ -209,8 +202,9 @@ def crawl(
             server = stack.enter_context(MirrorServer(mirror_dir, port=0))
             mirror = server.url
         from crawler.jobs import CrawlBusy
+        from crawler.run import CrawlStopped
 
-        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy):
+        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy, CrawlStopped):
             run_ids = run_crawls(
                 spiders,
                 CrawlOptions(
@@ -236,21 +230,25 @@ def crawl(
         for run in runs:
             assert run is not None
             _print_run(run)
-    if any(run is not None and run["status"] == "failed" for run in runs):
+    if any(run is not None and run["status"] in NOT_DONE for run in runs):
         raise typer.Exit(1)
 
 
+# A run with work left undone exits non-zero: a scheduler or script must not take it for a finished one.
+NOT_DONE = ("failed", "incomplete", "interrupted", "running")
+
+
 @contextlib.contextmanager
-def _fail_on(error_type: type[Exception]) -> Iterator[None]:
+def _fail_on(*error_types: type[Exception]) -> Iterator[None]:
     """Turn an expected error into a one-line message and exit code 1."""
     try:
         yield
-    except error_type as error:
+    except error_types as error:
         fail(str(error))
 
 
 def _print_run(run: dict[str, Any]) -> None:
-    colour = {"finished": "green", "failed": "red"}.get(str(run["status"]), "yellow")
+    colour = {"finished": "green", "failed": "red", "incomplete": "red"}.get(str(run["status"]), "yellow")
     console.print(
         f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
         f"{run['pages_fetched']} pages, {run['articles_new']} new, {run['articles_changed']} changed, "

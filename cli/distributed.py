@@ -52,7 +52,7 @@ def worker(
     Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
     --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
     """
-    from cli.app import _print_run
+    from cli.app import NOT_DONE, _print_run
     from cli.database import reading, writing
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, resolve_spider, run_crawl, spider_names
@@ -90,5 +90,5 @@ def worker(
         print_json(run)
     else:
         _print_run(run)
-    if run["status"] == "failed":
+    if run["status"] in NOT_DONE:
         raise typer.Exit(1)

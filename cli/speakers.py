@@ -75,8 +75,8 @@ def speakers_attribute(
     """
     from db.store import reattribute_articles
 
-    with writing(db) as database, console.status("attributing…"), database.session() as session:
-        done = reattribute_articles(session, every=every)
+    with writing(db) as database, console.status("attributing…"):
+        done = reattribute_articles(database.session, every=every)
     if json_out:
         print_json({"attributed": done})
     else:

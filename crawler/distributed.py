@@ -158,10 +158,13 @@ class LeasingScheduler(Scheduler):
         spider.worker_id = self.worker_id  # type: ignore[attr-defined]
         self.reclaim_dead()
         if self.role == "seeder" and self._no_crawl_running():
-            # A new crawl: yesterday's fingerprints must not hide today's list pages. Requests still queued
-            # from an interrupted crawl stay and are fetched too.
+            # A new crawl: yesterday's fingerprints must not hide today's list pages.
             self.df.clear()
             log.info("new distributed crawl of %s: dupe filter cleared", spider.name)
+        elif self.role == "seeder":
+            # Work is left from a crawl whose processes died (queued, or leased to workers whose heartbeat has not
+            # expired yet): carry that crawl on with its fingerprints, so nothing it took on is lost or redone.
+            log.warning("distributed crawl of %s carried on: %d requests queued", spider.name, len(self))
         self._heartbeat()
         self._beat = task.LoopingCall(self._tick)
         self._beat.start(max(self.lease_timeout / 3, 0.5), now=False)
@@ -279,12 +282,8 @@ class LeasingScheduler(Scheduler):
             return sum(int(n) for n in pipe.execute())
 
     def _no_crawl_running(self) -> bool:
-        others = [
-            w
-            for w in self.server.smembers(self.workers_key)
-            if (w.decode() if isinstance(w, bytes) else w) != self.worker_id
-        ]
-        return not others or (len(self) == 0 and self._leased_anywhere() == 0)
+        """Nothing queued and nothing leased, to live workers or to dead ones whose leases are not back yet."""
+        return len(self) == 0 and self._leased_anywhere() == 0
 
     def spider_idle(self, spider: Spider) -> None:
         """Stay while the queue or any worker's leases hold work; close after MAX_IDLE_TIME_BEFORE_CLOSE of none.

@@ -20,9 +20,10 @@ class ArticleItem:
     """One article (all its pages stitched) plus the bytes of its first page as served."""
 
     record: Extracted
-    raw_body: bytes
+    raw_body: bytes = field(repr=False)  # never in a log line
     http_status: int
     content_type: str | None
+    settles: str | None = None  # the URL the run discovered the page at (crawler/ledger.py), if not record.url
     attribution: Attribution | None = None  # set by pipelines.attribute.AttributePipeline
 
     # Steps later pipelines ask the store pipeline to run on its thread before the article's transaction opens
@@ -37,7 +38,9 @@ class FailedPageItem:
 
     url: str
     reason: str
-    raw_body: bytes | None = None
+    raw_body: bytes | None = field(default=None, repr=False)
     http_status: int | None = None
     content_type: str | None = None
     charset: str | None = None
+    kind: str = "article"  # or "list": a list page that could not be read leaves its run incomplete
+    settles: str | None = None  # the URL the run discovered the page at, if not url

@@ -91,7 +91,7 @@ def layout_check(run: CrawlRun, baseline: list[CrawlRun], limits: Thresholds) ->
 
 
 def zero_items_check(run: CrawlRun) -> Verdict:
-    if run.status not in ("finished", "failed") or run.pages_fetched == 0:
+    if run.status not in ("finished", "incomplete", "failed") or run.pages_fetched == 0:
         return "unknown"  # unreachable: the error check speaks for that run
     known = int((run.stats or {}).get("newsmon/list_known_urls", 0))
     items = (

@@ -20,6 +20,10 @@ from db.store import close_dead_runs
 log = logging.getLogger(__name__)
 
 
+class CrawlStopped(RuntimeError):
+    """The database refused writes for good (disk full, read-only): the crawl stopped rather than fetch more."""
+
+
 def project_settings(**overrides: object) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
@@ -129,6 +133,16 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
             crawlers.append(crawler)
         process.start()
         run_ids: list[int | None] = [getattr(crawler.spider, "run_id", None) for crawler in crawlers]
+        stopped: list[str] = []
+        for (_, job, _), crawler in zip(plans, crawlers, strict=True):
+            if fatal := getattr(crawler, "newsmon_fatal", None):
+                stopped.append(str(fatal))
+                if job is not None:
+                    # Its seen-requests name pages that were fetched but never stored: the next crawl must ask
+                    # for them again, so it starts from the columns (and pages past known URLs: resume mode).
+                    job.clear()
+        if stopped:
+            raise CrawlStopped(stopped[0])
         for (_, job, _), run_id in zip(plans, run_ids, strict=True):
             if job is not None and run_id is not None and _run_status(url, run_id) != "interrupted":
                 job.clear()  # nothing to carry on: the next crawl starts from the columns

@@ -11,7 +11,9 @@ from scrapy.crawler import Crawler
 
 from crawler.database import database_for
 from crawler.distributed import DEFAULT_LEASE_TIMEOUT
+from crawler.ledger import Ledger
 from crawler.monitors import check_run
+from db.frontier import advance_frontiers, crawl_left_gaps
 from db.store import close_abandoned_runs, finish_run, hold_run, start_run
 from pipelines.coverage import COVERED_FIELDS
 
@@ -68,8 +70,12 @@ def field_coverage(stats: dict[str, Any]) -> dict[str, Any]:
     return coverage
 
 
-def run_outcome(stats: dict[str, Any], reason: str, *, distributed: bool = False) -> tuple[str, str | None]:
-    """(status, message): failed when no page could be fetched at all, interrupted when stopped early.
+def run_outcome(
+    stats: dict[str, Any], reason: str, *, distributed: bool = False, missing: str | None = None
+) -> tuple[str, str | None]:
+    """(status, message): failed when no page could be fetched at all, interrupted when stopped early,
+    incomplete when a page the run took on was neither stored, unchanged nor recorded as failed, or a list page
+    failed (`missing` says which); finished only when nothing is left.
 
     A worker of a distributed crawl may get no list page, or no page at all, while the others do the work.
     """
@@ -80,11 +86,18 @@ def run_outcome(stats: dict[str, Any], reason: str, *, distributed: bool = False
         detail = ", ".join(e.rsplit(".", 1)[-1] for e in errors) or "no response"
         return "failed", f"site unreachable: no page could be fetched ({detail})"
     if reason != "finished":
-        return "interrupted", f"crawl stopped early: {reason}"
+        return "interrupted", f"crawl stopped early: {reason}" + (f"; left undone: {missing}" if missing else "")
+    if int(stats.get("newsmon/list_pages", 0)) == 0 and not distributed:
+        return "failed", "no list page of the site's columns could be read" + (f": {missing}" if missing else "")
+    if missing:
+        return "incomplete", f"left undone: {missing}"
     if idle_worker:
         return "finished", "this worker found no work in the shared queue"
-    if int(stats.get("newsmon/list_pages", 0)) == 0 and not distributed:
-        return "failed", "no list page of the site's columns could be read"
+    if int(stats.get("newsmon/frontier_not_reached", 0)):
+        return "finished", (
+            "a column was read to the page limit without reaching the newest article of its last complete run: "
+            "older articles may be missing (raise --max-list-pages, or crawl --full)"
+        )
     return "finished", None
 
 
@@ -125,24 +138,42 @@ class CrawlRunRecorder:
     def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
-        distributed = bool(self.crawler.settings.get("NEWSMON_DISTRIBUTED"))
-        status, message = run_outcome(stats, reason, distributed=distributed)
+        role = self.crawler.settings.get("NEWSMON_DISTRIBUTED")
+        distributed = bool(role)
+        ledger: Ledger | None = getattr(spider, "ledger", None)
+        missing = ledger.missing(with_open=not distributed or reason != "finished") if ledger is not None else None
+        status, message = run_outcome(stats, reason, distributed=distributed, missing=missing)
         counts = run_counts(stats)
         kept = {k: v for k, v in stats.items() if isinstance(v, int | float | str) and not k.startswith("log_")}
         database = database_for(self.crawler)
-        with database.session() as session:
-            finish_run(
-                session,
-                self.run_id,
-                status=status,
-                counts=counts,
-                message=message,
-                stats=kept,
-                http_status_counts=http_status_counts(stats),
-                field_coverage=field_coverage(stats),
-            )
-            # The crawl is over for this worker: close the runs of workers that died on the way.
-            abandoned = close_abandoned_runs(session) if distributed else []
+        site = getattr(spider, "site", spider.name)
+        try:
+            with database.session() as session:
+                tops: dict[str, str] = getattr(spider, "tops", {})
+                # A distributed crawl is complete when the seeder ends with nothing queued or leased (it waits
+                # for that) and no run of it left a gap; a worker alone cannot tell.
+                complete = status == "finished" and (
+                    not role or (role == "seeder" and not crawl_left_gaps(session, site, self.run_id))
+                )
+                if complete and tops:
+                    advance_frontiers(session, site, tops, self.run_id)
+                finish_run(
+                    session,
+                    self.run_id,
+                    status=status,
+                    counts=counts,
+                    message=message,
+                    stats=kept,
+                    http_status_counts=http_status_counts(stats),
+                    field_coverage=field_coverage(stats),
+                )
+                # The crawl is over for this worker: close the runs of workers that died on the way.
+                abandoned = close_abandoned_runs(session) if distributed else []
+        except Exception as error:
+            # The database refuses writes (disk full, read-only): the run stays `running` until the next crawl
+            # closes it with the counts read back from its rows. One line, not a traceback per attempt.
+            log.error("could not record the end of crawl run %d: %s", self.run_id, str(error).splitlines()[0])
+            return
         log.info("crawl run %d %s: %s", self.run_id, status, counts)
         if abandoned:
             log.warning("crawl runs %s of dead workers marked interrupted", ", ".join(map(str, abandoned)))

@@ -16,6 +16,8 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# Larger answers are cancelled (and recorded as failed) instead of being read into memory and parsed.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
@@ -55,3 +57,6 @@ NEWSMON_MAX_LIST_PAGES = 20  # how deep a column's pagination is followed in one
 NEWSMON_RECHECK_DAYS = 0  # >0: fetch stored articles first seen or published that recently again (edits, 404s)
 NEWSMON_RESUME = False  # True: the last run was cut short, so page past known URLs (see crawler/run.py)
 NEWSMON_RESUMED_FROM = None  # id of the interrupted run this one carries on, recorded on the run
+NEWSMON_MAX_PAGE_BYTES = 10 * 1024 * 1024  # a page larger than this is recorded as failed, not extracted
+NEWSMON_MAX_PAGE_ELEMENTS = 200_000  # nor one with more elements than this (minutes and gigabytes to parse)
+NEWSMON_WRITE_RETRY_SECONDS = 120  # how long a write waits out a locked database or a lost connection

@@ -101,7 +101,8 @@ class CrawlRun(Base):
     trigger: Mapped[str] = mapped_column(String(20), default="manual")  # manual | schedule
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running | finished | failed
+    # running | finished | incomplete (pages left undone, see crawler/ledger.py) | interrupted | failed
+    status: Mapped[str] = mapped_column(String(20), default="running")
     pages_fetched: Mapped[int] = mapped_column(Integer, default=0)
     articles_new: Mapped[int] = mapped_column(Integer, default=0)
     articles_changed: Mapped[int] = mapped_column(Integer, default=0)
@@ -117,6 +118,24 @@ class CrawlRun(Base):
     resumed_from: Mapped[int | None]  # the interrupted run of the same site this run carried on
 
     site: Mapped[Site] = relationship()
+
+
+class ColumnFrontier(Base):
+    """Per column of a site (its first list URL): the newest article listed when a run last read it completely.
+
+    An incremental crawl stops at a known article only at or below this one; above it, articles are known only
+    from runs that left gaps (a failed list page, a killed process), so the crawl pages on until it reaches it.
+    """
+
+    __tablename__ = "column_frontiers"
+    __table_args__ = (UniqueConstraint("site_id", "column_url", name="uq_column_frontiers_site_column"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    column_url: Mapped[str] = mapped_column(String(2000))
+    article_url: Mapped[str] = mapped_column(String(2000))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    reached_at: Mapped[datetime]
 
 
 class RawPage(Base):

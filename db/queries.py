@@ -370,15 +370,29 @@ def articles_per_site(session: Session) -> list[dict[str, Any]]:
     return [{"site": d, "name": n, "articles": c, "newest": _iso(m)} for d, n, c, m in rows]
 
 
+GONE_AFTER_RUNS = 2  # a 404/410 is believed once seen in this many runs: one may be a glitch of the site
+
+
 def gone_urls(session: Session, sites: tuple[str, ...]) -> set[str]:
-    """URLs of the sites' pages that answered 404 or 410: removed old items, not worth asking for again."""
+    """URLs of the sites' pages that answered 404 or 410 in two runs: removed old items, not worth asking for
+    again."""
     rows = session.scalars(
         select(FailedPage.url)
         .join(CrawlRun, FailedPage.run_id == CrawlRun.id)
         .join(Site, CrawlRun.site_id == Site.id)
         .where(Site.domain.in_(sites), FailedPage.http_status.in_((404, 410)))
+        .group_by(FailedPage.url)
+        .having(func.count(func.distinct(FailedPage.run_id)) >= GONE_AFTER_RUNS)
     )
     return set(rows)
+
+
+def seen_gone_before(session: Session, url: str, run_id: int | None) -> bool:
+    """Whether another run than `run_id` already found the page answering 404 or 410."""
+    query = select(FailedPage.id).where(FailedPage.url == url, FailedPage.http_status.in_((404, 410)))
+    if run_id is not None:
+        query = query.where(FailedPage.run_id != run_id)
+    return session.scalar(query.limit(1)) is not None
 
 
 def site_activity(session: Session) -> dict[str, dict[str, Any]]:

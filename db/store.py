@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -394,17 +396,34 @@ def close_dead_runs(session: Session, site: str) -> list[int]:
         )
         if run_id not in leased
     ]
-    if ids:
+    for run_id in ids:
         session.execute(
             update(CrawlRun)
-            .where(CrawlRun.id.in_(ids))
+            .where(CrawlRun.id == run_id)
             .values(
                 status="interrupted",
                 finished_at=now_shanghai(),
                 message="the crawl process ended without closing its run (killed)",
+                **done_by(session, run_id),
             )
         )
     return ids
+
+
+def done_by(session: Session, run_id: int) -> dict[str, int]:
+    """What a run that never closed did, read back from the rows it wrote: articles it stored first or changed,
+    pages it recorded as failed, pages whose bytes it kept."""
+    versions = select(func.count()).select_from(ArticleVersion).where(ArticleVersion.run_id == run_id)
+    new = int(session.scalar(versions.where(ArticleVersion.version == 1)) or 0)
+    changed = int(session.scalar(versions.where(ArticleVersion.version > 1)) or 0)
+    failed = int(session.scalar(select(func.count(FailedPage.id)).where(FailedPage.run_id == run_id)) or 0)
+    raw = int(session.scalar(select(func.count(RawPage.id)).where(RawPage.run_id == run_id)) or 0)
+    return {
+        "articles_new": new,
+        "articles_changed": changed,
+        "pages_failed": failed,
+        "pages_fetched": max(raw, new + changed) + failed,
+    }
 
 
 def run_lease_name(run_id: int) -> str:
@@ -436,6 +455,7 @@ def close_abandoned_runs(session: Session, *, now: datetime | None = None) -> li
             .values(
                 status="interrupted",
                 finished_at=moment,
+                **done_by(session, run_id),
                 message=abandoned_message(owner, expires_at),
             )
         )
@@ -693,20 +713,36 @@ def store_attribution(
         session.connection().execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
 
 
-def reattribute_articles(session: Session, *, every: bool = False) -> int:
+REATTRIBUTE_BATCH = 200  # articles per transaction: another writer waits for one batch, never the whole run
+
+
+def reattribute_articles(
+    transaction: Callable[[], AbstractContextManager[Session]], *, every: bool = False, batch: int = REATTRIBUTE_BATCH
+) -> int:
     """Attribute stored articles again from their stored text: those never attributed (stored before the
-    attribution schema), or every article with `every` (after the rules or the registry improved)."""
+    attribution schema), or every article with `every` (after the rules or the registry improved).
+
+    `transaction()` opens one transaction (Database.session); each batch of articles is committed in its own,
+    so a crawl writing meanwhile waits for a batch, not for the whole run, and a stopped run keeps its batches.
+    """
     from crawler.attribution import ArticleText, attribute
 
-    query = select(Article).order_by(Article.id)
-    if not every:
-        query = query.where(Article.kind.is_(None))
-    done = 0
-    for article in session.scalars(query).all():
-        result = attribute(
-            ArticleText(article.title, article.body.split("\n"), article.published_at, article.authors, article.editors)
-        )
-        published = article.published_at.date() if article.published_at else article.first_seen_at.date()
-        store_attribution(session, article.id, result, seen_on=result.spoken_on or published)
-        done += 1
-    return done
+    done, after = 0, 0
+    while True:
+        with transaction() as session:
+            query = select(Article).where(Article.id > after).order_by(Article.id).limit(batch)
+            if not every:
+                query = query.where(Article.kind.is_(None))
+            articles = session.scalars(query).all()
+            for article in articles:
+                result = attribute(
+                    ArticleText(
+                        article.title, article.body.split("\n"), article.published_at, article.authors, article.editors
+                    )
+                )
+                published = article.published_at.date() if article.published_at else article.first_seen_at.date()
+                store_attribution(session, article.id, result, seen_on=result.spoken_on or published)
+                after = article.id
+            done += len(articles)
+        if len(articles) < batch:
+            return done

@@ -40,5 +40,6 @@ class ValidatePipeline:
                     http_status=item.http_status,
                     content_type=item.content_type,
                     charset=item.record.charset,
+                    settles=item.settles,
                 )
         return item

@@ -10,8 +10,10 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
@@ -19,6 +21,9 @@ from crawler.extraction import Extracted, extract_fields, unstorable
 from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
+from crawler.ledger import ARTICLE, LIST, PAGE_META, Ledger, page_of
+from crawler.page_checks import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, page_problem
+from db.frontier import column_frontiers, retry_urls
 from db.queries import gone_urls, recent_article_urls
 from db.store import known_urls, now_shanghai
 
@@ -72,6 +77,14 @@ class NewsmonSpider(scrapy.Spider):
         self.max_list_pages = 20
         self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
         self.recheck: list[str] = []  # stored articles fetched again to catch edits and removals
+        self.retry: list[str] = []  # pages earlier runs failed on or could not store: fetched again
+        # Per column (its first list URL): the newest article its last complete run listed. Stopping at a known
+        # article is safe only at or below it; above it an incomplete run may have left gaps.
+        self.frontiers: dict[str, str] = {}
+        self.tops: dict[str, str] = {}  # per column, the newest article listed now: the next frontier
+        self.ledger = Ledger()
+        self.max_page_bytes = MAX_PAGE_BYTES
+        self.max_page_elements = MAX_PAGE_ELEMENTS
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsmonSpider:
@@ -79,6 +92,8 @@ class NewsmonSpider(scrapy.Spider):
         spider.full_crawl = crawler.settings.getbool("NEWSMON_FULL_CRAWL")
         spider.max_list_pages = crawler.settings.getint("NEWSMON_MAX_LIST_PAGES", 20)
         spider.resume = crawler.settings.getbool("NEWSMON_RESUME")
+        spider.max_page_bytes = crawler.settings.getint("NEWSMON_MAX_PAGE_BYTES", MAX_PAGE_BYTES)
+        spider.max_page_elements = crawler.settings.getint("NEWSMON_MAX_PAGE_ELEMENTS", MAX_PAGE_ELEMENTS)
         recheck_days = crawler.settings.getint("NEWSMON_RECHECK_DAYS")
         domains = (cls.site, *cls.aliases)
         with database_for(crawler).session() as session:
@@ -90,7 +105,69 @@ class NewsmonSpider(scrapy.Spider):
                 since = now_shanghai() - timedelta(days=recheck_days)
                 for domain in domains:
                     spider.recheck += recent_article_urls(session, domain, since=since)
+            spider.frontiers = column_frontiers(session, cls.site)
+            spider.retry = [url for url in retry_urls(session, domains) if cls.article_url.search(url)]
+        if crawler.settings.get("NEWSMON_DISTRIBUTED"):
+            # A distributed worker owes what it takes from the shared queue; a request it queues again (a retry,
+            # a redirect, an article's next page) is owed by whichever worker takes it.
+            crawler.signals.connect(spider._taken, signal=signals.request_reached_downloader)
+            crawler.signals.connect(spider._handed_on, signal=signals.request_scheduled)
+        else:
+            crawler.signals.connect(spider._taken, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._off_site, signal=signals.request_scheduled)
+        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
         return spider
+
+    def _off_site(self, request: scrapy.Request, **_: Any) -> None:
+        """A redirect off the site is dropped by Scrapy's offsite filter without a word: record it as failed."""
+        page = page_of(request.meta)
+        allowed = getattr(self, "allowed_domains", None)
+        if page and allowed and request.meta.get("redirect_urls") and not url_is_from_any_domain(request.url, allowed):
+            self.crawler.stats.inc_value("newsmon/redirects_off_site")
+            self._record_failed(page, f"redirected off the site: {_chain(request.meta, request.url)}")
+
+    def _taken(self, request: scrapy.Request, **_: Any) -> None:
+        page = page_of(request.meta)
+        if page:
+            self.ledger.take(*page)
+
+    def _handed_on(self, request: scrapy.Request, **_: Any) -> None:
+        page = page_of(request.meta)
+        if page:
+            self.ledger.settle(page[1])
+
+    def _dropped(self, request: scrapy.Request, **_: Any) -> None:
+        page = page_of(request.meta)
+        if page is None:
+            return
+        hops = request.meta.get("redirect_urls") or []
+        if request.url in hops:
+            # A redirect loop (or a page redirecting to itself), cut short by the dupe filter: recorded as failed,
+            # through a local data: request whose callback yields the failed page.
+            self.crawler.stats.inc_value("newsmon/redirect_loops")
+            self._record_failed(page, f"redirect loop: {_chain(request.meta, request.url)}")
+            return
+        if hops:
+            # Redirected to a page this run already has: that page's outcome stands for both.
+            log.info("%s redirects to %s, already requested in this run", page[1], request.url)
+            self.crawler.stats.inc_value("newsmon/redirects_to_requested")
+        self.ledger.settle(page[1])
+
+    def _record_failed(self, page: tuple[str, str], reason: str) -> None:
+        """Record a page as failed from outside a callback: a local data: request whose callback yields it."""
+        assert self.crawler.engine is not None
+        self.crawler.engine.crawl(
+            scrapy.Request(
+                "data:,",
+                callback=self._failed_here,
+                cb_kwargs={"url": page[1], "reason": reason},
+                meta={PAGE_META: page},
+                dont_filter=True,
+            )
+        )
+
+    def _failed_here(self, response: Response, url: str, reason: str) -> Iterator[Any]:
+        yield FailedPageItem(url=url, reason=reason)
 
     @property
     def site_name(self) -> str:
@@ -98,10 +175,16 @@ class NewsmonSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.columns:
-            yield scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": 1})
+            yield self.list_request(url, 1)
         for url in self.recheck:
             self.crawler.stats.inc_value("newsmon/rechecked")
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, dont_filter=True)
+            yield self.article_request(url, dont_filter=True)
+        for url in self.retry:
+            if url not in self.requested and url not in self.gone:
+                self.requested.add(url)
+                self.crawler.stats.inc_value("newsmon/retried")
+                # Past a resumed job's seen-requests, which hold the failed fetch.
+                yield self.article_request(url, dont_filter=True)
 
     # ---- list pages --------------------------------------------------------------------------------------
 
@@ -122,8 +205,29 @@ class NewsmonSpider(scrapy.Spider):
         """The URL an article is stored under when the site redirects it (xinhuanet.com → news.cn)."""
         return url
 
-    def list_request(self, url: str, depth: int, **kwargs: Any) -> scrapy.Request:
-        return scrapy.Request(url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth}, **kwargs)
+    def list_request(
+        self, url: str, depth: int, *, column: str | None = None, past_frontier: bool = False, **kwargs: Any
+    ) -> scrapy.Request:
+        """A list page; depth 1 starts a column (a column page, or a feed behind one), deeper pages follow it."""
+        meta = {
+            PAGE_META: (LIST, url),
+            "newsmon_column": column or url,
+            # Carried in the request (not kept in the spider) so that whichever worker reads the next page knows.
+            "newsmon_past_frontier": past_frontier,
+        }
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.list_failed, cb_kwargs={"depth": depth}, meta=meta, **kwargs
+        )
+
+    def article_request(self, url: str, *, listed: ParsedDate | None = None, **kwargs: Any) -> scrapy.Request:
+        return scrapy.Request(
+            url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"listed": listed},
+            meta={PAGE_META: (ARTICLE, url)},
+            **kwargs,
+        )
 
     def next_list_page(self, response: Response) -> str | None:
         """The 下一页 link of a list page, if any."""
@@ -137,6 +241,21 @@ class NewsmonSpider(scrapy.Spider):
     def parse(self, response: Response, depth: int = 1) -> Iterator[Any]:
         """A column's list page: request new articles; go on to the next page only while nothing is known."""
         stats = self.crawler.stats
+        problem = self._page_problem(response)
+        if problem:
+            page = page_of(response.meta)
+            yield FailedPageItem(
+                url=page[1] if page else response.url,
+                reason=f"list page: {problem}",
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=_content_type(response),
+                kind=LIST,
+            )
+            return
+        column = response.meta.get("newsmon_column", response.url)
+        frontier = self.frontiers.get(column)
+        past_frontier = bool(response.meta.get("newsmon_past_frontier"))
         seen_known = False
         listed = 0
         for item in self.list_items(response):
@@ -144,6 +263,10 @@ class NewsmonSpider(scrapy.Spider):
             if not self.article_url.search(url):
                 continue
             listed += 1
+            if depth == 1 and column not in self.tops:
+                self.tops[column] = self.canonical(url)
+            if frontier and self.canonical(url) == frontier:
+                past_frontier = True
             if url in self.known or self.canonical(url) in self.known:
                 seen_known = True
                 stats.inc_value("newsmon/list_known_urls")
@@ -156,9 +279,7 @@ class NewsmonSpider(scrapy.Spider):
                 stats.inc_value("newsmon/list_duplicates")
                 continue
             self.requested.add(url)
-            yield scrapy.Request(
-                url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"listed": item.listed}
-            )
+            yield self.article_request(url, listed=item.listed)
         stats.inc_value("newsmon/list_pages")
         more = list(self.more_lists(response))
         if listed == 0 and not more:
@@ -166,26 +287,52 @@ class NewsmonSpider(scrapy.Spider):
             stats.inc_value("newsmon/empty_list_pages")
         yield from more
         next_page = self.next_list_page(response)
-        if next_page and seen_known and not self.full_crawl and not self.resume:
+        if next_page and seen_known and past_frontier and not self.full_crawl and not self.resume:
             log.info("stopping at %s: it lists articles already stored", response.url)
         elif next_page and depth < self.max_list_pages:
-            yield self.list_request(next_page, depth + 1)
+            yield self.list_request(next_page, depth + 1, column=column, past_frontier=past_frontier)
+        elif next_page and frontier and not past_frontier:
+            log.warning("%s: page limit %d reached above the last complete run's newest article", column, depth)
+            stats.inc_value("newsmon/frontier_not_reached")
+        page = page_of(response.meta)
+        self.ledger.settle(page[1] if page else response.url)
 
     # ---- article pages -----------------------------------------------------------------------------------
 
     def parse_article(self, response: Response, listed: ParsedDate | None = None) -> Iterator[Any]:
         """An article's first page: extract it, then fetch and stitch its further pages if it has any."""
         content_type = _content_type(response)
+        page = page_of(response.meta)
+        key = page[1] if page else response.url
         if not self.article_url.search(response.url):
-            # Redirected away from the article (to a home page, a login wall): nothing to store.
+            # Redirected away from the article (to a home page, a login wall): nothing to store, but the
+            # article's URL is kept as failed so that the next crawl asks again.
             log.info("skipped %s: not an article page after redirect", response.url)
             self.crawler.stats.inc_value("newsmon/pages_skipped")
+            yield FailedPageItem(
+                url=key,
+                reason=f"redirected away from the article: {_chain(response.meta, response.url)}",
+                http_status=response.status,
+                content_type=content_type,
+            )
+            return
+        problem = self._page_problem(response)
+        if problem:
+            yield FailedPageItem(
+                settles=key,
+                url=response.url,
+                reason=problem,
+                raw_body=response.body,
+                http_status=response.status,
+                content_type=content_type,
+            )
             return
         try:
             record = extract_fields(response.url, response.body, content_type)
         except Exception as error:  # a bug on one page must not lose the page or stop the crawl
             log.exception("extraction crashed on %s", response.url)
             yield FailedPageItem(
+                settles=key,
                 url=response.url,
                 reason=f"extraction crashed: {type(error).__name__}: {error}",
                 raw_body=response.body,
@@ -199,6 +346,7 @@ class NewsmonSpider(scrapy.Spider):
             record.rules["published_at"] = f"{self.name}:list-date"
         if reasons := unstorable(record):
             yield FailedPageItem(
+                settles=key,
                 url=response.url,
                 reason="extraction failed: " + "; ".join(reasons),
                 raw_body=response.body,
@@ -207,7 +355,11 @@ class NewsmonSpider(scrapy.Spider):
             )
             return
         item = ArticleItem(
-            record=record, raw_body=response.body, http_status=response.status, content_type=content_type
+            record=record,
+            raw_body=response.body,
+            http_status=response.status,
+            content_type=content_type,
+            settles=key,
         )
         yield from self._continue(item, list(record.next_pages))
 
@@ -224,6 +376,11 @@ class NewsmonSpider(scrapy.Spider):
         )
 
     def parse_continuation(self, response: Response, item: ArticleItem, remaining: list[str]) -> Iterator[Any]:
+        problem = self._page_problem(response)
+        if problem:
+            item.record.warnings.append(f"page {response.url} of the article was not read: {problem}")
+            yield from self._continue(item, remaining)
+            return
         try:
             part = extract_fields(response.url, response.body, _content_type(response))
         except Exception as error:  # keep the pages already read; say what is missing
@@ -242,23 +399,49 @@ class NewsmonSpider(scrapy.Spider):
         item.record.warnings.append(f"page {request.url} of the article could not be fetched: {_why(failure)}")
         yield from self._continue(item, request.cb_kwargs["remaining"])
 
+    def _page_problem(self, response: Response) -> str | None:
+        """Cut off, or too big to parse in a page's time budget (crawler/page_checks.py)."""
+        problem = page_problem(
+            response.body,
+            _content_type(response),
+            max_bytes=self.max_page_bytes,
+            max_elements=self.max_page_elements,
+        )
+        if problem:
+            self.crawler.stats.inc_value("newsmon/suspicious_pages")
+            log.warning("%s: %s", response.url, problem)
+        return problem
+
     # ---- failures ----------------------------------------------------------------------------------------
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         request = failure.request  # type: ignore[attr-defined]
         response = getattr(failure.value, "response", None)
+        page = page_of(request.meta)
         yield FailedPageItem(
-            url=request.url,
-            reason=_why(failure),
+            url=page[1] if page else request.url,  # the URL the run discovered, not the last hop of a redirect
+            reason=_why(failure) + _after_redirects(request.meta, request.url),
             raw_body=response.body if response is not None else None,
             http_status=response.status if response is not None else None,
             content_type=_content_type(response) if response is not None else None,
         )
 
-    def list_failed(self, failure: Failure) -> None:
+    def list_failed(self, failure: Failure) -> Iterator[Any]:
+        """A list page that could not be read: kept as a failed page, and the run cannot be complete."""
         request = failure.request  # type: ignore[attr-defined]
-        log.error("list page %s failed: %s", request.url, _why(failure))
+        response = getattr(failure.value, "response", None)
+        page = page_of(request.meta)
+        url = page[1] if page else request.url
+        log.error("list page %s failed: %s", url, _why(failure))
         self.crawler.stats.inc_value("newsmon/list_pages_failed")
+        yield FailedPageItem(
+            url=url,
+            reason=f"list page: {_why(failure)}",
+            raw_body=response.body if response is not None else None,
+            http_status=response.status if response is not None else None,
+            content_type=_content_type(response) if response is not None else None,
+            kind=LIST,
+        )
 
 
 def _content_type(response: Response) -> str | None:
@@ -271,6 +454,14 @@ def _why(failure: Failure) -> str:
     if response is not None:
         return f"HTTP {response.status}"
     return f"{failure.type.__name__ if failure.type else 'error'}: {failure.getErrorMessage()}"
+
+
+def _chain(meta: dict[str, Any], last: str) -> str:
+    return " → ".join([*meta.get("redirect_urls", []), last])
+
+
+def _after_redirects(meta: dict[str, Any], last: str) -> str:
+    return f" (after redirects: {_chain(meta, last)})" if meta.get("redirect_urls") else ""
 
 
 def _append_body(record: Extracted, part: Extracted) -> None:

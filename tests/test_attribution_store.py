@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from crawler.attribution import Attribution, Speaker
@@ -226,5 +228,27 @@ def test_upgrade_from_0001_keeps_articles_and_attribute_fills_them(sqlite_url: s
             article = get_article(session, 1)
             assert article is not None and article["kind"] == "speech_report"
             assert [(s["name"], s["org"]) for s in article["speakers"]] == [("林文远", "国家互联网信息办公室")]
+    finally:
+        database.dispose()
+
+
+def test_attribute_all_commits_in_batches(sqlite_url: str) -> None:
+    """A long re-attribution holds the write lock one batch at a time: a crawl writing meanwhile is not stalled."""
+    from contextlib import contextmanager
+
+    from db.store import reattribute_articles
+
+    database = open_database(sqlite_url)  # the seed: one article
+    try:
+        opened: list[int] = []
+
+        @contextmanager
+        def transaction() -> Iterator[Session]:
+            opened.append(1)
+            with database.session() as session:
+                yield session
+
+        assert reattribute_articles(transaction, every=True, batch=1) == 1
+        assert len(opened) == 2  # the batch with the seed, then an empty one that ends the run
     finally:
         database.dispose()

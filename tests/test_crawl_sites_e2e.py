@@ -91,7 +91,9 @@ def test_crawl_all_six_sites_then_recrawl_adds_nothing(mirror: Path, sqlite_url:
 
     again = crawl_all(mirror, sqlite_url)
     assert all(run["articles_new"] == 0 for run in again.values())
-    assert again["news.cn"]["http_errors"] == 0  # the gone item is not asked for again
+    assert again["news.cn"]["http_status_counts"] == {"410": 1}  # one 410 may be a glitch: asked for once more
+    again = crawl_all(mirror, sqlite_url)
+    assert again["news.cn"]["http_errors"] == 0  # gone in two runs: not asked for again
     after = stored(sqlite_url)
     assert {s: sorted(u) for s, u in after.items()} == {s: sorted(u) for s, u in articles.items()}
     database = open_database(sqlite_url)

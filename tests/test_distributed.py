@@ -154,8 +154,9 @@ class Cluster:
 
     def start_three(self) -> None:
         """The seeder first; two workers join once it has started the crawl."""
-        self.start("crawl", "--distributed")
-        wait_for(lambda: len(self.workers()) == 1, 120, "the seeder to start the crawl")
+        seeder = self.start("crawl", "--distributed")
+        mark = f":{seeder.pid}:"
+        wait_for(lambda: any(mark in w for w in self.workers()), 120, "the seeder to start the crawl")
         self.start("worker")
         self.start("worker")
 
@@ -165,7 +166,9 @@ class Cluster:
             out, err = process.communicate(timeout=timeout)
             if process.returncode == -signal.SIGKILL:
                 continue
-            assert process.returncode == 0, f"{process.args!r} exited {process.returncode}:\n{err[-3000:]}"
+            assert process.returncode == 0, (
+                f"{process.args!r} exited {process.returncode}:\n{err[-3000:]}\n{out[-3000:]}"
+            )
             runs.append(json.loads(out))
         return runs
 
@@ -344,3 +347,48 @@ def test_runs_list_shows_a_dead_workers_run_interrupted_not_running(db_url: str)
     assert status[dead] == "interrupted" and status[live] == "running"
     shown = CliRunner().invoke(app, ["runs", "show", str(dead), "--db", db_url, "--json"], catch_exceptions=False)
     assert "host:1:dead" in json.loads(shown.stdout)["message"]
+
+
+def test_a_crawl_restarted_after_every_process_was_killed_stores_every_article_once(
+    big_mirror: ScaledMirror, db_url: str, redis_prefix: str
+) -> None:
+    """Seeder and both workers killed with a third stored, then restarted as the docs say: nothing is lost."""
+    import redis
+
+    open_database(db_url).dispose()
+    lists = sorted(url for url in big_mirror.page_urls if "/index" in url)
+    with CountingMirror(big_mirror.root) as server:
+        assert isinstance(server, CountingMirror)
+        cluster = Cluster(server.url, db_url, redis_prefix, lease_timeout=4)
+        # The first list pages and 80 article pages are answered; the rest wait until every process is dead.
+        server.open_urls = set(lists[:6])
+        server.passes = 80
+        server.gate.clear()
+        try:
+            cluster.start_three()
+            wait_for(lambda: len(stored(db_url)) >= 1 + 60, 180, "a third of the articles to be stored")
+            for process in cluster.processes:
+                process.kill()
+                process.wait()
+            before = len(stored(db_url)) - 1
+            assert before < len(big_mirror.article_urls)
+            server.gate.set()
+            # Restarted once the dead processes' heartbeats have expired, as an operator would find them.
+            with redis.Redis.from_url(REDIS_URL) as client:
+                wait_for(lambda: not client.keys(f"{redis_prefix}:people:heartbeat:*"), 60, "the heartbeats to expire")
+            cluster.processes.clear()
+            cluster.start_three()
+            runs = cluster.finish()
+        finally:
+            cluster.kill_all()
+    assert len(runs) == 3 and all(run["status"] == "finished" for run in runs), runs
+    urls = stored(db_url)
+    assert set(big_mirror.article_urls) <= set(urls), f"{len(set(big_mirror.article_urls) - set(urls))} lost"
+    assert len(urls) == len(big_mirror.article_urls) + 1 and set(urls.values()) == {1}
+    # The killed runs are closed as interrupted, and count what they stored.
+    statuses = all_runs(db_url)
+    killed = set(statuses) - {run["id"] for run in runs}
+    # (A worker killed while still starting up had not opened its run yet.)
+    assert killed and all(statuses[r][0] == "interrupted" for r in killed), statuses
+    first = first_versions_by_run(db_url)
+    assert sum(first[r] for r in killed) == before

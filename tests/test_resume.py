@@ -126,6 +126,8 @@ def test_killed_crawl_is_resumed_to_completion_without_duplicates(gated: GatedMi
     first_id = runs(sqlite_url)[0][0]
     assert run["resumed_from"] == first_id
     assert runs(sqlite_url)[0][1] == "interrupted"
+    assert runs(sqlite_url)[0][3] >= 3  # the killed run's counts are what it did, read back from its rows
+    assert runs(sqlite_url)[0][3] + run["articles_new"] == len(mirror_articles(gated.root))
     assert_everything_once(sqlite_url, gated.root)
 
     # Back to normal: the next crawl stops at known URLs and adds nothing.

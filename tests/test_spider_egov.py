@@ -47,6 +47,11 @@ def test_an_item_repeated_on_the_next_page_is_requested_once(stories: dict[str, 
 def test_paging_stops_at_a_stored_article(stories: dict[str, Story]) -> None:
     spider = spider_for(EgovSpider)
     spider.known = {stories["e3"].url}
+    # Only at or below the column's frontier: the newest article its last complete run listed.
+    assert parse_list(spider, mirror_response(site.CHANNEL)).lists != []
+    spider = spider_for(EgovSpider)
+    spider.known = {stories["e3"].url}
+    spider.frontiers = {site.CHANNEL: stories["e3"].url}
     result = parse_list(spider, mirror_response(site.CHANNEL))
     assert result.articles == [stories["e1"].url, stories["e2"].url]
     assert result.lists == []

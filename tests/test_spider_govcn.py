@@ -55,6 +55,7 @@ def test_html_list_pages_and_the_trs_pager(stories: dict[str, Story]) -> None:
 def test_paging_stops_at_a_page_listing_a_stored_article(stories: dict[str, Story]) -> None:
     spider = spider_for(GovcnSpider)
     spider.known = {stories["g2"].url}
+    spider.frontiers = {HOME: stories["g2"].url}  # the last complete run reached it
     result = parse_list(spider, mirror_response(HOME))
     assert result.articles == [stories["g1"].url]
     assert result.lists == []
