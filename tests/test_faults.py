@@ -41,7 +41,9 @@ def server(scaled: ScaledMirror) -> Iterator[FaultyMirror]:
 
 
 def crawl(server: FaultyMirror, db_url: str, *extra: str) -> tuple[int, dict[str, Any], str]:
-    """One `newsmon crawl people` process: (exit code, its run, stderr)."""
+    """One `newsmon crawl people` process: (exit code, its run, stderr); the database is made first, as only
+    `newsmon init` creates one."""
+    subprocess.run([sys.executable, "-m", "cli", "init", "--db", db_url], capture_output=True, check=True, timeout=300)
     result = subprocess.run(
         [sys.executable, "-m", "cli", "crawl", "people", "--mirror", server.url, "--db", db_url, "--json", *extra],
         capture_output=True,
