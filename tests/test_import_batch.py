@@ -31,6 +31,7 @@ def test_one_bad_file_never_stops_the_batch(db_url: str, tmp_path: Path) -> None
     latin = write(tmp_path / "latin.txt", "Title\n来源:人民网 更新时间:2024-05-10 06:58\n\n" + "plain latin text " * 5)
     huge = write(tmp_path / "huge.txt", ARTICLE + "很长的正文。" * 400_000)
     files = [good, dirty, empty_body, no_meta, latin, huge]
+    assert CliRunner().invoke(app, ["init", "--db", db_url]).exit_code == 0
     result = CliRunner().invoke(
         app, ["import", *map(str, files), "--site", "e-gov.org.cn", "--db", db_url, "--json"], catch_exceptions=False
     )
