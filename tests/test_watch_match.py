@@ -214,3 +214,45 @@ def test_watch_commands(default_db_url: str) -> None:
     assert newsmon("watch", "show", "nope", *db).returncode == 1
     assert json.loads(newsmon("watch", "remove", "gov", "--json", *db).stdout)["removed"] is True
     assert json.loads(newsmon("watch", "list", "--json", *db).stdout) == []
+
+
+def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
+    from analysis.new_terms import check_new_terms
+    from crawler.extraction.record import Extracted
+    from db.watches import get_watch
+
+    database, ids = build_speeches(db_url)
+    try:
+        with database.session() as session:
+            create_watch(session, "formulations", "", new_term=True)
+        base = _record("e")
+        batch = [
+            ("n1", "推进数据要素市场化配置", "深化政务公开，加快数据要素市场化配置改革。"),
+            ("n2", "数据要素赋能", "数据要素赋能千行百业，政务公开更进一步。"),
+            ("n3", "政务公开新进展", "各地政务公开工作取得新进展。"),
+        ]
+        with database.session() as session:
+            for n, (key, title, body) in enumerate(batch):
+                record: Extracted = replace(
+                    base,
+                    url=f"http://www.news.cn/new/{key}.html",
+                    title=title,
+                    body=body,
+                    published_at=base.published_at.replace(year=2025, month=n + 1) if base.published_at else None,
+                )
+                ids[key] = store_and_match(session, record).article_id
+        found = check_new_terms(database)["formulations"]
+        by_term = {row["term"]: row for row in found}
+        assert by_term["数据要素"]["change"] == "new"
+        assert by_term["数据要素"]["first_article_id"] == ids["n1"] and by_term["数据要素"]["articles"] == 2
+        assert by_term["政务公开"]["change"] == "rising"
+        assert by_term["政务公开"]["first_article_id"] == 1  # the seed (2018) used it first
+        assert "一网通办" not in by_term  # used before, and not more now
+        assert check_new_terms(database)["formulations"] == []  # the batch is not read twice
+        with database.session() as session:
+            shown = get_watch(session, "formulations")
+        assert shown is not None
+        assert {t["term"] for t in shown["new_terms"]} >= {"数据要素", "政务公开"}
+        assert shown["pending"] == 0  # a standing term watch sends its terms, not every article
+    finally:
+        database.dispose()
