@@ -14,18 +14,20 @@ token it holds. The token set and the joined token strings are computed once per
 from __future__ import annotations
 
 import logging
+import operator
 import re
 import time
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from analysis.search import _pattern
-from db.fts import And, Node, Not, Or, Term, document_tokens, parse_query, query_tokens
+from db.fts import CJK, CJK_RUN, RUN, And, Node, Not, Or, Term, document_tokens, normalise, parse_query, query_tokens
 from db.queries import organisation_ids
 from db.watches import active_watches, article_speakers, record_matches, watches_version
 
@@ -37,8 +39,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+SENTENCE_END = ("。", "！", "？", "!", "?", "；", ";", "\n")
 SENTENCE_CHARS = 300
+# Below this many anchors, each is searched in the text (about 4 µs in 2,000 characters); from it on, the text's set
+# of pairs is made once (about 200 µs) and each anchor looked up in it.
+PAIRS_BY_SEARCH = 40
 
 
 def parse_watch_query(query: str) -> Node | None:
@@ -46,62 +51,107 @@ def parse_watch_query(query: str) -> Node | None:
     return parse_query(query) if query.strip() else None
 
 
-@dataclass(frozen=True)
 class Text:
-    """An article's title and body as the index tokenises them, joined by spaces and framed by them, so that a
-    term is a substring test: " 数字 字政 政府 " (a prefix term leaves the frame open at its end)."""
+    """An article's title and body normalised as the index sees them (NFKC, lower case); their character pairs
+    (candidates) and their index tokens joined by spaces (" 数字 字政 政府 ", for the terms that need them) are
+    computed on first use, once per article."""
 
-    title: str
-    body: str
-    tokens: frozenset[str]
+    def __init__(self, title: str, body: str) -> None:
+        self.title = normalise(title)
+        self.body = normalise(body)
 
     @classmethod
     def of(cls, title: str, body: str) -> Text:
-        title_tokens, body_tokens = document_tokens(title), document_tokens(body)
-        return cls(
-            " " + " ".join(title_tokens) + " ",
-            " " + " ".join(body_tokens) + " ",
-            frozenset(title_tokens) | frozenset(body_tokens),
+        return cls(title, body)
+
+    @cached_property
+    def pairs(self) -> set[str]:
+        return set(map(operator.add, self.title, self.title[1:])) | set(map(operator.add, self.body, self.body[1:]))
+
+    @cached_property
+    def joined(self) -> tuple[str, str]:
+        return (
+            " " + " ".join(document_tokens(self.title)) + " ",
+            " " + " ".join(document_tokens(self.body)) + " ",
         )
 
 
-def _needle(term: Term) -> str:
+# A query compiled for matching: ("sub", text) a term that is one run of Chinese, matched as a substring of the
+# normalised text (its bigrams at consecutive positions are exactly its characters side by side in one run, and a
+# lone character is a prefix of a token exactly where it stands); ("tok", needle) any other term, matched in the
+# joined tokens (a prefix term leaves the needle open at its end; its tokens and runs kept too); ("and", positive,
+# negated); ("or", children, ()).
+Compiled = tuple[str, Any, Any]
+
+
+def compile_term(term: Term) -> Compiled:
+    text = re.sub(f"(?<=[{CJK}])\\s+(?=[{CJK}])", "", normalise(term.text))
+    runs = RUN.findall(text)
+    if len(runs) == 1 and CJK_RUN.match(runs[0]):
+        return ("sub", runs[0], None)
     tokens, prefix = query_tokens(term.text)
-    return " " + " ".join(tokens) + ("" if prefix else " ")
+    return ("tok", " " + " ".join(tokens) + ("" if prefix else " "), (tuple(tokens), tuple(runs)))
 
 
-def holds(node: Node, text: Text) -> bool:
-    """Whether the query matches the text, as the full-text index would answer it."""
+def compile_query(node: Node) -> Compiled:
+    """The query with each term's test computed once (tokenising a term costs more than testing it)."""
     if isinstance(node, Term):
-        needle = _needle(node)
-        return needle in text.title or needle in text.body
+        return compile_term(node)
     if isinstance(node, And):
-        return all(not holds(c.child, text) if isinstance(c, Not) else holds(c, text) for c in node.children)
+        positive = tuple(compile_query(c) for c in node.children if not isinstance(c, Not))
+        negated = tuple(compile_query(c.child) for c in node.children if isinstance(c, Not))
+        return ("and", positive, negated)
     if isinstance(node, Or):
-        return any(holds(c, text) for c in node.children)
+        return ("or", tuple(compile_query(c) for c in node.children), ())
     raise AssertionError(f"a query cannot be {node!r} alone")
 
 
-# Anchors: ("t", token) an article must hold, or ("p", character) a token of it must start with.
+def _holds(query: Compiled, text: Text) -> bool:
+    operator_, first, second = query
+    if operator_ == "sub":
+        return first in text.title or first in text.body
+    if operator_ == "tok":
+        # Each run of the term stands in the text wherever the term does: tokenise the text only if they all do.
+        if not all(run in text.title or run in text.body for run in second[1]):
+            return False
+        title, body = text.joined
+        return first in title or first in body
+    if operator_ == "and":
+        return all(_holds(c, text) for c in first) and not any(_holds(c, text) for c in second)
+    return any(_holds(c, text) for c in first)
+
+
+def holds(node: Node | Compiled, text: Text) -> bool:
+    """Whether the query matches the text, as the full-text index would answer it."""
+    query = node if isinstance(node, tuple) else compile_query(node)
+    return _holds(query, text)
+
+
+# Anchors: ("pair", two characters) the normalised text must hold side by side (looked up in its set of pairs), or
+# ("in", text) it must contain (a lone character, a Latin word: tested with `in`).
 Anchor = tuple[str, str]
 
 
-def anchors(node: Node) -> set[Anchor]:
-    """Tokens one of which every article the query matches holds: the watch is tested only on such articles."""
-    if isinstance(node, Term):
-        tokens, prefix = query_tokens(node.text)
-        whole = tokens[:-1] if prefix else tokens
-        if not whole:
-            return {("p", tokens[-1])}
-        # A bigram before a Latin word, then the longest: the rarest token is the one we can guess best without
-        # statistics (a run's unigram or a short word is common).
-        return {("t", max(whole, key=lambda t: (len(t) == 2 and not t.isascii(), len(t), t)))}
-    if isinstance(node, And):
-        sets = [anchors(c) for c in node.children if not isinstance(c, Not)]
-        return min(sets, key=len)
-    if isinstance(node, Or):
-        return set().union(*(anchors(c) for c in node.children))
-    raise AssertionError(f"a query cannot be {node!r} alone")
+def _pair(run: str) -> str:
+    # The middle pair: it crosses the words of a formulation (数字政府 → 字政), rarer than either word.
+    middle = len(run) // 2
+    return run[middle - 1 : middle + 1]
+
+
+def anchors(node: Node | Compiled) -> set[Anchor]:
+    """What every article the query matches holds: the watch is tested only on articles holding one of them."""
+    query = node if isinstance(node, tuple) else compile_query(node)
+    operator_, first, second = query
+    if operator_ == "sub":
+        return {("pair", _pair(first))} if len(first) > 1 else {("in", first)}
+    if operator_ == "tok":
+        pairs = [t for t in second[0] if len(t) == 2 and CJK_RUN.match(t)]
+        if pairs:
+            return {("pair", pairs[len(pairs) // 2])}
+        return {("in", max(second[0], key=len))}
+    if operator_ == "and":
+        return min((anchors(c) for c in first), key=len)
+    return set().union(*(anchors(c) for c in first))
 
 
 @dataclass(frozen=True)
@@ -109,17 +159,19 @@ class CompiledWatch:
     id: int
     name: str
     node: Node | None
+    query: Compiled | None
     site: str | None
     speaker: str | None
     org: str | None
     kind: str | None
-    literals: tuple[str, ...]
+    pattern: re.Pattern[str] | None  # the query's terms in the text, for the matching sentence
 
     @classmethod
     def of(cls, watch: Watch) -> CompiledWatch:
         node = parse_watch_query(watch.query)
-        literals = tuple(node.literals()) if node is not None else ()
-        return cls(watch.id, watch.name, node, watch.site, watch.speaker, watch.org, watch.kind, literals)
+        query = compile_query(node) if node is not None else None
+        pattern = _pattern(node.literals()) if node is not None else None
+        return cls(watch.id, watch.name, node, query, watch.site, watch.speaker, watch.org, watch.kind, pattern)
 
 
 @dataclass
@@ -138,8 +190,8 @@ class Article:
 class Matcher:
     """Every active watch, filed by anchor; built once and reused for every article until a watch changes."""
 
-    by_token: dict[str, list[CompiledWatch]] = field(default_factory=dict)
-    by_prefix: dict[str, list[CompiledWatch]] = field(default_factory=dict)
+    by_pair: dict[str, list[CompiledWatch]] = field(default_factory=dict)
+    by_text: dict[str, list[CompiledWatch]] = field(default_factory=dict)
     always: list[CompiledWatch] = field(default_factory=list)  # watches of filters alone
     # Standing --new-term watches (no query, no filter): they read every article for its terms; their matches
     # are not sent as such.
@@ -156,26 +208,29 @@ class Matcher:
                 log.error("watch %s cannot be matched: %s", watch.name, error)
                 continue
             matcher.count += 1
-            if compiled.node is None:
+            if compiled.query is None:
                 matcher.always.append(compiled)
                 if not (watch.site or watch.speaker or watch.org or watch.kind):
                     matcher.terms_only.add(watch.id)
                 continue
-            for kind, token in anchors(compiled.node):
-                filed = matcher.by_token if kind == "t" else matcher.by_prefix
-                filed.setdefault(token, []).append(compiled)
+            for kind, key in anchors(compiled.query):
+                filed = matcher.by_pair if kind == "pair" else matcher.by_text
+                filed.setdefault(key, []).append(compiled)
         return matcher
 
     def candidates(self, text: Text) -> list[CompiledWatch]:
         found: dict[int, CompiledWatch] = {w.id: w for w in self.always}
-        tokens = text.tokens
-        if len(self.by_token) < len(tokens):
-            hits = [watches for token, watches in self.by_token.items() if token in tokens]
-        else:
-            hits = [self.by_token[token] for token in tokens if token in self.by_token]
-        if self.by_prefix:
-            starts = {token[0] for token in tokens}
-            hits += [watches for char, watches in self.by_prefix.items() if char in starts]
+        hits: list[list[CompiledWatch]] = []
+        if len(self.by_pair) < PAIRS_BY_SEARCH:
+            # A few anchors: searching the text for each costs less than making the set of its pairs.
+            hits += [w for pair, w in self.by_pair.items() if pair in text.body or pair in text.title]
+        elif self.by_pair:
+            pairs = text.pairs
+            if len(self.by_pair) < len(pairs):
+                hits += [watches for pair, watches in self.by_pair.items() if pair in pairs]
+            else:
+                hits += [self.by_pair[pair] for pair in pairs if pair in self.by_pair]
+        hits += [w for key, w in self.by_text.items() if key in text.title or key in text.body]
         for watches in hits:
             for watch in watches:
                 found[watch.id] = watch
@@ -185,11 +240,11 @@ class Matcher:
         """watch id -> the sentence that matched, for every watch matching the article (text, then filters)."""
         if self.count == 0:
             return {}
-        text = Text.of(article.title, article.body)
+        text = Text(article.title, article.body)
         found: dict[int, str] = {}
         speakers: list[tuple[str, int | None]] | None = None
         for watch in self.candidates(text):
-            if watch.node is not None and not holds(watch.node, text):
+            if watch.query is not None and not _holds(watch.query, text):
                 continue
             if watch.site and watch.site not in (article.site, article.site_name):
                 continue
@@ -202,38 +257,63 @@ class Matcher:
                     continue
                 if watch.org and not set(organisation_ids(session, watch.org)) & {org for _, org in speakers}:
                     continue
-            found[watch.id] = matching_sentence(article.title, article.body, watch.literals)
+            found[watch.id] = sentence_of(article.title, article.body, watch.pattern)
         return found
 
 
 def matching_sentence(title: str, body: str, literals: Iterable[str]) -> str:
     """The first sentence of the body where a term of the query stands (else the title, else the lead)."""
-    pattern = _pattern(list(literals))
-    sentences = [s.strip() for s in SENTENCE.findall(body) if s.strip()]
-    chosen = None
-    if pattern is not None:
-        chosen = next((s for s in sentences if pattern.search(s)), None)
-        if chosen is None and pattern.search(title):
-            chosen = title
-    chosen = chosen or (sentences[0] if sentences else title)
-    return chosen if len(chosen) <= SENTENCE_CHARS else chosen[:SENTENCE_CHARS] + "…"
+    return sentence_of(title, body, _pattern(list(literals)))
 
 
-# One compiled matcher per engine (a crawl's writer threads share it), recompiled when a watch changes: the only
-# per-article cost without watches is the one-row version query.
-_MATCHERS: weakref.WeakKeyDictionary[Engine, tuple[tuple[int, Any], Matcher]] = weakref.WeakKeyDictionary()
+def sentence_of(title: str, body: str, pattern: re.Pattern[str] | None) -> str:
+    match = pattern.search(body) if pattern is not None else None
+    if match is None and pattern is not None and pattern.search(title):
+        return _short(title)
+    at = match.start() if match is not None else 0
+    start = max((body.rfind(mark, 0, at) for mark in SENTENCE_END), default=-1) + 1
+    ends = [i for i in (body.find(mark, at) for mark in SENTENCE_END) if i >= 0]
+    chosen = body[start : min(ends) + 1 if ends else len(body)].strip()
+    return _short(chosen or title)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= SENTENCE_CHARS else text[:SENTENCE_CHARS] + "…"
+
+
+# One compiled matcher per engine (a crawl's writer threads share it), recompiled when a watch changes. Whether one
+# changed is asked of the database at most every VERSION_EVERY seconds (a watch added or paused elsewhere applies
+# to a running crawl within that time), and at once after this process changed one (db.watches.generation).
+VERSION_EVERY = 1.0
+
+
+@dataclass
+class _Cached:
+    version: tuple[int, Any]
+    generation: int
+    checked: float
+    matcher: Matcher
+
+
+_MATCHERS: weakref.WeakKeyDictionary[Engine, _Cached] = weakref.WeakKeyDictionary()
 
 
 def matcher_for(session: Session) -> Matcher:
+    from db import watches
+
     engine = session.get_bind()
     assert isinstance(engine, Engine)
-    version = watches_version(session)
+    now = time.monotonic()
     cached = _MATCHERS.get(engine)
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None and cached.generation == watches.generation and now - cached.checked < VERSION_EVERY:
+        return cached.matcher
+    version = watches_version(session)
+    if cached is not None and cached.version == version:
+        cached.checked, cached.generation = now, watches.generation
+        return cached.matcher
     started = time.perf_counter()
     matcher = Matcher.compile(active_watches(session) if version[0] else [])
-    _MATCHERS[engine] = (version, matcher)
+    _MATCHERS[engine] = _Cached(version, watches.generation, now, matcher)
     if matcher.count:
         log.info("%d watches compiled in %.1f ms", matcher.count, (time.perf_counter() - started) * 1000)
     return matcher

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Session, aliased
 
-from db.models import Article, ArticleReprint, Site
+from db.models import Article, ArticleReprint, ArticleSpeaker, Person, Site, table_of
 from db.queries import _iso
 from db.search import speakers_of
 from db.store import _insert, now_shanghai
 from db.watch_models import Watch, WatchDigest, WatchMatch, WatchTerm
 
 STATUSES = ("active", "paused")
+# Bumped by every change to a watch made in this process: the ingest matcher (analysis/watch_match.py) then asks the
+# database at once whether it must recompile instead of waiting for its next check.
+generation = 0
+
+
+def _changed() -> None:
+    global generation
+    generation += 1
+
+
 FILTERS = ("site", "speaker", "org", "kind")
 
 
@@ -70,6 +81,7 @@ def add_watch(
     )
     session.add(watch)
     session.flush()
+    _changed()
     return watch_json(watch)
 
 
@@ -142,6 +154,7 @@ def set_status(session: Session, name: str, status: str) -> bool:
         return False
     watch.status, watch.updated_at = status, now_shanghai()
     session.flush()
+    _changed()
     return True
 
 
@@ -154,15 +167,40 @@ def remove_watch(session: Session, name: str) -> bool:
     session.execute(delete(WatchTerm).where(WatchTerm.watch_id == watch_id))
     session.execute(delete(WatchDigest).where(WatchDigest.watch_id == watch_id))
     session.execute(delete(Watch).where(Watch.id == watch_id))
+    _changed()
     return True
 
 
 # ---- ingest ------------------------------------------------------------------------------------------------
 
 
+# Statements run for every stored article, built once so that SQLAlchemy compiles them once (db/store.py does
+# the same for the article's own writes).
+_VERSION = select(func.count(Watch.id), func.max(Watch.updated_at))
+_SPEAKERS = (
+    select(Person.name, ArticleSpeaker.organisation_id)
+    .join(Person, Person.id == ArticleSpeaker.person_id)
+    .where(ArticleSpeaker.article_id == bindparam("article_id"))
+)
+_SAME_CLUSTER = aliased(ArticleReprint)
+_ORIGINALS = (
+    select(WatchMatch.watch_id, func.min(WatchMatch.id))
+    .join(ArticleReprint, ArticleReprint.article_id == WatchMatch.article_id)
+    .join(_SAME_CLUSTER, _SAME_CLUSTER.cluster_id == ArticleReprint.cluster_id)
+    .where(
+        _SAME_CLUSTER.article_id == bindparam("article_id"),
+        WatchMatch.article_id != bindparam("article_id"),
+        WatchMatch.watch_id.in_(bindparam("watch_ids", expanding=True)),
+        WatchMatch.copy_of.is_(None),
+    )
+    .group_by(WatchMatch.watch_id)
+)
+_MATCH_COLUMNS = ("watch_id", "article_id", "copy_of", "sentence", "matched_at", "run_id", "pending", "delivered")
+
+
 def watches_version(session: Session) -> tuple[int, Any]:
     """Changes whenever a watch is added, removed, paused or resumed: the ingest matcher's cache key."""
-    row = session.connection().execute(select(func.count(Watch.id), func.max(Watch.updated_at))).one()
+    row = session.connection().execute(_VERSION).one()
     return int(row[0]), row[1]
 
 
@@ -172,32 +210,12 @@ def active_watches(session: Session) -> list[Watch]:
 
 def article_speakers(session: Session, article_id: int) -> list[tuple[str, int | None]]:
     """(person name, organisation id) of each speaker the article's attribution stored."""
-    from db.models import ArticleSpeaker, Person
-
-    rows = session.execute(
-        select(Person.name, ArticleSpeaker.organisation_id)
-        .join(Person, Person.id == ArticleSpeaker.person_id)
-        .where(ArticleSpeaker.article_id == article_id)
-    )
-    return [(name, org) for name, org in rows]
+    return [(name, org) for name, org in session.connection().execute(_SPEAKERS, {"article_id": article_id})]
 
 
 def originals_in_cluster(session: Session, article_id: int, watch_ids: list[int]) -> dict[int, int]:
     """watch id -> the first match of that watch among the article's reprint cluster (another article)."""
-    cluster = session.scalar(select(ArticleReprint.cluster_id).where(ArticleReprint.article_id == article_id))
-    if cluster is None or not watch_ids:
-        return {}
-    members = select(ArticleReprint.article_id).where(ArticleReprint.cluster_id == cluster)
-    rows = session.execute(
-        select(WatchMatch.watch_id, func.min(WatchMatch.id))
-        .where(
-            WatchMatch.watch_id.in_(watch_ids),
-            WatchMatch.copy_of.is_(None),
-            WatchMatch.article_id != article_id,
-            WatchMatch.article_id.in_(members),
-        )
-        .group_by(WatchMatch.watch_id)
-    )
+    rows = session.connection().execute(_ORIGINALS, {"article_id": article_id, "watch_ids": watch_ids})
     return {watch_id: match_id for watch_id, match_id in rows}
 
 
@@ -206,10 +224,10 @@ def record_matches(
 ) -> int:
     """Store the article's matches (watch id -> matching sentence); a watch that matched it before keeps its row
     (re-crawling changes nothing), and a reprint of a speech a watch matched becomes a copy of that match. The
-    matches of `quiet` watches are kept but not sent."""
-    quiet = quiet or set()
+    matches of `quiet` watches are kept but not sent. Returns how many watches matched."""
     if not found:
         return 0
+    quiet = quiet or set()
     originals = originals_in_cluster(session, article_id, list(found))
     now = now_shanghai()
     rows: list[dict[str, Any]] = [
@@ -226,10 +244,20 @@ def record_matches(
         }
         for watch_id, sentence in found.items()
     ]
-    statement = (
-        _insert(session, WatchMatch).values(rows).on_conflict_do_nothing(index_elements=["watch_id", "article_id"])
+    session.connection().execute(_insert_matches(), rows)  # one executemany for all the article's matches
+    return len(rows)
+
+
+@cache
+def _insert_matches() -> TextClause:
+    """INSERT … ON CONFLICT DO NOTHING into watch_matches as text compiled once (see db.store._insert_or_skip)."""
+    table = table_of(WatchMatch)
+    names = ", ".join(f'"{name}"' for name in _MATCH_COLUMNS)
+    values = ", ".join(f":{name}" for name in _MATCH_COLUMNS)
+    statement = text(
+        f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) ON CONFLICT ("watch_id", "article_id") DO NOTHING'
     )
-    return int(session.connection().execute(statement).rowcount or 0)
+    return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in _MATCH_COLUMNS))
 
 
 # ---- what a watch found, for digests, feeds and pages ------------------------------------------------------

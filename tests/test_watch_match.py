@@ -97,7 +97,8 @@ def test_terms_match_on_the_index_tokens() -> None:
     assert not holds(parse_query("推进政务"), text)
     assert len(anchors(parse_query("数字政府 OR 放管服"))) == 2  # one per alternative
     assert len(anchors(parse_query("数字政府 一网通办 -经济"))) == 1  # one of the AND'ed terms
-    assert anchors(parse_query("政")) == {("p", "政")}
+    assert anchors(parse_query("政")) == {("in", "政")}
+    assert anchors(parse_query("数字政府")) == {("pair", "字政")}
 
 
 def test_the_matching_sentence_is_the_first_that_holds_a_term() -> None:
