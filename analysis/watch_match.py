@@ -14,7 +14,6 @@ token it holds. The token set and the joined token strings are computed once per
 from __future__ import annotations
 
 import logging
-import operator
 import re
 import time
 import weakref
@@ -41,9 +40,6 @@ log = logging.getLogger(__name__)
 
 SENTENCE_END = ("。", "！", "？", "!", "?", "；", ";", "\n")
 SENTENCE_CHARS = 300
-# Below this many anchors, each is searched in the text (about 4 µs in 2,000 characters); from it on, the text's set
-# of pairs is made once (about 200 µs) and each anchor looked up in it.
-PAIRS_BY_SEARCH = 40
 
 
 def parse_watch_query(query: str) -> Node | None:
@@ -52,9 +48,8 @@ def parse_watch_query(query: str) -> Node | None:
 
 
 class Text:
-    """An article's title and body normalised as the index sees them (NFKC, lower case); their character pairs
-    (candidates) and their index tokens joined by spaces (" 数字 字政 政府 ", for the terms that need them) are
-    computed on first use, once per article."""
+    """An article's title and body normalised as the index sees them (NFKC, lower case); their index tokens joined
+    by spaces (" 数字 字政 政府 ", for the terms that need them) computed on first use, once per article."""
 
     def __init__(self, title: str, body: str) -> None:
         self.title = normalise(title)
@@ -63,10 +58,6 @@ class Text:
     @classmethod
     def of(cls, title: str, body: str) -> Text:
         return cls(title, body)
-
-    @cached_property
-    def pairs(self) -> set[str]:
-        return set(map(operator.add, self.title, self.title[1:])) | set(map(operator.add, self.body, self.body[1:]))
 
     @cached_property
     def joined(self) -> tuple[str, str]:
@@ -218,18 +209,24 @@ class Matcher:
                 filed.setdefault(key, []).append(compiled)
         return matcher
 
+    @cached_property
+    def _pair_search(self) -> tuple[re.Pattern[str], list[str]]:
+        """One regex finding every anchor pair in a pass (its first characters are a set the engine skips by), and
+        the pairs it can miss: findall does not overlap, so a pair is missed only right after another pair ending
+        with its first character (字政 in 数字政 when 数字 is an anchor too); those are searched for one by one."""
+        pairs = sorted(self.by_pair)
+        pattern = re.compile("|".join(map(re.escape, pairs)))
+        last = {pair[1] for pair in pairs}
+        return pattern, [pair for pair in pairs if pair[0] in last]
+
     def candidates(self, text: Text) -> list[CompiledWatch]:
         found: dict[int, CompiledWatch] = {w.id: w for w in self.always}
         hits: list[list[CompiledWatch]] = []
-        if len(self.by_pair) < PAIRS_BY_SEARCH:
-            # A few anchors: searching the text for each costs less than making the set of its pairs.
-            hits += [w for pair, w in self.by_pair.items() if pair in text.body or pair in text.title]
-        elif self.by_pair:
-            pairs = text.pairs
-            if len(self.by_pair) < len(pairs):
-                hits += [watches for pair, watches in self.by_pair.items() if pair in pairs]
-            else:
-                hits += [self.by_pair[pair] for pair in pairs if pair in self.by_pair]
+        if self.by_pair:
+            pattern, overlapping = self._pair_search
+            held = set(pattern.findall(text.title)) | set(pattern.findall(text.body))
+            held |= {pair for pair in overlapping if pair not in held and (pair in text.body or pair in text.title)}
+            hits += [self.by_pair[pair] for pair in held]
         hits += [w for key, w in self.by_text.items() if key in text.title or key in text.body]
         for watches in hits:
             for watch in watches:

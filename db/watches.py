@@ -6,10 +6,10 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, delete, func, select, text, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Boolean, Integer, TextClause, bindparam, delete, func, select, text, update
+from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleReprint, ArticleSpeaker, Person, Site, table_of
+from db.models import Article, ArticleSpeaker, Person, Site, table_of
 from db.queries import _iso
 from db.search import speakers_of
 from db.store import _insert, now_shanghai
@@ -182,20 +182,6 @@ _SPEAKERS = (
     .join(Person, Person.id == ArticleSpeaker.person_id)
     .where(ArticleSpeaker.article_id == bindparam("article_id"))
 )
-_SAME_CLUSTER = aliased(ArticleReprint)
-_ORIGINALS = (
-    select(WatchMatch.watch_id, func.min(WatchMatch.id))
-    .join(ArticleReprint, ArticleReprint.article_id == WatchMatch.article_id)
-    .join(_SAME_CLUSTER, _SAME_CLUSTER.cluster_id == ArticleReprint.cluster_id)
-    .where(
-        _SAME_CLUSTER.article_id == bindparam("article_id"),
-        WatchMatch.article_id != bindparam("article_id"),
-        WatchMatch.watch_id.in_(bindparam("watch_ids", expanding=True)),
-        WatchMatch.copy_of.is_(None),
-    )
-    .group_by(WatchMatch.watch_id)
-)
-_MATCH_COLUMNS = ("watch_id", "article_id", "copy_of", "sentence", "matched_at", "run_id", "pending", "delivered")
 
 
 def watches_version(session: Session) -> tuple[int, Any]:
@@ -213,33 +199,25 @@ def article_speakers(session: Session, article_id: int) -> list[tuple[str, int |
     return [(name, org) for name, org in session.connection().execute(_SPEAKERS, {"article_id": article_id})]
 
 
-def originals_in_cluster(session: Session, article_id: int, watch_ids: list[int]) -> dict[int, int]:
-    """watch id -> the first match of that watch among the article's reprint cluster (another article)."""
-    rows = session.connection().execute(_ORIGINALS, {"article_id": article_id, "watch_ids": watch_ids})
-    return {watch_id: match_id for watch_id, match_id in rows}
-
-
 def record_matches(
     session: Session, article_id: int, found: dict[int, str], *, run_id: int | None, quiet: set[int] | None = None
 ) -> int:
     """Store the article's matches (watch id -> matching sentence); a watch that matched it before keeps its row
-    (re-crawling changes nothing), and a reprint of a speech a watch matched becomes a copy of that match. The
-    matches of `quiet` watches are kept but not sent. Returns how many watches matched."""
+    (re-crawling changes nothing), and a reprint of a speech a watch matched becomes a copy of that match (found
+    by the INSERT itself: no query of its own). The matches of `quiet` watches are kept but not sent. Returns how
+    many watches matched."""
     if not found:
         return 0
     quiet = quiet or set()
-    originals = originals_in_cluster(session, article_id, list(found))
     now = now_shanghai()
     rows: list[dict[str, Any]] = [
         {
             "watch_id": watch_id,
             "article_id": article_id,
-            "copy_of": originals.get(watch_id),
             "sentence": sentence,
             "matched_at": now,
             "run_id": run_id,
-            # A copy is shown under its original, never sent on its own.
-            "pending": watch_id not in originals and watch_id not in quiet,
+            "loud": watch_id not in quiet,
             "delivered": {},
         }
         for watch_id, sentence in found.items()
@@ -248,16 +226,41 @@ def record_matches(
     return len(rows)
 
 
+# The casts type the parameters PostgreSQL would otherwise read as text in a SELECT list (a NULL run id).
+# copy_of: the watch's first original match among the other articles of the article's reprint cluster; a copy is
+# shown under its original and never sent on its own (pending false). "WHERE true" lets SQLite read ON CONFLICT
+# after INSERT … SELECT.
+_INSERT_MATCH = """
+INSERT INTO watch_matches (watch_id, article_id, copy_of, sentence, matched_at, run_id, pending, delivered)
+SELECT CAST(:watch_id AS INTEGER), CAST(:article_id AS INTEGER), original.id, CAST(:sentence AS TEXT), :matched_at,
+       CAST(:run_id AS INTEGER), original.id IS NULL AND CAST(:loud AS BOOLEAN), :delivered
+FROM (
+    SELECT (
+        SELECT min(m.id) FROM watch_matches AS m
+        JOIN article_reprints AS r ON r.article_id = m.article_id
+        JOIN article_reprints AS this ON this.cluster_id = r.cluster_id
+        WHERE this.article_id = :article_id AND m.article_id != :article_id AND m.watch_id = :watch_id
+          AND m.copy_of IS NULL
+    ) AS id
+) AS original
+WHERE true
+ON CONFLICT (watch_id, article_id) DO NOTHING
+"""
+
+
 @cache
 def _insert_matches() -> TextClause:
-    """INSERT … ON CONFLICT DO NOTHING into watch_matches as text compiled once (see db.store._insert_or_skip)."""
-    table = table_of(WatchMatch)
-    names = ", ".join(f'"{name}"' for name in _MATCH_COLUMNS)
-    values = ", ".join(f":{name}" for name in _MATCH_COLUMNS)
-    statement = text(
-        f'INSERT INTO "{table.name}" ({names}) VALUES ({values}) ON CONFLICT ("watch_id", "article_id") DO NOTHING'
+    """The INSERT as text compiled once, its parameters typed (see db.store._insert_or_skip)."""
+    columns = table_of(WatchMatch).c
+    return text(_INSERT_MATCH).bindparams(
+        bindparam("watch_id", type_=Integer()),
+        bindparam("article_id", type_=Integer()),
+        bindparam("sentence", type_=columns.sentence.type),
+        bindparam("matched_at", type_=columns.matched_at.type),
+        bindparam("run_id", type_=Integer()),
+        bindparam("loud", type_=Boolean()),
+        bindparam("delivered", type_=columns.delivered.type),
     )
-    return statement.bindparams(*(bindparam(name, type_=table.c[name].type) for name in _MATCH_COLUMNS))
 
 
 # ---- what a watch found, for digests, feeds and pages ------------------------------------------------------

@@ -101,6 +101,14 @@ def test_terms_match_on_the_index_tokens() -> None:
     assert anchors(parse_query("数字政府")) == {("pair", "字政")}
 
 
+def test_overlapping_anchors_are_all_found() -> None:
+    # 数字 and 字政 (the anchor of 数字政府) overlap in 数字政府: one pass of the regex finds 数字 only.
+    watches = [_watch(1, "数字", Filters()), _watch(2, "数字政府", Filters()), _watch(3, "通通", Filters())]
+    matcher = Matcher.compile(watches)
+    found = {w.id for w in matcher.candidates(Text("加快建设数字政府", "通通通"))}
+    assert found == {1, 2, 3}
+
+
 def test_the_matching_sentence_is_the_first_that_holds_a_term() -> None:
     body = "第一句没有。各地要以数字政府为抓手，提升履职能力。数字政府又一句。"
     assert matching_sentence("标题", body, ["数字政府"]) == "各地要以数字政府为抓手，提升履职能力。"
