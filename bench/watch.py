@@ -56,26 +56,29 @@ class HookTimer:
     def __init__(self, hook: Callable[..., int]) -> None:
         self.hook = hook
         self.seconds = 0.0
+        self.cpu = 0.0
         self.matches = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> int:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         found = self.hook(*args, **kwargs)
         self.seconds += time.perf_counter() - started
+        self.cpu += time.thread_time() - cpu
         self.matches += found
         return found
 
 
-def ingest(database: Database, articles: list[Extracted], hook: Callable[..., int]) -> float:
-    """Seconds to store the articles one transaction each, with `hook` as the watch hook."""
+def ingest(database: Database, articles: list[Extracted], hook: Callable[..., int]) -> tuple[float, float]:
+    """Seconds (wall clock, and CPU of this thread) to store the articles one transaction each, with `hook` as the
+    watch hook."""
     original = analysis.reprints.match_watches
     analysis.reprints.match_watches = hook
     try:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         for record in articles:
             with database.session() as session:
                 analysis.reprints.store_and_match(session, record)
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.thread_time() - cpu
     finally:
         analysis.reprints.match_watches = original
 
@@ -89,10 +92,10 @@ def run_configuration(base: str | None, name: str, articles: list[Extracted]) ->
                         create_watch(session, f"w{number}", query, **filters)
             timer = HookTimer(analysis.watch_match.match_watches)
             hook: Callable[..., int] = (lambda *args, **kwargs: 0) if name == "off" else timer
-            seconds = ingest(database, articles, hook)
+            seconds, cpu = ingest(database, articles, hook)
         finally:
             database.dispose()
-    return {"seconds": seconds, "hook": timer.seconds, "matches": timer.matches}
+    return {"seconds": seconds, "cpu": cpu, "hook": timer.seconds, "hook_cpu": timer.cpu, "matches": timer.matches}
 
 
 def main() -> None:
@@ -107,16 +110,30 @@ def main() -> None:
         for name in CONFIGURATIONS:
             results[name].append(run_configuration(arguments.db, name, articles))
     count = len(articles)
-    base = statistics.median(r["seconds"] for r in results["off"]) / count
-    print(f"{count} articles × {arguments.rounds} rounds, {'PostgreSQL' if arguments.db else 'SQLite'}; medians")
-    print(f"{'watches':>8} {'ms/article':>11} {'overhead':>9} {'hook µs/article':>16} {'matches/article':>16}")
+
+    def median(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name]) / count
+
+    print(
+        f"{count} articles × {arguments.rounds} rounds, {'PostgreSQL' if arguments.db else 'SQLite'};"
+        " medians per article"
+    )
+    print(
+        f"{'watches':>8} {'wall ms':>8} {'CPU ms':>7} {'overhead (CPU)':>15} {'hook µs':>8} {'hook CPU µs':>12}"
+        f" {'hook/ingest CPU':>16} {'matches':>8}"
+    )
+    base_cpu = median("off", "cpu")
     for name in CONFIGURATIONS:
-        per_article = statistics.median(r["seconds"] for r in results[name]) / count
-        hook = statistics.median(r["hook"] for r in results[name]) / count
-        matches = statistics.median(r["matches"] for r in results[name]) / count
-        overhead = (per_article / base - 1) * 100
-        print(f"{name:>8} {per_article * 1000:>11.2f} {overhead:>8.1f}% {hook * 1e6:>16.0f} {matches:>16.2f}")
-    print("overhead: against 'off' (no hook); the hook's own time is the steadier figure (no run-to-run drift)")
+        cpu, hook_cpu = median(name, "cpu"), median(name, "hook_cpu")
+        print(
+            f"{name:>8} {median(name, 'seconds') * 1000:>8.2f} {cpu * 1000:>7.2f} {(cpu / base_cpu - 1) * 100:>14.1f}%"
+            f" {median(name, 'hook') * 1e6:>8.0f} {hook_cpu * 1e6:>12.0f} {hook_cpu / base_cpu * 100:>15.1f}%"
+            f" {median(name, 'matches'):>8.2f}"
+        )
+    print(
+        "overhead (CPU): this process's CPU per article against 'off' (no hook); hook/ingest CPU: the hook's own CPU "
+        "time against the CPU of an ingest without it, the steadier figure on a loaded machine"
+    )
 
 
 if __name__ == "__main__":
