@@ -34,10 +34,18 @@ MIN_ARTICLES = 2  # … in at least this many articles of the batch
 MIN_SHARE_GAIN = 50.0  # … and at least this many articles per 1000 more
 COUNT_CAP = 1000  # the archive's uses are counted this far (a share below it is all a jump needs)
 MAX_CANDIDATES = 2000  # terms looked up per watch and run: curated ones first, then the most used
+MAX_REPORTED = 50  # terms reported per watch and run: curated ones first, then the most used
+# Against fewer articles than this, every everyday word is "new": the check waits for an archive (its batches are
+# still consumed, so a first crawl into an empty database reports nothing).
+MIN_ARCHIVE = 200
 
 
 def check_new_terms(
-    database: Database, *, run_id: int | None = None, vocabulary: Vocabulary | None = None
+    database: Database,
+    *,
+    run_id: int | None = None,
+    vocabulary: Vocabulary | None = None,
+    min_archive: int = MIN_ARCHIVE,
 ) -> dict[str, list[dict[str, Any]]]:
     """Run the check for every active --new-term watch; watch name -> the terms it reports this time."""
     from sqlalchemy import select
@@ -50,15 +58,22 @@ def check_new_terms(
     found: dict[str, list[dict[str, Any]]] = {}
     for watch in watches:
         with database.session() as session:
-            found[watch.name] = _check(session, watch, vocabulary, run_id=run_id)
+            found[watch.name] = _check(session, watch, vocabulary, run_id=run_id, min_archive=min_archive)
     return found
 
 
-def _check(session: Any, watch: Watch, vocabulary: Vocabulary, *, run_id: int | None) -> list[dict[str, Any]]:
+def _check(
+    session: Any, watch: Watch, vocabulary: Vocabulary, *, run_id: int | None, min_archive: int
+) -> list[dict[str, Any]]:
     batch = new_term_batch(session, watch.id, watch.terms_checked_through)
     if not batch:
         return []
     ids = [article_id for _, article_id in batch]
+    checked_through = max(match_id for match_id, _ in batch)
+    archive = max(article_total(session) - len(ids), 0)
+    if archive < min_archive:
+        record_terms(session, watch.id, [], checked_through=checked_through)
+        return []
     texts = sorted(articles_text(session, ids), key=lambda a: (a[3] is None, a[3] or 0, a[0]))
     uses: Counter[str] = Counter()
     first: dict[str, int] = {}
@@ -71,7 +86,6 @@ def _check(session: Any, watch: Watch, vocabulary: Vocabulary, *, run_id: int | 
     candidates = sorted(
         (t for t in uses if normalise(t) not in asked), key=lambda t: (t not in vocabulary.terms, -uses[t], t)
     )[:MAX_CANDIDATES]
-    archive = max(article_total(session) - len(ids), 0)
     rows: list[dict[str, Any]] = []
     for term in candidates:
         try:
@@ -91,7 +105,9 @@ def _check(session: Any, watch: Watch, vocabulary: Vocabulary, *, run_id: int | 
             earliest = db_search.first_use(session, query, db_search.Filters())
             first_id = earliest[0][0].id if earliest else first[term]
             rows.append(_row(term, "rising", first_id, uses[term], share_before, share_now, run_id))
-    record_terms(session, watch.id, rows, checked_through=max(match_id for match_id, _ in batch))
+    rows.sort(key=lambda r: (r["term"] not in vocabulary.terms, -r["articles"], r["term"]))
+    rows = rows[:MAX_REPORTED]
+    record_terms(session, watch.id, rows, checked_through=checked_through)
     if rows:
         log.info("watch %s: %d new or rising terms", watch.name, len(rows))
     return rows

@@ -270,7 +270,8 @@ def sentence_of(title: str, body: str, pattern: re.Pattern[str] | None) -> str:
     at = match.start() if match is not None else 0
     start = max((body.rfind(mark, 0, at) for mark in SENTENCE_END), default=-1) + 1
     ends = [i for i in (body.find(mark, at) for mark in SENTENCE_END) if i >= 0]
-    chosen = body[start : min(ends) + 1 if ends else len(body)].strip()
+    # A sentence ending in 。” leaves the closing quote to the next one: not where a sentence starts.
+    chosen = body[start : min(ends) + 1 if ends else len(body)].strip().lstrip("”’」』）)]】 ")
     return _short(chosen or title)
 
 

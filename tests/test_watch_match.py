@@ -114,6 +114,7 @@ def test_the_matching_sentence_is_the_first_that_holds_a_term() -> None:
     assert matching_sentence("标题", body, ["数字政府"]) == "各地要以数字政府为抓手，提升履职能力。"
     assert matching_sentence("数字政府", "无关。", ["数字政府"]) == "数字政府"
     assert matching_sentence("标题", body, []) == "第一句没有。"
+    assert matching_sentence("标题", "他说：“好。”数字政府是方向。", ["数字政府"]) == "数字政府是方向。"
 
 
 def _record(key: str, site: str | None = None):
@@ -250,14 +251,14 @@ def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
                     published_at=base.published_at.replace(year=2025, month=n + 1) if base.published_at else None,
                 )
                 ids[key] = store_and_match(session, record).article_id
-        found = check_new_terms(database)["formulations"]
+        found = check_new_terms(database, min_archive=5)["formulations"]
         by_term = {row["term"]: row for row in found}
         assert by_term["数据要素"]["change"] == "new"
         assert by_term["数据要素"]["first_article_id"] == ids["n1"] and by_term["数据要素"]["articles"] == 2
         assert by_term["政务公开"]["change"] == "rising"
         assert by_term["政务公开"]["first_article_id"] == 1  # the seed (2018) used it first
         assert "一网通办" not in by_term  # used before, and not more now
-        assert check_new_terms(database)["formulations"] == []  # the batch is not read twice
+        assert check_new_terms(database, min_archive=5)["formulations"] == []  # the batch is not read twice
         with database.session() as session:
             shown = get_watch(session, "formulations")
         assert shown is not None
