@@ -68,6 +68,7 @@ def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     for row in rows:
         row["filters"] = _filters(row)
+        row["last_match_at"] = (row["last_match_at"] or "")[:16].replace("T", " ")
     print_table(
         rows, ["name", "query", "filters", "status", "matches", "copies", "pending", "last_match_at"], title="watches"
     )
