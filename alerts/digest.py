@@ -171,6 +171,9 @@ def deliver_digests(
     now = now or now_shanghai()
     interval = timedelta(seconds=watch_config.digest_interval)
     report: list[dict[str, Any]] = []
+    # A channel that failed every attempt for one watch is not tried again for the others in this round (their
+    # matches wait for the next digest): a mail server down must not hold a crawl's end for minutes of retries.
+    down: dict[str, str] = {}
     with database.session() as session:
         watches = [(w.id, watch_json(w)) for w in active_watches(session)]
     for watch_id, watch in watches:
@@ -195,7 +198,13 @@ def deliver_digests(
             else:
                 message = digest_email(watch, unsent, unsent_terms, feed_base=watch_config.feed_base)
                 send = functools.partial(send_email, message, config)
-            attempts, error = _with_retries(send, watch_config.attempts, watch_config.retry_delay, sleep)
+            error: str | None
+            if channel in down:
+                attempts, error = 0, f"not tried: {down[channel]} (earlier in this round)"
+            else:
+                attempts, error = _with_retries(send, watch_config.attempts, watch_config.retry_delay, sleep)
+                if error:
+                    down[channel] = error
             status = "failed" if error else "sent"
             if error:
                 log.error("watch %s: %s digest failed after %d attempts: %s", watch["name"], channel, attempts, error)

@@ -107,3 +107,13 @@ def test_watch_config_from_toml_and_environment(tmp_path: Path) -> None:
     path.write_text("[watches]\ninterval = 1\n")
     with pytest.raises(ValueError, match="unknown"):
         load_watch_config(path, {})
+
+
+def test_a_channel_down_is_tried_for_one_watch_only_in_a_round(database: Database, hooks: dict[int, Hook]) -> None:
+    with database.session() as session:
+        create_watch(session, "shuzi", "数字政府")
+    _store(database, "c", "a")
+    broken = AlertConfig(webhook_url=hooks[500].url)
+    report = deliver_digests(database, config=broken, watch_config=WatchConfig(retry_delay=0), sleep=lambda _: None)
+    assert [(r["status"], r["attempts"]) for r in report] == [("failed", 3), ("failed", 0)]
+    assert report[1]["error"].startswith("not tried: HTTPError") and len(hooks[500].bodies) == 3
