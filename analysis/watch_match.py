@@ -342,7 +342,12 @@ def match_watches(
         site_name(record.site),
         attribution.kind if attribution is not None else None,
     )
-    found = matcher.match(session, article)
+    try:
+        found = matcher.match(session, article)
+    except Exception:
+        # A watch that cannot be tested must not cost the article its transaction: the article is kept, unmatched.
+        log.exception("watches could not be matched against article %d", stored.article_id)
+        return 0
     return record_matches(session, stored.article_id, found, run_id=run_id, quiet=matcher.terms_only)
 
 
