@@ -9,7 +9,7 @@ into a new database per configuration, one transaction per article through the i
 configurations in turn so that drift on the machine hits them alike. "off" is the same ingest with the watch hook
 removed; "0" has the hook and no watch (its cost is the one-row version check). Watches are generated from the
 curated vocabulary in the shapes analysts write (a term, A OR B, A B, A -B, a phrase, a filter). The hook's own
-time (matching and writing matches) is timed apart as well. Target (issue 21): ≤ 10% overhead at 100 watches.
+time (matching and writing matches) is timed apart as well. Target: ≤ 10% overhead at 100 watches.
 """
 
 from __future__ import annotations
