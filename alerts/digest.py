@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import socket
+import threading
 import time
 import tomllib
 from collections.abc import Callable
@@ -23,7 +25,7 @@ from typing import Any
 from alerts.channels import post_json, send_email
 from alerts.config import CONFIG_ENV, DEFAULT_CONFIG, AlertConfig, load_config
 from db.engine import Database
-from db.store import now_shanghai
+from db.store import acquire_lease, now_shanghai, release_lease
 from db.watches import (
     active_watches,
     mark_delivered,
@@ -34,6 +36,9 @@ from db.watches import (
 )
 
 log = logging.getLogger("newsmon.watches")
+
+DIGEST_LEASE = "watch-digests"
+DIGEST_LEASE_TTL = timedelta(minutes=15)  # longer than a round of digests with every channel retried
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,30 @@ def deliver_digests(
     """Send each active watch's digest on every configured channel; one row per (watch, channel) attempted.
 
     Without a configured channel the matches wait (the dashboard and the feed show them). Never raises for a
-    channel: a failure is recorded and its matches go with the next digest."""
+    channel: a failure is recorded and its matches go with the next digest. One process sends at a time (a lease):
+    workers of a distributed crawl ending together would otherwise send the same matches twice; the one that finds
+    the lease taken leaves its matches to the holder or to the next digest."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+    with database.session() as session:
+        if not acquire_lease(session, DIGEST_LEASE, owner, ttl=DIGEST_LEASE_TTL):
+            log.info("watch digests are being sent by another process")
+            return []
+    try:
+        return _deliver(database, run_id, config=config, watch_config=watch_config, now=now, sleep=sleep)
+    finally:
+        with database.session() as session:
+            release_lease(session, DIGEST_LEASE, owner)
+
+
+def _deliver(
+    database: Database,
+    run_id: int | None,
+    *,
+    config: AlertConfig | None,
+    watch_config: WatchConfig | None,
+    now: datetime | None,
+    sleep: Callable[[float], None],
+) -> list[dict[str, Any]]:
     config = config or load_config()
     watch_config = watch_config or load_watch_config()
     channels = _channels(config)

@@ -117,3 +117,18 @@ def test_a_channel_down_is_tried_for_one_watch_only_in_a_round(database: Databas
     report = deliver_digests(database, config=broken, watch_config=WatchConfig(retry_delay=0), sleep=lambda _: None)
     assert [(r["status"], r["attempts"]) for r in report] == [("failed", 3), ("failed", 0)]
     assert report[1]["error"].startswith("not tried: HTTPError") and len(hooks[500].bodies) == 3
+
+
+def test_one_process_sends_at_a_time(database: Database, hooks: dict[int, Hook]) -> None:
+    from alerts.digest import DIGEST_LEASE
+    from db.store import acquire_lease
+
+    _store(database, "c")
+    with database.session() as session:
+        assert acquire_lease(session, DIGEST_LEASE, "another worker", ttl=timedelta(minutes=5))
+    config = AlertConfig(webhook_url=hooks[200].url)
+    assert deliver_digests(database, config=config, watch_config=WatchConfig()) == []
+    assert hooks[200].bodies == []
+    with database.session() as session:
+        assert acquire_lease(session, DIGEST_LEASE, "another worker", ttl=timedelta(seconds=-1))  # it expires
+    assert [r["matches"] for r in deliver_digests(database, config=config, watch_config=WatchConfig())] == [1]
