@@ -27,8 +27,13 @@ def to_log(alert: dict[str, Any]) -> None:
 
 def to_webhook(alert: dict[str, Any], config: AlertConfig) -> None:
     """POST the alert record as JSON; any answer but 2xx is an error."""
+    post_json({"source": "newsmon", "alert": alert}, config)
+
+
+def post_json(payload: dict[str, Any], config: AlertConfig) -> None:
+    """POST a JSON document to the webhook; any answer but 2xx is an error."""
     assert config.webhook_url
-    data = json.dumps({"source": "newsmon", "alert": alert}, ensure_ascii=False).encode()
+    data = json.dumps(payload, ensure_ascii=False).encode()
     request = urllib.request.Request(
         config.webhook_url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
     )
@@ -41,8 +46,6 @@ def to_email(alert: dict[str, Any], config: AlertConfig) -> None:
     assert config.smtp_host
     message = EmailMessage()
     message["Subject"] = f"[newsmon] {alert['kind'].replace('_', ' ')} on {alert['site']}"
-    message["From"] = config.email_from
-    message["To"] = ", ".join(config.email_to)
     message.set_content(
         f"{alert['message']}\n\n"
         f"site:     {alert['site']}\n"
@@ -51,6 +54,14 @@ def to_email(alert: dict[str, Any], config: AlertConfig) -> None:
         f"seen:     {alert['seen']}\n"
         f"alert:    {alert['id']} at {alert['created_at']}\n"
     )
+    send_email(message, config)
+
+
+def send_email(message: EmailMessage, config: AlertConfig) -> None:
+    """Send a message through the configured SMTP server to the configured recipients."""
+    assert config.smtp_host
+    message["From"] = config.email_from
+    message["To"] = ", ".join(config.email_to)
     with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=config.timeout) as smtp:
         if config.smtp_starttls:
             smtp.starttls()

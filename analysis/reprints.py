@@ -14,6 +14,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
 from analysis.similarity import containment, jaccard, shingles
+from analysis.watch_match import match_watches
 from crawler.attribution import Attribution
 from crawler.extraction.record import Extracted
 from db import reprints as store
@@ -322,6 +323,7 @@ def store_and_match(
     """The import path: store the article and match it to earlier copies, in the session's one transaction."""
     stored = store_article(session, record, site_name=site_name, attribution=attribution)
     match_article(session, stored.article_id)
+    match_watches(session, stored, record, attribution)
     return stored
 
 

@@ -693,6 +693,10 @@ articles_app.command("history")(ops.articles_history)
 
 register_analysis(app)
 
+from cli.watch import watch_app  # noqa: E402  (it uses the options defined above)
+
+app.add_typer(watch_app, name="watch")
+
 from cli.distributed import worker  # noqa: E402  (registered last: it reuses this module's helpers)
 
 app.command()(worker)

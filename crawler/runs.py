@@ -9,6 +9,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
+from alerts.digest import after_crawl_run
 from crawler.database import database_for
 from crawler.distributed import DEFAULT_LEASE_TIMEOUT
 from crawler.ledger import Ledger
@@ -182,3 +183,7 @@ class CrawlRunRecorder:
         except Exception:
             # A monitor that breaks must not lose the run record, which is already committed.
             log.exception("checks of run %d failed", self.run_id)
+        try:
+            after_crawl_run(database, self.run_id)
+        except Exception:
+            log.exception("watch digests after run %d failed", self.run_id)

@@ -32,7 +32,7 @@ DEFAULT_URL = "sqlite:///newsmon.db"
 ENV_VAR = "NEWSMON_DATABASE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration in db/migrations/versions; tests/test_cli_startup.py checks it against Alembic's head.
-HEAD_REVISION = "0009"
+HEAD_REVISION = "0010"
 
 
 class DatabaseUnusable(RuntimeError):

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 
+from analysis.watch_match import match_watches
 from crawler.database import database_for
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
@@ -164,6 +165,7 @@ def _store_article(database: Database, item: ArticleItem, run_id: int | None) ->
         )
         for step in item.in_transaction:
             step(session, stored)
+        match_watches(session, stored, record, item.attribution, run_id=run_id)
     return stored
 
 

@@ -27,6 +27,7 @@ from db.fts import QueryError
 from db.queries import articles_per_site, get_article, get_speaker, list_failed_pages, list_runs, list_speakers
 from db.search import Filters
 from ground.kinds import KINDS
+from web.watch import register as register_watches
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -244,4 +245,5 @@ def create_app(db: str | None = None) -> FastAPI:
             failed = list_failed_pages(session, limit=20)
         return page(request, "ops.html", title="运行", sites=sites, runs=runs, failed=failed)
 
+    register_watches(app, database, page, error)
     return app
