@@ -4,8 +4,9 @@
     .venv/bin/python bench/chaos.py --articles 600 --only list-500
 
 Each scenario runs real `newsmon` processes against the mirror on 127.0.0.1: the fault, then the ordinary
-recovery an operator would run (the next crawl, no --full). The table counts the mirror's articles stored
-afterwards: lost = expected − stored; duplicated = rows beyond one per article URL.
+recovery an operator would run (the next crawl, no --full). The table counts the mirror's articles stored when
+the faulty run ended (and that run's exit code: non-zero means it said it left work undone) and after the next
+crawl: lost = expected − stored; duplicated = rows beyond one per article URL.
 """
 
 from __future__ import annotations
@@ -65,6 +66,15 @@ class Scenario:
         self.db_url = f"sqlite:///{self.db_file}"
         self.server = FaultyMirror(mirror.root)
         self.pages = str(len(mirror.article_urls) // PER_PAGE + 10)
+        self.after_fault = 0  # articles stored when the faulty run ended, before the ordinary next crawl
+        self.fault_exit: int | None = None
+
+    def faulty(self, process: subprocess.Popen[str]) -> str:
+        """Wait for the run the fault hit; note its exit code and what it stored. Its stderr."""
+        _, err = process.communicate(timeout=1800)
+        self.fault_exit = process.returncode
+        self.after_fault = self.stored()[0]
+        return err
 
     def crawl(self, *extra: str, **kwargs: Any) -> subprocess.Popen[str]:
         common = ("--mirror", self.server.url, "--db", self.db_url, "--json", "--max-list-pages", self.pages)
@@ -88,10 +98,9 @@ def _init(scenario: Scenario) -> None:
 
 def list_fails(status: int, times: int) -> Callable[[Scenario], None]:
     def run(scenario: Scenario) -> None:
-        scenario.server.fail(
-            LIST + people.list_page_name(len(scenario.mirror.article_urls) // PER_PAGE // 2), status, times
-        )
-        scenario.crawl().communicate(timeout=1800)
+        middle = len(scenario.mirror.article_urls) // PER_PAGE // 2  # the older half is listed from here on
+        scenario.server.fail(LIST + people.list_page_name(middle), status, times)
+        scenario.faulty(scenario.crawl())
         scenario.crawl().communicate(timeout=1800)
 
     return run
@@ -107,7 +116,7 @@ def locked_database(scenario: Scenario) -> None:
     wait_for(lambda: time.monotonic() - held > LOCK_HELD, LOCK_HELD + 30, "the lock to be held")
     blocker.execute("COMMIT")
     blocker.close()
-    process.communicate(timeout=1800)
+    scenario.faulty(process)
 
 
 def full_disk(scenario: Scenario) -> None:
@@ -118,7 +127,7 @@ def full_disk(scenario: Scenario) -> None:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    _, err = scenario.crawl(preexec_fn=cap).communicate(timeout=1800)
+    err = scenario.faulty(scenario.crawl(preexec_fn=cap))
     print(f"  full disk: {err.strip().splitlines()[-1] if err.strip() else '(no message)'}", file=sys.stderr)
     scenario.crawl().communicate(timeout=1800)
 
@@ -142,6 +151,7 @@ def distributed_killed(scenario: Scenario) -> None:
     for process in processes:
         process.kill()
         process.wait()
+    scenario.fault_exit, scenario.after_fault = -signal.SIGKILL, scenario.stored()[0]
     wait_for(lambda: not _heartbeats(prefix), 60, "heartbeats to expire")
     for process in three():
         process.communicate(timeout=1800)
@@ -175,7 +185,7 @@ def truncated_pages(scenario: Scenario) -> None:
     for n, url in enumerate(scenario.mirror.article_urls[::100]):
         size = len((scenario.mirror.root / url.removeprefix("http://")).read_bytes())
         scenario.server.cut(url, size // 2, declare_length=n % 2 == 0)
-    scenario.crawl().communicate(timeout=1800)
+    scenario.faulty(scenario.crawl())
     scenario.server.heal()
     scenario.crawl().communicate(timeout=1800)
 
@@ -197,7 +207,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="newsmon-chaos-") as tmp:
         mirror = build_scaled(Path(tmp) / "mirror", args.articles, per_list_page=PER_PAGE)
-        rows: list[tuple[str, int, int, int, int, float]] = []
+        rows: list[tuple[str, int, int, int | None, int, int, int, float]] = []
         for name in args.only or SCENARIOS:
             workdir = Path(tmp) / name
             workdir.mkdir()
@@ -207,13 +217,29 @@ def main() -> int:
                 SCENARIOS[name](scenario)
             done, total = scenario.stored()
             expected = len(mirror.article_urls)
-            rows.append((name, expected, done, expected - done, total - done, time.monotonic() - started))
-            print(f"  {name}: {done}/{expected} in {rows[-1][-1]:.0f} s", file=sys.stderr)
-    print(f"{'scenario':<20} | {'expected':>8} | {'stored':>6} | {'lost':>4} | {'duplicated':>10} | seconds")
-    for name, expected, done, lost, twins, seconds in rows:
-        print(f"{name:<20} | {expected:>8} | {done:>6} | {lost:>4} | {twins:>10} | {seconds:7.0f}")
-    print(json.dumps({r[0]: {"stored": r[2], "lost": r[3], "duplicated": r[4]} for r in rows}), file=sys.stderr)
-    return 1 if any(r[3] or r[4] for r in rows) else 0
+            seconds = time.monotonic() - started
+            rows.append(
+                (
+                    name,
+                    expected,
+                    scenario.after_fault,
+                    scenario.fault_exit,
+                    done,
+                    expected - done,
+                    total - done,
+                    seconds,
+                )
+            )
+            print(f"  {name}: {done}/{expected} in {seconds:.0f} s", file=sys.stderr)
+    print(
+        f"{'scenario':<20} | {'expected':>8} | {'after fault (exit)':>18} | {'stored':>6} | {'lost':>4} | "
+        f"{'duplicated':>10} | seconds"
+    )
+    for name, expected, after, code, done, lost, twins, seconds in rows:
+        fault = f"{after} ({code})"
+        print(f"{name:<20} | {expected:>8} | {fault:>18} | {done:>6} | {lost:>4} | {twins:>10} | {seconds:7.0f}")
+    print(json.dumps({r[0]: {"stored": r[4], "lost": r[5], "duplicated": r[6]} for r in rows}), file=sys.stderr)
+    return 1 if any(r[5] or r[6] for r in rows) else 0
 
 
 if __name__ == "__main__":

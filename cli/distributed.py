@@ -52,10 +52,10 @@ def worker(
     Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
     --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
     """
-    from cli.app import NOT_DONE, _print_run
+    from cli.app import NOT_DONE, _fail_on, _print_run
     from cli.database import reading, writing
     from crawler.distributed import options_from_env
-    from crawler.run import CrawlOptions, resolve_spider, run_crawl, spider_names
+    from crawler.run import CrawlOptions, CrawlStopped, resolve_spider, run_crawl, spider_names
     from db.queries import get_run
 
     spider = resolve_spider(site)
@@ -67,7 +67,7 @@ def worker(
     distributed = options_from_env(
         "worker", redis_url=redis, prefix=prefix, max_idle=max_idle, lease_timeout=lease_timeout
     )
-    with console.status(f"working on the shared queue of {site}…", spinner="dots"):
+    with console.status(f"working on the shared queue of {site}…", spinner="dots"), _fail_on(CrawlStopped):
         run_id = run_crawl(
             spider,
             CrawlOptions(

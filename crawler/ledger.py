@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from scrapy import Request, signals
+from scrapy.crawler import Crawler
+from scrapy.utils.url import url_is_from_any_domain
 
 LIST = "list"
 ARTICLE = "article"
@@ -68,6 +73,74 @@ class Ledger:
         if self.unwritten:
             parts.append(f"{len(self.unwritten)} pages could not be written ({_some(sorted(self.unwritten))})")
         return "; ".join(parts) or None
+
+
+Recorder = Callable[[tuple[str, str], str], None]  # records (kind, URL) as failed with the reason
+
+
+class Clerk:
+    """Keeps a spider's ledger from the crawler's signals: what the run takes on, hands on, or the scheduler drops.
+
+    A local crawl owes what it schedules. A distributed worker owes what it takes from the shared queue; a
+    request it queues again (a retry, a redirect, an article's next page) is owed by whichever worker takes it.
+    Redirects Scrapy drops without a word (in a loop, off the site) are recorded as failed through `record`.
+    """
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        crawler: Crawler,
+        allowed: list[str] | None,
+        record: Callable[[tuple[str, str], str], None],
+    ) -> None:
+        self.ledger, self.allowed, self.record = ledger, allowed, record
+        self.crawler = crawler  # its stats are set only once the crawl starts
+        connect = crawler.signals.connect
+        if crawler.settings.get("NEWSMON_DISTRIBUTED"):
+            connect(self.taken, signal=signals.request_reached_downloader)
+            connect(self.handed_on, signal=signals.request_scheduled)
+        else:
+            connect(self.taken, signal=signals.request_scheduled)
+        connect(self.off_site, signal=signals.request_scheduled)
+        connect(self.dropped, signal=signals.request_dropped)
+
+    def taken(self, request: Request, **_: Any) -> None:
+        if page := page_of(request.meta):
+            self.ledger.take(*page)
+
+    def handed_on(self, request: Request, **_: Any) -> None:
+        if page := page_of(request.meta):
+            self.ledger.settle(page[1])
+
+    def off_site(self, request: Request, **_: Any) -> None:
+        # Scrapy's offsite filter drops such a redirect in this same signal, without a word.
+        page = page_of(request.meta)
+        leaves = bool(self.allowed) and not url_is_from_any_domain(request.url, self.allowed or [])
+        if page and leaves and request.meta.get("redirect_urls"):
+            self._inc("newsmon/redirects_off_site")
+            self.record(page, f"redirected off the site: {redirect_chain(request.meta, request.url)}")
+
+    def dropped(self, request: Request, **_: Any) -> None:
+        page = page_of(request.meta)
+        if page is None:
+            return
+        hops = request.meta.get("redirect_urls") or []
+        if request.url in hops:
+            # A redirect loop (or a page redirecting to itself), cut short by the dupe filter.
+            self._inc("newsmon/redirect_loops")
+            self.record(page, f"redirect loop: {redirect_chain(request.meta, request.url)}")
+            return
+        if hops:
+            # Redirected to a page this run already has: that page's outcome stands for both.
+            self._inc("newsmon/redirects_to_requested")
+        self.ledger.settle(page[1])
+
+    def _inc(self, key: str) -> None:
+        self.crawler.stats.inc_value(key)
+
+
+def redirect_chain(meta: dict[str, Any], last: str) -> str:
+    return " → ".join([*meta.get("redirect_urls", []), last])
 
 
 def _some(urls: list[str]) -> str:

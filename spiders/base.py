@@ -10,10 +10,8 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 import scrapy
-from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.url import url_is_from_any_domain
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
@@ -21,7 +19,7 @@ from crawler.extraction import Extracted, extract_fields, unstorable
 from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
 from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
-from crawler.ledger import ARTICLE, LIST, PAGE_META, Ledger, page_of
+from crawler.ledger import ARTICLE, LIST, PAGE_META, Clerk, Ledger, page_of, redirect_chain
 from crawler.page_checks import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, page_problem
 from db.frontier import column_frontiers, retry_urls
 from db.queries import gone_urls, recent_article_urls
@@ -83,6 +81,7 @@ class NewsmonSpider(scrapy.Spider):
         self.frontiers: dict[str, str] = {}
         self.tops: dict[str, str] = {}  # per column, the newest article listed now: the next frontier
         self.ledger = Ledger()
+        self.clerk: Clerk | None = None
         self.max_page_bytes = MAX_PAGE_BYTES
         self.max_page_elements = MAX_PAGE_ELEMENTS
 
@@ -107,51 +106,9 @@ class NewsmonSpider(scrapy.Spider):
                     spider.recheck += recent_article_urls(session, domain, since=since)
             spider.frontiers = column_frontiers(session, cls.site)
             spider.retry = [url for url in retry_urls(session, domains) if cls.article_url.search(url)]
-        if crawler.settings.get("NEWSMON_DISTRIBUTED"):
-            # A distributed worker owes what it takes from the shared queue; a request it queues again (a retry,
-            # a redirect, an article's next page) is owed by whichever worker takes it.
-            crawler.signals.connect(spider._taken, signal=signals.request_reached_downloader)
-            crawler.signals.connect(spider._handed_on, signal=signals.request_scheduled)
-        else:
-            crawler.signals.connect(spider._taken, signal=signals.request_scheduled)
-        crawler.signals.connect(spider._off_site, signal=signals.request_scheduled)
-        crawler.signals.connect(spider._dropped, signal=signals.request_dropped)
+        # Kept on the spider: the crawler's signals hold their receivers weakly.
+        spider.clerk = Clerk(spider.ledger, crawler, getattr(spider, "allowed_domains", None), spider._record_failed)
         return spider
-
-    def _off_site(self, request: scrapy.Request, **_: Any) -> None:
-        """A redirect off the site is dropped by Scrapy's offsite filter without a word: record it as failed."""
-        page = page_of(request.meta)
-        allowed = getattr(self, "allowed_domains", None)
-        if page and allowed and request.meta.get("redirect_urls") and not url_is_from_any_domain(request.url, allowed):
-            self.crawler.stats.inc_value("newsmon/redirects_off_site")
-            self._record_failed(page, f"redirected off the site: {_chain(request.meta, request.url)}")
-
-    def _taken(self, request: scrapy.Request, **_: Any) -> None:
-        page = page_of(request.meta)
-        if page:
-            self.ledger.take(*page)
-
-    def _handed_on(self, request: scrapy.Request, **_: Any) -> None:
-        page = page_of(request.meta)
-        if page:
-            self.ledger.settle(page[1])
-
-    def _dropped(self, request: scrapy.Request, **_: Any) -> None:
-        page = page_of(request.meta)
-        if page is None:
-            return
-        hops = request.meta.get("redirect_urls") or []
-        if request.url in hops:
-            # A redirect loop (or a page redirecting to itself), cut short by the dupe filter: recorded as failed,
-            # through a local data: request whose callback yields the failed page.
-            self.crawler.stats.inc_value("newsmon/redirect_loops")
-            self._record_failed(page, f"redirect loop: {_chain(request.meta, request.url)}")
-            return
-        if hops:
-            # Redirected to a page this run already has: that page's outcome stands for both.
-            log.info("%s redirects to %s, already requested in this run", page[1], request.url)
-            self.crawler.stats.inc_value("newsmon/redirects_to_requested")
-        self.ledger.settle(page[1])
 
     def _record_failed(self, page: tuple[str, str], reason: str) -> None:
         """Record a page as failed from outside a callback: a local data: request whose callback yields it."""
@@ -311,7 +268,7 @@ class NewsmonSpider(scrapy.Spider):
             self.crawler.stats.inc_value("newsmon/pages_skipped")
             yield FailedPageItem(
                 url=key,
-                reason=f"redirected away from the article: {_chain(response.meta, response.url)}",
+                reason=f"redirected away from the article: {redirect_chain(response.meta, response.url)}",
                 http_status=response.status,
                 content_type=content_type,
             )
@@ -456,12 +413,8 @@ def _why(failure: Failure) -> str:
     return f"{failure.type.__name__ if failure.type else 'error'}: {failure.getErrorMessage()}"
 
 
-def _chain(meta: dict[str, Any], last: str) -> str:
-    return " → ".join([*meta.get("redirect_urls", []), last])
-
-
 def _after_redirects(meta: dict[str, Any], last: str) -> str:
-    return f" (after redirects: {_chain(meta, last)})" if meta.get("redirect_urls") else ""
+    return f" (after redirects: {redirect_chain(meta, last)})" if meta.get("redirect_urls") else ""
 
 
 def _append_body(record: Extracted, part: Extracted) -> None:
