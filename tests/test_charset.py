@@ -344,3 +344,24 @@ def test_utf8_wins_over_a_gbk_label(text: str) -> None:
     assert not decoded.lossy
     if not text.isascii():
         assert (decoded.text, decoded.charset, decoded.mismatch) == (text, "utf-8", True)
+
+
+def test_big5_bytes_declared_gb2312_decode_with_a_doubt_a_person_can_see() -> None:
+    from crawler.extraction import extract_fields
+
+    traditional = (
+        "雲溪市政務服務數據管理局今天介紹，全市一體化線上政務服務平臺已接入事項一千二百項，辦理時間平均縮短一半。"
+    )
+    simplified = (
+        "云溪市政务服务数据管理局今天介绍，全市一体化在线政务服务平台已接入事项一千二百项，办理时间平均缩短一半。"
+    )
+
+    def html(text: str, encoding: str) -> bytes:
+        page = f"<html><head><meta charset='gb2312'><title>t</title></head><body><div><p>{text * 3}</p></div></body>"
+        return page.encode(encoding)
+
+    garbled = decode_html(html(traditional, "big5"))
+    assert garbled.doubt is not None and "Big5" in garbled.doubt
+    assert decode_html(html(simplified, "gbk")).doubt is None
+    record = extract_fields("http://www.example.gov.cn/a.html", html(traditional, "big5"))
+    assert any("unverified" in warning for warning in record.warnings)

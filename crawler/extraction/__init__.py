@@ -120,6 +120,10 @@ def extract_fields(
         record.warnings.append(f"charset declared {page.decoded.declared} but bytes are {page.decoded.charset}")
     if page.decoded.lossy:
         record.warnings.append(f"charset {page.decoded.charset}: undecodable bytes replaced")
+    if page.decoded.doubt:
+        record.warnings.append(
+            f"charset {page.decoded.declared or page.decoded.charset} unverified: {page.decoded.doubt}"
+        )
     if page.flattened:
         record.warnings.append("markup nested deeper than the parser reads: layout wrappers flattened to read the text")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom, resolve_encoding
@@ -24,6 +24,34 @@ class DecodedPage:
     declared_by: DeclaredBy
     mismatch: bool  # the declaration was wrong (e.g. meta says GB2312, bytes are UTF-8)
     lossy: bool  # some bytes could not be decoded and were replaced with U+FFFD
+    # Why the decoded text may still be wrong when the bytes decoded cleanly (Big5 read as GBK), or None.
+    doubt: str | None = None
+
+
+def gbk_doubt(text: str) -> str | None:
+    """Why GB-family text may really be another double-byte charset: Big5 or Shift-JIS bytes read as GBK decode
+    cleanly, but into hanzi that ordinary simplified Chinese hardly uses (outside GB2312's 6,763)."""
+    hanzi = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if len(hanzi) < _DOUBT_MIN_HANZI:
+        return None
+    rare = 0
+    for ch in hanzi:
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    share = rare / len(hanzi)
+    if share < _DOUBT_RARE_SHARE:
+        return None
+    return (
+        f"{share:.0%} of its hanzi are outside GB2312, as when Big5 or Shift-JIS bytes are read as GBK: "
+        "the text may be garbled"
+    )
+
+
+# Ordinary simplified Chinese text keeps nearly all its hanzi inside GB2312; garbled text does not.
+_DOUBT_MIN_HANZI = 40
+_DOUBT_RARE_SHARE = 0.2
 
 
 # WHATWG labels of the GBK family. Pages labelled GB2312 really use GBK characters, and GB18030 is a
@@ -274,7 +302,10 @@ def decode_html(body: bytes, content_type: str | None = None) -> DecodedPage:
     for charset in [*usable, "gb18030"]:
         text = _strict(body, charset)
         if text is not None:
-            return page(text, charset)
+            decoded = page(text, charset)
+            if charset == "gb18030" and (doubt := gbk_doubt(text)):
+                return replace(decoded, doubt=doubt)
+            return decoded
 
     # Nothing decodes cleanly: take whichever candidate loses the fewest characters, preferring what was
     # declared on a tie, so a GBK page with a few corrupt bytes still reads as Chinese.
