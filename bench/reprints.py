@@ -333,7 +333,7 @@ def prefill(database: Database, count: int, seed: int = 5, first: int = 1) -> No
 
 
 class OldIndex:
-    """The baseline, kept here only: issue 10's in-memory datasketch LSH, rebuilt from every stored signature."""
+    """The baseline, kept here only: the earlier in-memory datasketch LSH, rebuilt from every stored signature."""
 
     def __init__(self, database: Database) -> None:
         self.lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)

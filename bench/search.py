@@ -8,7 +8,7 @@ stores them: into a database without the search index (its triggers dropped, the
 it (the triggers tokenise and index every article). Then the rest of the articles are loaded and each
 query is timed through the index (match count plus the best 20 hits) and by a LIKE scan counting the same
 articles, in a process whose start-up objects are frozen as the dashboard's are (web/app.py freeze_startup_heap;
-the time a full garbage collection takes before and after is printed). Targets (issue 8 §6, at 1M articles):
+the time a full garbage collection takes before and after is printed). Targets (at 1M articles):
 search p95 ≤ 100 ms, monthly trend ≤ 500 ms, ≥ 50× the scan, ingest ≥ 300 articles/s on one core.
 """
 

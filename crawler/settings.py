@@ -27,7 +27,7 @@ FEED_EXPORT_ENCODING = "utf-8"
 # 100 tasks for an article page that yields one item). No callback of ours yields more than one item (an article,
 # its last continuation page or a failed page; list pages yield requests), so items still go through the
 # pipelines concurrently across responses; one worker per response just does not create and schedule 99 idle
-# tasks per page (asyncio's own CPU in a 600-article crawl: 3.7 s → 0.6 s under cProfile, issue 9).
+# tasks per page (asyncio's own CPU in a 600-article crawl: 3.7 s → 0.6 s under cProfile).
 CONCURRENT_ITEMS = 1
 # Scrapy reads the source of every generator callback (inspect.getsource + ast) to warn about a `return value`
 # in it. Its cache is keyed weakly on the bound method, which dies with each request, so the source was read

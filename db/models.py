@@ -173,7 +173,7 @@ class FailedPage(Base):
     failed_at: Mapped[datetime]
 
 
-# ---- Registry of officials (issue 5): one row per person and per body, across sites and years ---------------
+# ---- Registry of officials: one row per person and per body, across sites and years ---------------
 
 
 class Organisation(Base):

@@ -411,7 +411,7 @@ def site_activity(session: Session) -> dict[str, dict[str, Any]]:
     return activity
 
 
-# ---- Speakers and the registry of officials (issue 5) -------------------------------------------------------
+# ---- Speakers and the registry of officials --------------------------------------------------------------
 
 
 def organisation_ids(session: Session, name: str) -> list[int]:

@@ -80,7 +80,7 @@ def _insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str,
 
 
 # Statements run for every stored article are built once: SQLAlchemy then reuses their cache key and compiled
-# form, where building one per call cost more CPU than the database spent running it (crawl profile, issue 9).
+# form, where building one per call cost more CPU than the database spent running it (crawl profile).
 _SITE_ID = select(Site.id).where(Site.domain == bindparam("domain"))
 _LATEST_VERSION = select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == bindparam("article_id"))
 _ADD_VERSION = insert(table_of(ArticleVersion))
@@ -555,7 +555,7 @@ def article_count(session: Session) -> int:
     return int(session.scalar(select(func.count(Article.id))) or 0)
 
 
-# ---- Attribution and the registry of officials (issue 5) ------------------------------------------------------
+# ---- Attribution and the registry of officials -------------------------------------------------------------
 
 
 def sync_registry(session: Session, registry: Registry) -> None:

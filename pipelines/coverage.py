@@ -8,7 +8,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import ArticleItem, FailedPageItem
 
-# The fields whose coverage tells a layout change (the title, date, body, 来源).
+# The fields whose coverage tells a layout change (title, date, body, 来源).
 COVERED_FIELDS = ("title", "published_at", "body", "source")
 
 

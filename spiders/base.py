@@ -27,7 +27,7 @@ from db.store import known_urls, now_shanghai
 
 log = logging.getLogger(__name__)
 
-# What a polite spider never exceeds, whatever the project settings say (issue 6: ≤ 2 per domain).
+# What a polite spider never exceeds, whatever the project settings say (≤ 2 per domain).
 POLITE_SETTINGS: dict[str, Any] = {
     "ROBOTSTXT_OBEY": True,
     "AUTOTHROTTLE_ENABLED": True,
