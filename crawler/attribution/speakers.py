@@ -377,13 +377,6 @@ def unnamed_officials(article: ArticleText, registry: Registry) -> list[SpeakerF
     return list(found.values())
 
 
-def lead_paragraph(article: ArticleText) -> int:
-    for index, paragraph in enumerate(article.paragraphs):
-        if len(paragraph) >= 20:
-            return index
-    return 0
-
-
 def _first_position(article: ArticleText, name: str) -> int:
     """Where a speaker (a name, or an unnamed official's body and post) first appears."""
     text = article.title + "\n" + "\n".join(article.paragraphs)

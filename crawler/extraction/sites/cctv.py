@@ -4,24 +4,13 @@ from __future__ import annotations
 
 import re
 
+from crawler.extraction.density import unescape_js
 from crawler.extraction.page import Page
 from crawler.extraction.rules import Rule, SiteRules, css_date, css_text, meta_text, shape_source, source_after_label
 from crawler.extraction.text import clean_line, split_names
 
 # The 2019+ template fills #content_area from this string in the browser; the page itself only has the string.
 _CONTENT_VAR = re.compile(r"""var\s+contentdate\s*=\s*(['"])((?:\\.|(?!\1).)*)\1""", re.DOTALL)
-_JS_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|.)", re.DOTALL)
-_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "", "f": "", "v": "", "0": ""}
-
-
-def _unescape_js(text: str) -> str:
-    def one(match: re.Match[str]) -> str:
-        code = match.group(1)
-        if code[0] in "ux" and len(code) > 1:
-            return chr(int(code[1:], 16))
-        return _SIMPLE_ESCAPES.get(code, code)
-
-    return _JS_ESCAPE.sub(one, text)
 
 
 def _content_from_script(page: Page) -> str | None:
@@ -30,7 +19,7 @@ def _content_from_script(page: Page) -> str | None:
     for script in page.sel.xpath("//script[contains(., 'contentdate')]/text()").getall():
         match = _CONTENT_VAR.search(script)
         if match and match.group(2).strip():
-            return _unescape_js(match.group(2))
+            return unescape_js(match.group(2))
     return None
 
 
