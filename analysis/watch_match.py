@@ -332,7 +332,7 @@ def match_watches(
     matcher = matcher_for(session)
     if matcher.count == 0:
         return 0
-    from crawler.extraction.sites import site_name
+    from ground.sites import site_name
 
     article = Article(
         stored.article_id,

@@ -7,9 +7,9 @@ from pathlib import Path
 from crawler.attribution import attribute_record
 from crawler.attribution.registry import default_registry
 from crawler.extraction.plaintext import parse_plaintext
-from crawler.extraction.sites import site_name
 from db.engine import Database
 from db.store import article_count, sync_registry
+from ground.sites import site_name
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "seed" / "000_d3230bdcfa9362f9.txt"
 # 谢少锋:电子政务发展的产业支撑 as republished by 中国电子政务网 (its 来源 names 人民网, the original).

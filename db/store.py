@@ -15,7 +15,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crawler.extraction.record import Extracted
-from crawler.extraction.sites import site_name as default_site_name
 from crawler.extraction.text import nfkc_key
 from db.models import (
     Alert,
@@ -36,6 +35,7 @@ from db.models import (
 from db.queries import RUN_LEASE_PREFIX, abandoned_message
 from db.terms import store_term_counts
 from db.types import SHANGHAI
+from ground.sites import site_name as default_site_name
 
 if TYPE_CHECKING:
     from crawler.attribution import Attribution

@@ -10,11 +10,11 @@ from analysis.reprints import store_and_match
 from crawler.attribution import Attribution, attribute_record
 from crawler.extraction.plaintext import import_url, parse_plaintext
 from crawler.extraction.record import Extracted, ExtractionError
-from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem
 from db.engine import Database
 from db.store import Stored
 from db.write_errors import FATAL, WriteFailed, with_retries
+from ground.sites import site_name
 from pipelines.validate import problems
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an article is tens of KB; anything this big is not one

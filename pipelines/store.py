@@ -30,13 +30,13 @@ from scrapy.crawler import Crawler
 
 from analysis.watch_match import match_watches
 from crawler.database import database_for
-from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import LIST, Ledger
 from db.engine import Database
 from db.queries import seen_gone_before
 from db.store import RawInput, Stored, mark_removed, record_failed_page, store_article
 from db.write_errors import FATAL, WriteFailed, with_retries
+from ground.sites import site_name
 
 log = logging.getLogger(__name__)
 
