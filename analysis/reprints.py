@@ -14,11 +14,8 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
 from analysis.similarity import containment, jaccard, shingles
-from analysis.watch_match import match_watches
-from crawler.attribution import Attribution
-from crawler.extraction.record import Extracted
 from db import reprints as store
-from db.store import Stored, content_hash, store_article
+from db.store import content_hash
 from ground.sites import SITES, publisher
 from ground.text import nfkc_key
 
@@ -300,16 +297,6 @@ def _earliest(m: store.Member) -> tuple[bool, date | None, bool, datetime | None
     if m.published_at is None:
         return (True, None, True, None, m.article_id)
     return (False, m.published_at.date(), m.published_precision == "day", m.published_at, m.article_id)
-
-
-def store_and_match(
-    session: Session, record: Extracted, *, site_name: str | None = None, attribution: Attribution | None = None
-) -> Stored:
-    """The import path: store the article and match it to earlier copies, in the session's one transaction."""
-    stored = store_article(session, record, site_name=site_name, attribution=attribution)
-    match_article(session, stored.article_id)
-    match_watches(session, stored, record, attribution)
-    return stored
 
 
 def reindex(session: Session, article_ids: Sequence[int]) -> int:

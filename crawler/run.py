@@ -13,9 +13,10 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.distributed import DistributedOptions
 from crawler.jobs import SiteJob, state_dir
-from db.engine import database_url, open_database
+from db.engine import database_url
 from db.queries import get_run, last_run
 from db.store import close_dead_runs
+from pipelines.seed import open_database
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,6 @@ EXTENSIONS = {
 ITEM_PIPELINES = {
     "pipelines.coverage.CoveragePipeline": 50,
     "pipelines.validate.ValidatePipeline": 100,
-    "pipelines.attribute.AttributePipeline": 200,
-    "pipelines.reprints.ReprintsPipeline": 250,
     "pipelines.store.StorePipeline": 300,
 }
 

@@ -14,7 +14,6 @@ from sqlalchemy import Table, TextualSelect, bindparam, case, delete, func, inse
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crawler.extraction.record import Extracted
 from crawler.extraction.text import nfkc_key
 from db.models import (
     Alert,
@@ -35,11 +34,12 @@ from db.models import (
 from db.queries import RUN_LEASE_PREFIX, abandoned_message
 from db.terms import store_term_counts
 from db.types import SHANGHAI
+from ground.article import Extracted
 from ground.sites import site_name as default_site_name
 
 if TYPE_CHECKING:
-    from crawler.attribution import Attribution
-    from crawler.attribution.registry import Registry
+    from ground.bodies import Registry
+    from ground.speech import Attribution
 
 Outcome = Literal["new", "changed", "unchanged"]
 

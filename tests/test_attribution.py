@@ -16,8 +16,8 @@ from crawler.attribution.evaluate import (
     evaluate_cases,
     mirror_cases,
 )
-from crawler.attribution.registry import default_registry
 from crawler.extraction.dates import SHANGHAI
+from ground.bodies import default_registry
 from tests.conftest import CORPUS, ROOT, SHARED, need_corpus
 
 FLOORS = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))
@@ -117,7 +117,7 @@ def test_mirror_article(case) -> None:
 def test_seed_attribution_is_exactly_the_issue_s() -> None:
     from crawler.attribution import attribute_record
     from crawler.extraction.plaintext import parse_plaintext
-    from db.seed import SEED_FILE, SEED_SITE, SEED_URL
+    from pipelines.seed import SEED_FILE, SEED_SITE, SEED_URL
 
     record = parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE)
     result = attribute_record(record)

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from crawler.attribution import Attribution, Speaker
 from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
-from db.engine import open_database
 from db.models import ArticleSpeaker, Organisation, OrganisationAlias, Person, PersonRole
 from db.queries import get_article, get_speaker, list_articles, list_speakers
 from db.store import store_article
+from ground.article import Extracted
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_crawl_e2e import crawl
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, FailedPage, RawPage
+from pipelines.seed import open_database
 from spiders.people import PeopleSpider
 from tests.conftest import MIRROR_SITE, initialised
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, Site
 from mirror import xinhua
 from mirror.articles import load_articles
 from mirror.common import load_stories
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.spider_support import has_site_rules
 from tests.test_crawl_e2e import newsmon

@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy import func, select
 
 from crawler.distributed import DEFAULT_REDIS_URL
-from db.engine import open_database
 from db.models import Article, ArticleVersion, CrawlRun
 from db.queries import get_run, lease_holder
 from db.store import (
@@ -35,6 +34,7 @@ from db.store import (
 )
 from mirror.scaled import ScaledMirror, build_scaled
 from mirror.serve import MirrorServer
+from pipelines.seed import open_database
 
 pytestmark = pytest.mark.redis
 

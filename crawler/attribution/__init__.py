@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from crawler.attribution.kind import classify
-from crawler.attribution.model import KINDS, Attribution, Finding, Speaker
 from crawler.attribution.occasion import find_where_when, lead_index
-from crawler.attribution.registry import Registry, default_registry
 from crawler.attribution.speakers import find_speakers
 from crawler.attribution.text import ArticleText
-from crawler.extraction.record import Extracted
+from ground.article import Extracted
+from ground.bodies import Registry, default_registry
+from ground.speech import KINDS, Attribution, Finding, Speaker
 
 __all__ = ["KINDS", "ArticleText", "Attribution", "Finding", "Speaker", "attribute", "attribute_record"]
 

@@ -19,8 +19,8 @@ from typing import Any
 from crawler.attribution import Attribution, attribute_record
 from crawler.extraction import extract_fields
 from crawler.extraction.dates import SHANGHAI, DateParseError, parse_date
-from crawler.extraction.record import Extracted
 from crawler.extraction.text import nfkc_key
+from ground.article import Extracted
 
 SCORES = ("kind", "speakers", "role", "org", "org_as_written", "occasion", "place", "spoken_on")
 
@@ -75,7 +75,7 @@ class PageResult:
 
 
 def _registry() -> Any:
-    from crawler.attribution.registry import default_registry
+    from ground.bodies import default_registry
 
     return default_registry()
 

@@ -10,9 +10,9 @@ from functools import cache
 import jieba
 import jieba.posseg
 
-from crawler.attribution.registry import default_registry
 from crawler.attribution.roles import NON_OFFICIAL, POSTS
 from crawler.extraction.text import looks_like_a_name
+from ground.bodies import default_registry
 
 # What may follow a name: a speech or activity verb, a preposition, an honorific, punctuation or a date.
 _AFTER_NAME = re.compile(

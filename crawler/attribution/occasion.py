@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from crawler.attribution.model import Finding
 from crawler.attribution.text import ArticleText
 from crawler.extraction.dates import find_date
+from ground.speech import Finding
 
 _MONTH_DAY = r"(?:(?:[0-9]{4}年)?[0-9]{1,2}月)?[0-9]{1,2}日"
 _PART_OF_DAY = r"(?:今天|今日|昨天|昨日|前天)?(?:上午|下午|晚上|晚间|晚|早上|中午)?(?:[0-9]{1,2}时(?:[0-9]{1,2}分)?)?"

@@ -9,11 +9,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crawler.attribution.model import Speaker
 from crawler.attribution.names import name_at, plausible_name, standalone_name, tokens
-from crawler.attribution.registry import Registry
 from crawler.attribution.roles import _POSTS_LONGEST, NON_OFFICIAL, POSTS, post_ending, split_chain
 from crawler.attribution.text import ArticleText, Sentence
+from ground.bodies import Registry
+from ground.speech import Speaker
 
 SPEECH_VERBS = (
     "表示|说道|说|指出|强调|介绍|透露|称|认为|坦言|提出|提到|谈到|要求|希望|呼吁|提醒|宣布|回应|回答|解释|建议|直言|"

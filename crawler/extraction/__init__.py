@@ -10,7 +10,6 @@ from crawler.extraction.clean import clean_body_parts, prune_container
 from crawler.extraction.dates import SHANGHAI, ParsedDate, check_plausible
 from crawler.extraction.density import best_body_element, body_in_scripts, cjk_count, describe
 from crawler.extraction.page import Page, site_of
-from crawler.extraction.record import Extracted, ExtractionError, NotAnArticle
 from crawler.extraction.rules import (
     GENERIC_AUTHORS,
     GENERIC_EDITORS,
@@ -27,6 +26,7 @@ from crawler.extraction.rules import (
 )
 from crawler.extraction.sites import rules_for
 from crawler.extraction.text import nfkc_key
+from ground.article import Extracted, ExtractionError, NotAnArticle
 
 __all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_fields", "unstorable"]
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-REGISTRY_DIR = Path(__file__).resolve().parents[2] / "data" / "registry"
+REGISTRY_DIR = Path(__file__).resolve().parents[1] / "data" / "registry"
 
 
 @dataclass(frozen=True)
