@@ -13,9 +13,9 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
-from analysis.similarity import containment, jaccard, shingles
 from db import reprints as store
 from db.store import content_hash
+from ground.similarity import containment, jaccard, shingles
 from ground.sites import SITES, publisher
 from ground.text import nfkc_key
 

@@ -31,7 +31,7 @@ from db.queries import organisation_ids
 from db.watches import active_watches, article_speakers, record_matches, watches_version
 
 if TYPE_CHECKING:
-    from crawler.attribution import Attribution
+    from attribution import Attribution
     from db.store import Stored
     from db.watch_models import Watch
     from ground.article import Extracted

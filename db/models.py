@@ -76,7 +76,7 @@ class Article(Base):
     warnings: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    # Attribution (crawler/attribution): what kind of text, where and when the words were spoken, and the
+    # Attribution (attribution): what kind of text, where and when the words were spoken, and the
     # evidence sentence and rule of each; the speakers are in article_speakers.
     kind: Mapped[str | None] = mapped_column(String(32), index=True)
     occasion: Mapped[str | None] = mapped_column(Text)

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from analysis.reprints import Prepared, match_article
 from analysis.reprints import prepare as sign
 from analysis.watch_match import match_watches
-from crawler.attribution import attribute_record
-from crawler.extraction.text import has_cjk
+from attribution import attribute_record
 from db.engine import Database
 from db.reprints import ArticleText
 from db.store import RawInput, Stored, store_article
+from extraction.text import has_cjk
 from ground.article import Extracted
 from ground.sites import site_name
 from ground.speech import Attribution

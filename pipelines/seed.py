@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crawler.extraction.plaintext import parse_plaintext
 from db.engine import Database, open_migrated
 from db.store import article_count, sync_registry
+from extraction.plaintext import parse_plaintext
 from ground.bodies import default_registry
 from pipelines.ingest import ingest
 

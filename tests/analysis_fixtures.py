@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from crawler.extraction.dates import SHANGHAI
 from db.engine import Database
 from db.store import store_article, store_attribution
+from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from ground.speech import Attribution, Speaker
 from pipelines.seed import open_database

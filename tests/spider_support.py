@@ -12,8 +12,8 @@ import scrapy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.extraction.sites import rules_for
 from crawler.items import ArticleItem, FailedPageItem
+from extraction.sites import rules_for
 from mirror.generate import relpath_for
 from spiders.base import NewsmonSpider
 from tests.conftest import MIRROR_SITE

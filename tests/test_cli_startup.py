@@ -110,7 +110,7 @@ def test_the_ground_normaliser_is_the_extraction_normaliser(text: str) -> None:
     """db/ normalises with ground.text (no extraction package loaded); it must agree with crawler's one."""
     import unicodedata
 
-    from crawler.extraction import text as extraction_text
+    from extraction import text as extraction_text
     from ground import text as ground_text
 
     assert ground_text.nfkc(text) == extraction_text.nfkc(text) == unicodedata.normalize("NFKC", text)

@@ -223,7 +223,7 @@ def test_server_binds_loopback_only() -> None:
 def test_scaled_mirror_gives_each_article_its_own_text_with_few_small_reprint_clusters(tmp_path: Path) -> None:
     from collections import Counter
 
-    from crawler.extraction import extract
+    from extraction import extract
     from mirror.scaled import REPRINT_EVERY, build_scaled, scaled_articles
 
     count = 400

@@ -23,13 +23,13 @@ from analysis.reprints import (
     resolve_source,
     stated_site,
 )
-from analysis.similarity import paragraph_changes
-from crawler.extraction.plaintext import parse_plaintext
 from db.engine import alembic_config, upgrade
 from db.models import Article, ArticleReprint, ArticleReprintBand
 from db.queries import count_articles, get_article, list_articles
 from db.reprints import LOCK_NAMESPACE, Member, bucket_candidates
 from db.types import SHANGHAI
+from extraction.plaintext import parse_plaintext
+from ground.similarity import paragraph_changes
 from pipelines.ingest import prepare, write
 from pipelines.seed import SEED_FILE, open_database
 from tests.test_crawl_e2e import crawl, mirror, newsmon  # noqa: F401  (mirror is a fixture)

@@ -25,7 +25,7 @@ from tests.spider_support import (
 
 FEED = f"http://www.news.cn/politics/leaders/ds_{site.LEADERS_DATASOURCE}.json"
 # Field-level assertions on the 2024 template, the stitching of c_<id>_2.htm and the corpus pages need the
-# news.cn rules of issue 4 (crawler/extraction/sites/xinhua.py); generic rules cannot find span#detailContent.
+# news.cn rules of issue 4 (extraction/sites/xinhua.py); generic rules cannot find span#detailContent.
 needs_xinhua_rules = pytest.mark.skipif(
     not has_site_rules("http://www.news.cn/"), reason="needs the news.cn extraction rules of issue 4"
 )

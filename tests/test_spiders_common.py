@@ -9,12 +9,12 @@ from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
 from crawler.catalog import spider_classes
-from crawler.extraction.sites import rules_for
 from crawler.run import resolve_spiders
+from extraction.sites import rules_for
 from spiders.base import NewsmonSpider
 
 SPIDERS = spider_classes()
-# Their rules modules come with issue 4 (crawler/extraction/sites/xinhua.py, govcn.py); until then generic rules.
+# Their rules modules come with issue 4 (extraction/sites/xinhua.py, govcn.py); until then generic rules.
 RULES_PENDING = {"news.cn", "gov.cn"}
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
-from crawler.extraction.dates import SHANGHAI
 from db.engine import current_revision, database_url, head_revision
 from db.models import Article, CrawlRun, FailedPage, RawPage
 from db.queries import get_article, get_run, list_articles
 from db.store import RawInput, finish_run, record_failed_page, start_run, store_article
+from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database
 

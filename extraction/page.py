@@ -12,8 +12,8 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from crawler.extraction.charset import DecodedPage, decode_html
-from crawler.extraction.text import clean_line
+from extraction.charset import DecodedPage, decode_html
+from extraction.text import clean_line
 
 # Registrable domains of the sites newsmon knows; anything else falls back to the last two labels
 # (three for *.gov.cn / *.com.cn style second-level suffixes).

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.charset import decode_html
-from crawler.extraction.dates import DateParseError, parse_date
-from crawler.extraction.rules import EDITOR_IN_TEXT, authors_in_body, shape_source
-from crawler.extraction.text import clean_line, clean_paragraph, split_names
+from extraction.charset import decode_html
+from extraction.dates import DateParseError, parse_date
+from extraction.rules import EDITOR_IN_TEXT, authors_in_body, shape_source
+from extraction.text import clean_line, clean_paragraph, split_names
 from ground.article import Extracted, ExtractionError
 
 _META_LINE = re.compile(r"^\s*来源\s*[:：]\s*(?P<source>.*?)\s*(?:更新时间|发布时间|时间)\s*[:：]\s*(?P<date>.+?)\s*$")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
-from crawler.extraction.page import Page
-from crawler.extraction.rules import Rule, SiteRules, css_date, css_text, source_after_label, strip_site_suffix
-from crawler.extraction.text import clean_line
+from extraction.dates import DateParseError, ParsedDate, parse_date
+from extraction.page import Page
+from extraction.rules import Rule, SiteRules, css_date, css_text, source_after_label, strip_site_suffix
+from extraction.text import clean_line
 
 # gov.cn writes first-publish times as "2007-08-20-23:59:59"; archived 公报 items carry 23:59:59 or 00:00:00
 # as a placeholder for "some time that day".

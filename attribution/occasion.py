@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from crawler.attribution.text import ArticleText
-from crawler.extraction.dates import find_date
+from attribution.text import ArticleText
+from extraction.dates import find_date
 from ground.speech import Finding
 
 _MONTH_DAY = r"(?:(?:[0-9]{4}年)?[0-9]{1,2}月)?[0-9]{1,2}日"

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
-from crawler.extraction.page import Page
-from crawler.extraction.rules import SiteRules, css_date, css_text, shape_source
+from extraction.page import Page
+from extraction.rules import SiteRules, css_date, css_text, shape_source
 
 
 def _next_pages(page: Page) -> list[str]:

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from crawler.extraction.clean import clean_body_parts, prune_container
-from crawler.extraction.dates import SHANGHAI, ParsedDate, check_plausible
-from crawler.extraction.density import best_body_element, body_in_scripts, cjk_count, describe
-from crawler.extraction.page import Page, site_of
-from crawler.extraction.rules import (
+from extraction.clean import clean_body_parts, prune_container
+from extraction.dates import SHANGHAI, ParsedDate, check_plausible
+from extraction.density import best_body_element, body_in_scripts, cjk_count, describe
+from extraction.page import Page, site_of
+from extraction.rules import (
     GENERIC_AUTHORS,
     GENERIC_EDITORS,
     GENERIC_PUBLISHED_AT,
@@ -24,8 +24,8 @@ from crawler.extraction.rules import (
     date_above,
     sign_off,
 )
-from crawler.extraction.sites import rules_for
-from crawler.extraction.text import nfkc_key
+from extraction.sites import rules_for
+from extraction.text import nfkc_key
 from ground.article import Extracted, ExtractionError, NotAnArticle
 
 __all__ = ["Extracted", "ExtractionError", "NotAnArticle", "extract", "extract_fields", "unstorable"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.density import unescape_js
-from crawler.extraction.page import Page
-from crawler.extraction.rules import Rule, SiteRules, css_date, css_text, meta_text, shape_source, source_after_label
-from crawler.extraction.text import clean_line, split_names
+from extraction.density import unescape_js
+from extraction.page import Page
+from extraction.rules import Rule, SiteRules, css_date, css_text, meta_text, shape_source, source_after_label
+from extraction.text import clean_line, split_names
 
 # The 2019+ template fills #content_area from this string in the browser; the page itself only has the string.
 _CONTENT_VAR = re.compile(r"""var\s+contentdate\s*=\s*(['"])((?:\\.|(?!\1).)*)\1""", re.DOTALL)

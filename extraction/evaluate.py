@@ -12,10 +12,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.extraction import extract_fields
-from crawler.extraction.dates import SHANGHAI, DateParseError, parse_date
-from crawler.extraction.page import site_of
-from crawler.extraction.text import nfkc_key
+from extraction import extract_fields
+from extraction.dates import SHANGHAI, DateParseError, parse_date
+from extraction.page import site_of
+from extraction.text import nfkc_key
 
 # Fields scored, in report order, and how each is scored.
 SCORED_FIELDS = ("title", "published_at", "source", "authors", "editors", "body")

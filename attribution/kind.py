@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from crawler.attribution.speakers import SpeakerFinding
-from crawler.attribution.text import ArticleText
+from attribution.speakers import SpeakerFinding
+from attribution.text import ArticleText
 from ground.speech import Finding
 
 # A document's own title ends with its type (…的决议, …管理办法), not with a closing 》 (news about it).

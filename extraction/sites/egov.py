@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.dates import ParsedDate, find_date
-from crawler.extraction.page import Page
-from crawler.extraction.rules import Rule, SiteRules, css_text
+from extraction.dates import ParsedDate, find_date
+from extraction.page import Page
+from extraction.rules import Rule, SiteRules, css_text
 
 # The line that opens div#content_detail (older pages: #zoom, td.detail).
 _HEADER = re.compile(r"来源\s*[:：]\s*(?P<source>.+?)\s+更新时间\s*[:：]\s*(?P<date>\d{4}-\d{1,2}-\d{1,2}[\d: ]*)")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from crawler.attribution.kind import classify
-from crawler.attribution.occasion import find_where_when, lead_index
-from crawler.attribution.speakers import find_speakers
-from crawler.attribution.text import ArticleText
+from attribution.kind import classify
+from attribution.occasion import find_where_when, lead_index
+from attribution.speakers import find_speakers
+from attribution.text import ArticleText
 from ground.article import Extracted
 from ground.bodies import Registry, default_registry
 from ground.speech import KINDS, Attribution, Finding, Speaker

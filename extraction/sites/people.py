@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from crawler.extraction.rules import (
+from extraction.rules import (
     Rule,
     SiteRules,
     css_date,

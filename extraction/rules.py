@@ -11,9 +11,9 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from crawler.extraction.dates import SHANGHAI, ParsedDate, find_date, parse_date
-from crawler.extraction.page import Page
-from crawler.extraction.text import clean_line, has_cjk, looks_like_a_name, nfkc_key, split_names
+from extraction.dates import SHANGHAI, ParsedDate, find_date, parse_date
+from extraction.page import Page
+from extraction.text import clean_line, has_cjk, looks_like_a_name, nfkc_key, split_names
 
 RuleFn = Callable[[Page], Any]
 

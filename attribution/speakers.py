@@ -9,9 +9,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from crawler.attribution.names import name_at, plausible_name, standalone_name, tokens
-from crawler.attribution.roles import _POSTS_LONGEST, NON_OFFICIAL, POSTS, post_ending, split_chain
-from crawler.attribution.text import ArticleText, Sentence
+from attribution.names import name_at, plausible_name, standalone_name, tokens
+from attribution.roles import _POSTS_LONGEST, NON_OFFICIAL, POSTS, post_ending, split_chain
+from attribution.text import ArticleText, Sentence
 from ground.bodies import Registry
 from ground.speech import Speaker
 

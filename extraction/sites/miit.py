@@ -5,7 +5,7 @@ Written from the documented template (../shared/sites.md §4); no saved miit pag
 
 from __future__ import annotations
 
-from crawler.extraction.rules import SiteRules, css_date, css_text, meta_date, meta_text, shape_source
+from extraction.rules import SiteRules, css_date, css_text, meta_date, meta_text, shape_source
 
 RULES = SiteRules(
     site="miit.gov.cn",

@@ -14,7 +14,7 @@ from lxml import etree
 from lxml import html as lxml_html
 from lxml.cssselect import CSSSelector
 
-from crawler.extraction.text import clean_paragraph
+from extraction.text import clean_paragraph
 
 # Never article text, wherever they sit.
 _NOISE_TAGS = frozenset(

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
-from crawler.extraction.page import site_of
-from crawler.extraction.rules import SiteRules
+from extraction.page import site_of
+from extraction.rules import SiteRules
 
 SITE_MODULES = (
     "people",

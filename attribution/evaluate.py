@@ -16,10 +16,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from crawler.attribution import Attribution, attribute_record
-from crawler.extraction import extract_fields
-from crawler.extraction.dates import SHANGHAI, DateParseError, parse_date
-from crawler.extraction.text import nfkc_key
+from attribution import Attribution, attribute_record
+from extraction import extract_fields
+from extraction.dates import SHANGHAI, DateParseError, parse_date
+from extraction.text import nfkc_key
 from ground.article import Extracted
 
 SCORES = ("kind", "speakers", "role", "org", "org_as_written", "occasion", "place", "spoken_on")
@@ -237,7 +237,7 @@ def mirror_cases(site_dir: Path | None = None) -> list[GoldCase]:
     """The bundled mirror's articles, extracted from the generated pages (further pages stitched on)."""
     from mirror.articles import load_articles
 
-    root = site_dir or Path(__file__).resolve().parents[2] / "mirror" / "site"
+    root = site_dir or Path(__file__).resolve().parents[1] / "mirror" / "site"
     cases = []
     for article in load_articles():
         record = extract_fields(article.url, (root / article.url.split("://", 1)[1]).read_bytes())

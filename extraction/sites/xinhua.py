@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from crawler.extraction.dates import ParsedDate, find_date
-from crawler.extraction.page import Page
-from crawler.extraction.rules import (
+from extraction.dates import ParsedDate, find_date
+from extraction.page import Page
+from extraction.rules import (
     Rule,
     SiteRules,
     css_date,

@@ -10,8 +10,8 @@ from functools import cache
 import jieba
 import jieba.posseg
 
-from crawler.attribution.roles import NON_OFFICIAL, POSTS
-from crawler.extraction.text import looks_like_a_name
+from attribution.roles import NON_OFFICIAL, POSTS
+from extraction.text import looks_like_a_name
 from ground.bodies import default_registry
 
 # What may follow a name: a speech or activity verb, a preposition, an honorific, punctuation or a date.
