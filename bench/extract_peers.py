@@ -4,7 +4,7 @@
     .venv/bin/python bench/extract_peers.py [--corpus ../shared/corpus] [--rounds 5] [--json]
 
 Every extractor reads the same pages in the same process, pinned to one core. Quality is scored with
-extraction.evaluate (the corpus README's rules); a field an extractor does not produce scores 0 and
+evaluation.extraction (the corpus README's rules); a field an extractor does not produce scores 0 and
 is reported missing. Speed is the best of `--rounds` interleaved rounds (so a burst of load on a shared
 machine hits every extractor alike); the table prints pages/second and the ratio of each to trafilatura.
 
@@ -31,10 +31,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from extraction import extract_fields
-from extraction.charset import decode_html
-from extraction.dates import SHANGHAI, find_date
-from extraction.evaluate import (
+from evaluation.extraction import (
     SCORED_FIELDS,
     GoldPage,
     Report,
@@ -42,6 +39,9 @@ from extraction.evaluate import (
     load_gold_set,
     score_predictions,
 )
+from extraction import extract_fields
+from extraction.charset import decode_html
+from extraction.dates import SHANGHAI, find_date
 from extraction.text import split_names
 
 Predict = Callable[[GoldPage, bytes, str], dict[str, Any]]

@@ -300,7 +300,7 @@ def eval_command(
     grown one, with site rules and with the generic path alone, and body F1 on magic-html's pages."""
     import json
 
-    from extraction.evaluate import below_set_floors, evaluate_sets
+    from evaluation.extraction import below_set_floors, evaluate_sets
 
     if not (corpus / "gold").is_dir() and not (gold / "gold").is_dir():
         fail(f"neither {corpus} nor {gold} has a gold/ directory")
@@ -323,7 +323,7 @@ def eval_command(
 
 
 def _print_eval(runs: dict[str, Any], *, sites: bool, failures: bool) -> None:
-    from extraction.evaluate import SCORED_FIELDS
+    from evaluation.extraction import SCORED_FIELDS
 
     def cells(fields: dict[str, Any]) -> dict[str, str]:
         row = {
@@ -371,7 +371,7 @@ def _attribution_eval(
     the floors missed."""
     import json
 
-    from attribution.evaluate import evaluate_attribution
+    from evaluation.attribution import evaluate_attribution
 
     data = evaluate_attribution(corpus, speeches, shared)
     below = []

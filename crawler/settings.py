@@ -37,7 +37,7 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
-    "crawler.runs.CrawlRunRecorder": 0,
+    "crawler.recorder.CrawlRunRecorder": 0,
 }
 ITEM_PIPELINES = {
     "pipelines.coverage.CoveragePipeline": 50,

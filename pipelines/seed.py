@@ -7,9 +7,7 @@ from pathlib import Path
 
 from db.engine import Database, open_migrated
 from db.store import article_count, sync_registry
-from extraction.plaintext import parse_plaintext
 from ground.bodies import default_registry
-from pipelines.ingest import ingest
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "seed" / "000_d3230bdcfa9362f9.txt"
 # 谢少锋:电子政务发展的产业支撑 as republished by 中国电子政务网 (its 来源 names 人民网, the original).
@@ -24,6 +22,10 @@ def ensure_seed(database: Database) -> None:
         sync_registry(session, default_registry())
         empty = article_count(session) == 0
     if empty:
+        # Only a new database takes the write path here; every other open stays free of its libraries.
+        from extraction.plaintext import parse_plaintext
+        from pipelines.ingest import ingest
+
         ingest(database, parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE))
 
 

@@ -80,7 +80,7 @@ class NewsmonSpider(scrapy.Spider):
         self.full_crawl = False
         self.resume = False  # the site's last run was cut short: read list pages past known URLs
         self.max_list_pages = 20
-        self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
+        self.run_id: int | None = None  # set by crawler.recorder.CrawlRunRecorder
         self.recheck: list[str] = []  # stored articles fetched again to catch edits and removals
         self.retry: list[str] = []  # pages earlier runs failed on or could not store: fetched again
         # Per column (its first list URL): the newest article its last complete run listed. Stopping at a known

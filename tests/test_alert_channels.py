@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from alerts import AlertConfig, deliver, load_config
+from crawler.alerts import AlertConfig, deliver, load_config
 from db.engine import Database
 from db.queries import list_alerts
 from db.store import record_alert

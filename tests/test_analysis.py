@@ -118,7 +118,7 @@ def test_index_follows_updates(corpus: tuple[Database, dict[str, int]]) -> None:
     assert _ids(database, "数字政府") == {ids["d"]}
     assert ids["a"] in _ids(database, "政务服务")
     with database.session() as session:
-        # Its stored versions refer to it (issue 7): they go first, as a purge would remove them.
+        # Its stored versions refer to it: they go first, as a purge would remove them.
         session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == ids["d"]))
         session.delete(session.get(Article, ids["d"]))
     assert _ids(database, "数字政府") == set()

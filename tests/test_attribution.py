@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 
 from attribution import ArticleText, Attribution, attribute
-from attribution.evaluate import (
+from evaluation.attribution import (
     contains_either,
     corpus_cases,
     evaluate_attribution,
@@ -111,7 +111,7 @@ def test_mirror_article(case) -> None:
         assert result.spoken_on.isoformat() == gold["spoken_on"]
 
 
-# ---- the seed (issue 5 §2) -------------------------------------------------------------------------------
+# ---- the seed -------------------------------------------------------------------------------------------
 
 
 def test_seed_attribution_is_exactly_the_issue_s() -> None:

@@ -278,7 +278,7 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
 
 
 def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -> None:
-    from crawler.runs import run_outcome
+    from crawler.recorder import run_outcome
 
     assert run_outcome({}, "finished", distributed=True) == (
         "finished",

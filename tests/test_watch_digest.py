@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from alerts.config import AlertConfig
-from alerts.digest import WatchConfig, deliver_digests, load_watch_config
 from analysis.watch_match import create_watch
+from crawler.alerts.config import AlertConfig
+from crawler.alerts.digest import WatchConfig, deliver_digests, load_watch_config
 from db.engine import Database
 from db.store import now_shanghai
 from db.watches import get_watch
@@ -121,7 +121,7 @@ def test_a_channel_down_is_tried_for_one_watch_only_in_a_round(database: Databas
 
 
 def test_one_process_sends_at_a_time(database: Database, hooks: dict[int, Hook]) -> None:
-    from alerts.digest import DIGEST_LEASE
+    from crawler.alerts.digest import DIGEST_LEASE
     from db.store import acquire_lease
 
     _store(database, "c")

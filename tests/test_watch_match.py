@@ -238,9 +238,13 @@ def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
             create_watch(session, "formulations", "", new_term=True)
         base = _record("e")
         batch = [
-            ("n1", "推进数据要素市场化配置", "深化政务公开，加快数据要素市场化配置改革。"),
-            ("n2", "数据要素赋能", "数据要素赋能千行百业，政务公开更进一步。"),
-            ("n3", "政务公开新进展", "各地政务公开工作取得新进展。"),
+            (
+                "n1",
+                "推进数据要素市场化配置",
+                "深化政务公开，加快数据要素市场化配置改革。会议要求抓好落实。",
+            ),
+            ("n2", "数据要素赋能", "数据要素赋能千行百业，政务公开更进一步。会议要求各地认真抓好贯彻落实。"),
+            ("n3", "政务公开新进展", "各地政务公开工作取得新进展。会议要求各地认真抓好贯彻落实，确保取得实效。"),
         ]
         with database.session() as session:
             for n, (key, title, body) in enumerate(batch):

@@ -1,8 +1,8 @@
 """Per-site rules, one module a site; the registry maps a URL's registrable domain to its rules.
 
-Adding a site: write `sites/<module>.py` with a `RULES = SiteRules(...)` (and, if the site publishes under
-other domains too, `ALIASES = ("old-domain.com",)`, or `VARIANTS` for a domain that is a site of its own with
-the same templates), then add its module name to SITE_MODULES: one line.
+One module a site of the registry (ground/sites.py), named by its key: `sites/<key>.py` with `RULES =
+SiteRules(...)` (and, if the site publishes under other domains too, `ALIASES = ("old-domain.com",)`, or
+`VARIANTS` for a domain that is a site of its own with the same templates). docs/adding-a-site.md.
 """
 
 from __future__ import annotations
@@ -11,16 +11,9 @@ from importlib import import_module
 
 from extraction.page import site_of
 from extraction.rules import SiteRules
+from ground.sites import SITES
 
-SITE_MODULES = (
-    "people",
-    "xinhua",
-    "govcn",
-    "cctv",
-    "miit",
-    "cac",
-    "egov",
-)
+SITE_MODULES = tuple(site.key for site in SITES)  # one rules module a site of the registry
 
 
 def _load() -> dict[str, SiteRules]:

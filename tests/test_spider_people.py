@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from evaluation.extraction import body_f1, exact, same_time, set_f1
 from extraction import extract, extract_fields
-from extraction.evaluate import body_f1, exact, same_time, set_f1
 from tests.conftest import CORPUS, need_corpus
 
 PEOPLE_PAGES = ["people-2009-anhui-warning", "people-2019-culture", "people-2024-finance"]

@@ -9,7 +9,7 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from alerts.digest import after_crawl_run
+from crawler.alerts.digest import after_crawl_run
 from crawler.database import database_for
 from crawler.distributed import DEFAULT_LEASE_TIMEOUT
 from crawler.ledger import Ledger

@@ -9,7 +9,7 @@ import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
-from alerts.config import AlertConfig
+from crawler.alerts.config import AlertConfig
 
 log = logging.getLogger("newsmon.alerts")
 

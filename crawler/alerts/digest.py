@@ -22,8 +22,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from alerts.channels import post_json, send_email
-from alerts.config import CONFIG_ENV, DEFAULT_CONFIG, AlertConfig, load_config
+from crawler.alerts.channels import post_json, send_email
+from crawler.alerts.config import CONFIG_ENV, DEFAULT_CONFIG, AlertConfig, load_config
 from db.engine import Database
 from db.store import acquire_lease, now_shanghai, release_lease
 from db.watches import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from alerts.channels import to_email, to_log, to_webhook
-from alerts.config import AlertConfig, load_config
+from crawler.alerts.channels import to_email, to_log, to_webhook
+from crawler.alerts.config import AlertConfig, load_config
 from db.engine import Database
 from db.queries import alerts_by_id
 from db.store import record_deliveries
