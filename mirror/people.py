@@ -289,12 +289,14 @@ def render_pages(articles: Sequence[Article]) -> dict[str, str]:
         url = f"http://{LIST_HOST}{LIST_DIR}{list_page_name(page_no)}"
         files[relpath(url)] = render_list_page(chunk, page_no, len(chunks))
 
-    # The cpc column carries the cpc.com.cn items and repeats the newest politics ones, as the
+    # The cpc column carries the cpc.people.com.cn items and repeats the newest politics ones, as the
     # real columns overlap: the spider must fetch each article once.
-    cpc_items = [a for a in articles if a.host == "cpc.com.cn"] + [a for a in articles if a.host == LIST_HOST][:2]
+    cpc_items = [a for a in articles if a.host == "cpc.people.com.cn"] + [a for a in articles if a.host == LIST_HOST][
+        :2
+    ]
     files[relpath(CPC_LIST_URL)] = render_cpc_list_page(cpc_items)
 
-    for host in sorted({LIST_HOST, "cpc.com.cn", *(a.host for a in articles)}):
+    for host in sorted({LIST_HOST, "cpc.people.com.cn", *(a.host for a in articles)}):
         files[f"{host}/robots.txt"] = render_robots()
     return files
 
