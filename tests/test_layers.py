@@ -41,7 +41,9 @@ LAYERS = (
     Layer("spiders"),
     Layer("pipelines", "crawler.database", independent=False),
     # What a spider hands over (items, its ledger, page checks), the Scrapy plumbing, the demo mirror.
-    Layer("crawler.items", "crawler.ledger", "crawler.page_checks", "crawler.middlewares", "crawler.settings", "mirror"),
+    Layer(
+        "crawler.items", "crawler.ledger", "crawler.page_checks", "crawler.middlewares", "crawler.settings", "mirror"
+    ),
     # Analysis over stored articles: search, trends, reprint matching, watches.
     Layer("analysis"),
     # The domain (pure: page → fields, text → who spoke) and storage, side by side, not importing each other.
@@ -68,9 +70,7 @@ def graph() -> grimp.ImportGraph:
 
 def test_no_import_runs_from_a_lower_layer_to_a_higher_one(graph: grimp.ImportGraph) -> None:
     illegal = graph.find_illegal_dependencies_for_layers(layers=LAYERS)
-    shown = [
-        f"{route.heads} → {route.middle} → {route.tails}" for dependency in illegal for route in dependency.routes
-    ]
+    shown = [f"{route.heads} → {route.middle} → {route.tails}" for dependency in illegal for route in dependency.routes]
     assert not illegal, "imports against the layers:\n" + "\n".join(sorted(shown))
 
 
