@@ -332,7 +332,7 @@ class SchedulerService:
 
     def start(self) -> None:
         from db.queries import lease_holder
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         global _active_launcher
         database = open_database(self.db_url)
@@ -355,7 +355,7 @@ class SchedulerService:
         log.info("scheduler %s started: %d schedules", self.owner, len(self._scheduler.get_jobs()))
 
     def _beat(self) -> None:
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         last_quiet_check = time.monotonic()
         while not self.stopping.wait(self.heartbeat_seconds):
@@ -392,7 +392,7 @@ class SchedulerService:
 
     def stop(self) -> None:
         """Stop starting crawls, let running ones stop cleanly, give the lease back."""
-        from db.store import release_lease
+        from db.runs import release_lease
 
         global _active_launcher
         self.stopping.set()

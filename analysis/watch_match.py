@@ -32,7 +32,7 @@ from db.watches import active_watches, article_speakers, record_matches, watches
 
 if TYPE_CHECKING:
     from attribution import Attribution
-    from db.store import Stored
+    from db.articles import Stored
     from db.watch_models import Watch
     from ground.article import Extracted
 

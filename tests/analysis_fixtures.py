@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from db.articles import store_article
 from db.engine import Database
-from db.store import store_article, store_attribution
+from db.registry import store_attribution
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from ground.speech import Attribution, Speaker

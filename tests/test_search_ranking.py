@@ -13,11 +13,11 @@ from sqlalchemy import text
 
 from analysis.search import search
 from db import search as db_search
+from db.articles import store_article
 from db.engine import Database
 from db.fts import ID_BLOCK, parse_query
 from db.ranking import ranking_query
 from db.search import Filters
-from db.store import store_article
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

@@ -18,11 +18,11 @@ from analysis.vocabulary import Vocabulary, load_vocabulary
 from cli.app import app
 from db import search as db_search
 from db import terms
+from db.articles import store_article
 from db.engine import upgrade
 from db.fts import normalise, parse_query
 from db.models import Article, ArticleTerm, IndexedTerm
 from db.search import Filters
-from db.store import store_article
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database
