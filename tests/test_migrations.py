@@ -134,13 +134,16 @@ def user_tables(connection: Connection) -> list[Table]:
     ]
 
 
-def replay_facts(fresh: Engine, old: Engine, copied: dict[str, set[str]]) -> None:
+def replay_facts(fresh: Engine, old: Engine, copied: dict[str, set[str]], derived: set[str]) -> None:
     """Give the old database the reference's stored facts that its revision has room for and that no revision
-    derives: new tables' rows, and new columns' values in tables it already holds."""
+    derives: new tables' rows, and new columns' values in tables it already holds. A new table the upgrade has
+    filled itself is derived too (the known ones are listed, so that one left empty is not filled from here)."""
     with fresh.connect() as source, old.begin() as target:
         reference = {t.name: t for t in user_tables(source)}
         for table in user_tables(target):
-            if table.name in DERIVED_TABLES:
+            if table.name not in copied and target.execute(select(table).limit(1)).first() is not None:
+                derived.add(table.name)
+            if table.name in derived:
                 continue
             columns = [c.name for c in table.columns if (table.name, c.name) not in DERIVED_COLUMNS]
             have = copied.get(table.name)
@@ -183,9 +186,10 @@ def replay_sequences(fresh: Engine, old: Engine) -> None:
 def build_old_archive(fresh: Engine, old: Engine) -> None:
     """Create the old database at 0001, then at each revision upgrade it and give it the facts of that time."""
     copied: dict[str, set[str]] = {}
+    derived = set(DERIVED_TABLES)
     for revision in revisions():
         upgrade(old, revision)
-        replay_facts(fresh, old, copied)
+        replay_facts(fresh, old, copied, derived)
     replay_sequences(fresh, old)
 
 
