@@ -17,10 +17,11 @@ from cli.checks import check_filters
 from cli.database import reading, require_newsmon_database, writing
 from cli.output import console, err_console, fail, print_json, print_table, setup_logging
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
+from cli.usage import OneLineUsageErrors
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, cls=OneLineUsageErrors)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
 runs_app = typer.Typer(help="Crawl runs: what each crawl did.", no_args_is_help=True)
