@@ -6,17 +6,18 @@ sequence of its bigrams at consecutive positions, so 数字政府 matches only w
 together, never 数字 … 政府 apart. Each run of Chinese also ends with its last character alone, so a
 one-character query (prefix match on the bigrams plus that unigram) finds every occurrence.
 
-PostgreSQL computes the same tokens with the SQL function ``newsmon_bigrams`` (migration 0005); SQLite
-calls :func:`bigram_text`, registered on every connection by db/engine.py. Both must agree token for token.
+The database computes the same tokens itself, so that a write from any tool keeps the index in step:
+PostgreSQL with the PL/pgSQL function ``newsmon_bigrams`` (migration 0005), SQLite with plain SQL in the
+triggers of migration 0011 (its character folds in the table ``fts_fold``). Both must agree with
+:func:`document_tokens` token for token (tests/test_outside_tools.py).
 """
 
 from __future__ import annotations
 
 import operator
 import re
+import unicodedata
 from dataclasses import dataclass
-
-from ground.text import nfkc
 
 # CJK Unified Ideographs, Extension A and Compatibility Ideographs; everything else separates runs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -26,8 +27,20 @@ SQL_FUNCTION = "newsmon_bigrams"
 
 
 def normalise(text: str) -> str:
-    """NFKC (full-width Ａ１ → a1) and lower case, as the index sees text."""
-    return nfkc(text).lower()
+    """NFKC (full-width Ａ１ → a1) and lower case, as the index sees text, one character at a time.
+
+    Character by character (a combining accent is not composed with the letter before it) because that is what
+    SQL can do with a table of folds; on text that is already NFKC, as nearly all text is, it is plain NFKC.
+    """
+    if not unicodedata.is_normalized("NFKC", text):
+        text = text.translate(_FULL_WIDTH)  # what NFKC changes in almost every Chinese page, one for one
+        if not unicodedata.is_normalized("NFKC", text):
+            text = "".join(unicodedata.normalize("NFKC", char) for char in text)
+    return text.lower()
+
+
+# Full-width ASCII forms (！ … ～) and the ideographic space, as NFKC maps each of them.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 
 
 def document_tokens(text: str | None) -> list[str]:
