@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,8 +13,9 @@ import typer
 
 from cli.analysis import register as register_analysis
 from cli.checks import check_filters
+from cli.config import apply_main_options, config_app
 from cli.database import reading, require_newsmon_database, writing
-from cli.output import console, err_console, fail, print_json, print_table, setup_logging
+from cli.output import console, err_console, fail, print_json, print_table
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
 app.add_typer(reprints_app, name="reprints")
+app.add_typer(config_app, name="config")
 
 DbOption = Annotated[
     str | None,
@@ -49,29 +50,31 @@ RunId = Annotated[int, typer.Argument(help="Run id.", min=1, max=MAX_ID)]
 AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
 
 
-LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
+LogOption = Annotated[
+    str | None, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING (default), ERROR.")
+]
 
 
 LogFormatOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--log-format",
-        envvar="NEWSMON_LOG_FORMAT",
         help="auto (Rich on a terminal, one plain line per event otherwise), rich, plain or json (one object a line).",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        dir_okay=False,
+        help="Settings file (default: ./newsmon.toml, then ~/.config/newsmon/newsmon.toml); see `newsmon config show`.",
     ),
 ]
 
 
 @app.callback()
-def main_options(log_level: LogOption = "WARNING", log_format: LogFormatOption = "auto") -> None:
-    from cli.output import LOG_FORMATS
-
-    if log_format not in LOG_FORMATS:
-        fail(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}", code=2)
-    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        fail(f"--log-level must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}", code=2)
-    os.environ["NEWSMON_LOG_FORMAT"] = log_format  # crawls the scheduler starts log the same way
-    setup_logging(log_level, log_format)
+def main_options(config: ConfigOption = None, log_level: LogOption = None, log_format: LogFormatOption = None) -> None:
+    apply_main_options(config, log_level, log_format)
 
 
 @app.command()
@@ -143,9 +146,7 @@ def crawl(
     db: DbOption = None,
     mirror: Annotated[
         str | None,
-        typer.Option(
-            envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."
-        ),
+        typer.Option(help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."),
     ] = None,
     mirror_dir: Annotated[
         Path | None,
@@ -157,21 +158,15 @@ def crawl(
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
     recheck_days: Annotated[
         int | None,
-        typer.Option(
-            envvar="NEWSMON_RECHECK_DAYS",
-            help="Also fetch again the articles first seen or published in the last N days (edits, 404s).",
-        ),
+        typer.Option(help="Also fetch again the articles first seen or published in the last N days (edits, 404s)."),
     ] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
     state_dir: Annotated[
         str | None,
-        typer.Option(
-            envvar="NEWSMON_STATE_DIR",
-            help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
-        ),
+        typer.Option(help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file."),
     ] = None,
     distributed: Annotated[
-        bool, typer.Option(help="Seed a crawl shared over Redis (REDIS_URL) and work on it; see `newsmon worker`.")
+        bool, typer.Option(help="Seed a crawl shared over Redis and work on it; see `newsmon worker`.")
     ] = False,
     json_out: JsonOption = False,
 ) -> None:
