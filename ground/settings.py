@@ -310,6 +310,8 @@ _TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 def _from_file(setting: Setting, raw: Any) -> Any:
     kind = setting.kind
+    if setting.default is None and raw == "":
+        return None  # "" leaves an optional setting unset, as in the environment
     if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
         return float(raw)
     if kind is list:
