@@ -319,7 +319,8 @@ class SchedulerService:
         lease_ttl: timedelta = LEASE_TTL,
     ) -> None:
         self.db_url = database_url(db_url)
-        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url)
+        shared = ["--distributed"] if setting("schedule.distributed") else []  # workers join the scheduled crawls
+        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url, shared)
         self.heartbeat_seconds = heartbeat_seconds
         self.lease_ttl = lease_ttl
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"

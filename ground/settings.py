@@ -120,6 +120,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     _S(
         "schedule",
+        "distributed",
+        bool,
+        False,
+        "Scheduled crawls are shared over Redis (`crawl --distributed`), so `newsmon worker` processes join them.",
+    ),
+    _S(
+        "schedule",
         "stop_grace_seconds",
         float,
         60.0,

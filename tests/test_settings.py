@@ -219,3 +219,13 @@ def test_the_distributed_and_state_settings_are_read_where_they_are_used(
     assert options.settings()["SCHEDULER_QUEUE_KEY"] == "p1:%(spider)s:requests"
     assert options_from_env("worker", prefix="p2").prefix == "p2"
     assert state_dir("sqlite:///x.db") == tmp_path / "s"
+
+
+def test_scheduled_crawls_are_shared_with_workers_when_the_schedule_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scheduler import SchedulerService, SubprocessLauncher
+
+    launcher = SchedulerService("sqlite:///unused.db").launcher
+    assert isinstance(launcher, SubprocessLauncher) and launcher.extra_args == []
+    monkeypatch.setenv("NEWSMON_SCHEDULE_DISTRIBUTED", "true")
+    launcher = SchedulerService("sqlite:///unused.db").launcher
+    assert isinstance(launcher, SubprocessLauncher) and launcher.extra_args == ["--distributed"]
