@@ -267,8 +267,12 @@ class Settings:
         ]
 
 
-def user_config_file(environ: Mapping[str, str]) -> Path:
-    base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+def user_config_file(environ: Mapping[str, str]) -> Path | None:
+    """newsmon.toml in $XDG_CONFIG_HOME/newsmon or ~/.config/newsmon (None for a user without a home)."""
+    try:
+        base = environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    except RuntimeError:
+        return None
     return Path(base) / "newsmon" / FILE_NAME
 
 
@@ -284,7 +288,7 @@ def config_file(explicit: str | Path | None = None, environ: Mapping[str, str] |
             raise SettingsError(f"{path}: no such settings file (named by {source})")
         return path
     for candidate in (Path(FILE_NAME), user_config_file(env)):
-        if candidate.is_file():
+        if candidate is not None and candidate.is_file():
             return candidate
     return None
 
