@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.output import console, fail, print_json, setup_logging
-from ground.settings import CONFIG_ENV, SettingsError, current, given_option
+from ground.settings import CONFIG_ENV, SettingsError, current, given_option, with_options
 
 config_app = typer.Typer(help="Settings: what is in force and where it came from.", no_args_is_help=True)
 
@@ -58,9 +58,8 @@ def config_show(
 ) -> None:
     """Print every setting in force, where its value came from (default, the settings file, an environment
     variable or an option) and the environment variable that overrides it."""
-    given_option("database.url", "--db", db)
     try:
-        settings = current()
+        settings = with_options(database__url=("--db", db))
     except SettingsError as error:
         fail(str(error), code=2)
         return

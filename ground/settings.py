@@ -428,6 +428,12 @@ def current() -> Settings:
     return _cache[key]
 
 
+def with_options(**options: tuple[str, Any]) -> Settings:
+    """The settings in force, with more command-line values (`section.key` written `section__key`) on top."""
+    given = {name.replace("__", "."): value for name, value in options.items() if value[1] is not None}
+    return load(options={**_options, **given})
+
+
 def setting(name: str) -> Any:
     """The value of `section.key` in force."""
     return current()[name]
