@@ -11,9 +11,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="NEWSMON_DATABASE_URL",
-        show_envvar=True,
-        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same).",
+        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same). "
+        "Setting: database.url (NEWSMON_DATABASE_URL).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
