@@ -11,14 +11,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from cli.output import console, fail, print_json, setup_logging
-from ground.settings import CONFIG_ENV, SettingsError, current, given_option, with_options
 
 config_app = typer.Typer(help="Settings: what is in force and where it came from.", no_args_is_help=True)
 
 
 def apply_main_options(config: Path | None, log_level: str | None, log_format: str | None) -> None:
     """The options every command takes: the settings file to read, and how to log. A bad settings file or value
-    stops here with one line (exit 2), before the command runs."""
+    stops here with one line (exit 2), before the command runs (`--help` never reads them)."""
+    from ground.settings import CONFIG_ENV, SettingsError, current, given_option
+
     if config is not None:
         if not config.is_file():
             fail(f"{config}: no such settings file (named by --config)", code=2)
@@ -58,6 +59,8 @@ def config_show(
 ) -> None:
     """Print every setting in force, where its value came from (default, the settings file, an environment
     variable or an option) and the environment variable that overrides it."""
+    from ground.settings import SettingsError, with_options
+
     try:
         settings = with_options(database__url=("--db", db))
     except SettingsError as error:
