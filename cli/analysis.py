@@ -48,7 +48,6 @@ TermsFileOption = Annotated[
     Path | None,
     typer.Option(
         "--terms-file",
-        envvar="NEWSMON_TERMS_FILE",
         exists=True,
         dir_okay=False,
         help="Your own terms (same format as data/terms/egov.txt) added to the curated vocabulary.",
@@ -359,14 +358,19 @@ def export(
 
 
 def web(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
-    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 unless you mean to share it.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port to listen on (web.port: 8000).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (web.host); 127.0.0.1 unless you mean to share it.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
     import uvicorn
 
+    from ground.settings import setting
     from web.app import create_app, freeze_startup_heap
+
+    host, port = host or setting("web.host"), setting("web.port") if port is None else port
 
     try:
         app = create_app(db)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,11 +13,12 @@ import typer
 from cli import ops, schedule
 from cli.analysis import register as register_analysis
 from cli.checks import check_filters
+from cli.config import apply_main_options, config_app
 from cli.crawl import crawl, print_run, runs_app
 from cli.database import reading, require_newsmon_database, writing
 from cli.distributed import worker
-from cli.options import ArticleId, DbOption, JsonOption, LogFormatOption, LogOption
-from cli.output import console, err_console, fail, fail_on, print_json, print_table, setup_logging
+from cli.options import ArticleId, ConfigOption, DbOption, JsonOption, LogFormatOption, LogOption
+from cli.output import console, err_console, fail, fail_on, print_json, print_table
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from cli.sites import sites_app
 from cli.speakers import app as speakers_app
@@ -36,19 +36,13 @@ app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
 app.add_typer(reprints_app, name="reprints")
+app.add_typer(config_app, name="config")
 app.command()(crawl)
 
 
 @app.callback()
-def main_options(log_level: LogOption = "WARNING", log_format: LogFormatOption = "auto") -> None:
-    from cli.output import LOG_FORMATS
-
-    if log_format not in LOG_FORMATS:
-        fail(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}", code=2)
-    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        fail(f"--log-level must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}", code=2)
-    os.environ["NEWSMON_LOG_FORMAT"] = log_format  # crawls the scheduler starts log the same way
-    setup_logging(log_level, log_format)
+def main_options(config: ConfigOption = None, log_level: LogOption = None, log_format: LogFormatOption = None) -> None:
+    apply_main_options(config, log_level, log_format)
 
 
 @app.command()

@@ -25,9 +25,7 @@ def crawl(
     db: DbOption = None,
     mirror: Annotated[
         str | None,
-        typer.Option(
-            envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."
-        ),
+        typer.Option(help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."),
     ] = None,
     mirror_dir: Annotated[
         Path | None,
@@ -39,21 +37,15 @@ def crawl(
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
     recheck_days: Annotated[
         int | None,
-        typer.Option(
-            envvar="NEWSMON_RECHECK_DAYS",
-            help="Also fetch again the articles first seen or published in the last N days (edits, 404s).",
-        ),
+        typer.Option(help="Also fetch again the articles first seen or published in the last N days (edits, 404s)."),
     ] = None,
     trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
     state_dir: Annotated[
         str | None,
-        typer.Option(
-            envvar="NEWSMON_STATE_DIR",
-            help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
-        ),
+        typer.Option(help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file."),
     ] = None,
     distributed: Annotated[
-        bool, typer.Option(help="Seed a crawl shared over Redis (REDIS_URL) and work on it; see `newsmon worker`.")
+        bool, typer.Option(help="Seed a crawl shared over Redis and work on it; see `newsmon worker`.")
     ] = False,
     json_out: JsonOption = False,
 ) -> None:

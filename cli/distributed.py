@@ -14,7 +14,7 @@ from cli.output import console, fail, fail_on, print_json
 
 RedisOption = Annotated[
     str | None,
-    typer.Option("--redis", envvar="REDIS_URL", show_envvar=True, help="Redis URL (redis://127.0.0.1:6379/0)."),
+    typer.Option("--redis", help="Redis URL (the distributed.redis_url setting: redis://127.0.0.1:6379/0)."),
 ]
 
 
@@ -24,24 +24,20 @@ def worker(
     redis: RedisOption = None,
     prefix: Annotated[
         str | None,
-        typer.Option(envvar="NEWSMON_REDIS_PREFIX", show_envvar=True, help="Namespace of the Redis keys (newsmon)."),
+        typer.Option(help="Namespace of the Redis keys (distributed.prefix: newsmon)."),
     ] = None,
     max_idle: Annotated[
         int | None,
-        typer.Option(
-            envvar="NEWSMON_MAX_IDLE", show_envvar=True, help="Exit after this many seconds with no work (30)."
-        ),
+        typer.Option(help="Exit after this many seconds with no work (distributed.max_idle: 30)."),
     ] = None,
     lease_timeout: Annotated[
         float | None,
         typer.Option(
-            envvar="NEWSMON_LEASE_TIMEOUT",
-            show_envvar=True,
-            help="Seconds without a heartbeat before a worker's requests go back to the queue (30).",
+            help="Seconds without a heartbeat before a worker's requests are queued again (distributed.lease_timeout).",
         ),
     ] = None,
     mirror: Annotated[
-        str | None, typer.Option(envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server.")
+        str | None, typer.Option(help="Fetch every URL from a running mirror server (crawl.mirror).")
     ] = None,
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (as the seeder).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column (as the seeder).")] = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,9 +11,8 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="NEWSMON_DATABASE_URL",
-        show_envvar=True,
-        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same).",
+        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same). "
+        "Setting: database.url (NEWSMON_DATABASE_URL).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
@@ -24,14 +24,23 @@ RunId = Annotated[int, typer.Argument(help="Run id.", min=1, max=MAX_ID)]
 AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
 
 
-LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
+LogOption = Annotated[
+    str | None, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING (default), ERROR.")
+]
 
 
 LogFormatOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--log-format",
-        envvar="NEWSMON_LOG_FORMAT",
         help="auto (Rich on a terminal, one plain line per event otherwise), rich, plain or json (one object a line).",
+    ),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        dir_okay=False,
+        help="Settings file (default: ./newsmon.toml, then ~/.config/newsmon/newsmon.toml); see `newsmon config show`.",
     ),
 ]

@@ -34,9 +34,6 @@ class _NoTracebacks(logging.Filter):
         return True
 
 
-LOG_FORMATS = ("auto", "rich", "plain", "json")
-
-
 class OneLineFormatter(logging.Formatter):
     """`2026-11-25 19:00:01,123 INFO crawler.run: message`: one line per event, whatever the message holds (its
     newlines and a traceback's are written as \\n), so logs from a service can be grepped line by line."""

@@ -2,7 +2,7 @@
 
 A digest holds what a channel has not sent yet, so a channel that was down sends the matches it missed with the
 next digest; each attempt is retried (with a growing pause) and recorded in watch_digests. At most one digest per
-watch per `digest_interval` seconds ([watches] table of newsmon.toml, or NEWSMON_WATCH_DIGEST_INTERVAL): matches
+watch per `digest_interval` seconds (the watches.digest_interval setting, docs/settings.md): matches
 found in between wait for the next run after it.
 """
 
@@ -14,8 +14,7 @@ import os
 import socket
 import threading
 import time
-import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.alerts.channels import post_json, send_email
-from crawler.alerts.config import CONFIG_ENV, DEFAULT_CONFIG, AlertConfig, load_config
+from crawler.alerts.config import AlertConfig, load_config
 from db.engine import Database
 from db.runs import acquire_lease, release_lease
 from db.types import now_shanghai
@@ -35,6 +34,7 @@ from db.watches import (
     term_entries,
     watch_json,
 )
+from ground.settings import current, default, load
 
 log = logging.getLogger("newsmon.watches")
 
@@ -47,39 +47,16 @@ class WatchConfig:
     """How digests are sent: at most one per watch per `digest_interval` seconds; each channel tried `attempts`
     times, waiting retry_delay, then twice that … in between; `feed_base` prefixes feed links (the dashboard's URL)."""
 
-    digest_interval: float = 0.0
-    attempts: int = 3
-    retry_delay: float = 2.0
-    feed_base: str = ""
+    digest_interval: float = default("watches.digest_interval")
+    attempts: int = default("watches.attempts")
+    retry_delay: float = default("watches.retry_delay")
+    feed_base: str = default("watches.feed_base")
 
 
-_ENV = {
-    "digest_interval": "NEWSMON_WATCH_DIGEST_INTERVAL",
-    "attempts": "NEWSMON_WATCH_ATTEMPTS",
-    "retry_delay": "NEWSMON_WATCH_RETRY_DELAY",
-    "feed_base": "NEWSMON_WATCH_FEED_BASE",
-}
-
-
-def load_watch_config(path: Path | None = None, environ: dict[str, str] | None = None) -> WatchConfig:
-    """The [watches] table of NEWSMON_CONFIG (or ./newsmon.toml), then NEWSMON_WATCH_* on top."""
-    env = os.environ if environ is None else environ
-    chosen = path or (Path(env[CONFIG_ENV]) if env.get(CONFIG_ENV) else DEFAULT_CONFIG)
-    values: dict[str, Any] = {}
-    if chosen.is_file():
-        values.update(tomllib.loads(chosen.read_text(encoding="utf-8")).get("watches", {}))
-    for key, var in _ENV.items():
-        if env.get(var):
-            values[key] = env[var]
-    unknown = set(values) - set(WatchConfig.__dataclass_fields__)
-    if unknown:
-        raise ValueError(f"{chosen}: unknown [watches] keys {', '.join(sorted(unknown))}")
-    for key in ("digest_interval", "retry_delay"):
-        if key in values:
-            values[key] = float(values[key])
-    if "attempts" in values:
-        values["attempts"] = max(1, int(values["attempts"]))
-    return WatchConfig(**values)
+def load_watch_config(path: Path | None = None, environ: Mapping[str, str] | None = None) -> WatchConfig:
+    """The [watches] settings in force: of `path` and `environ` when given, else of this process."""
+    settings = current() if path is None and environ is None else load(path, environ)
+    return WatchConfig(**settings.section("watches"))
 
 
 def _public(entry: dict[str, Any]) -> dict[str, Any]:
