@@ -26,8 +26,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from analysis.search import _pattern
+from db.filters import organisation_ids
 from db.fts import CJK, CJK_RUN, RUN, And, Node, Not, Or, Term, document_tokens, normalise, parse_query, query_tokens
-from db.queries import organisation_ids
 from db.watches import active_watches, article_speakers, record_matches, watches_version
 
 if TYPE_CHECKING:

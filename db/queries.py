@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.filters import Filters, Sites, copies_passing, organisation_ids, site_condition
+from db.filters import apply as apply_filters
 from db.models import (
     Alert,
     Article,
@@ -18,21 +19,14 @@ from db.models import (
     CrawlRun,
     FailedPage,
     Lease,
-    Organisation,
-    OrganisationAlias,
     Person,
     PersonRole,
     Site,
 )
-from db.types import SHANGHAI
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), SHANGHAI)
 
 
 def article_summary(article: Article, site: Site) -> dict[str, Any]:
@@ -53,64 +47,17 @@ def article_summary(article: Article, site: Site) -> dict[str, Any]:
 Dedupe = Literal["copies", "reprints"]
 
 
-def speech_key() -> ColumnElement[int]:
-    """One value per speech: the id of the article's reprint-cluster original (its own id when it has no copies
-    or was stored before matching existed). Needs `with_reprints(query)`; count with COUNT(DISTINCT speech_key())."""
-    return func.coalesce(ArticleReprint.canonical_id, Article.id)
-
-
 def with_reprints(query: Select[Any]) -> Select[Any]:
     """Outer-join each article's reprint membership, so speech_key() can be selected, grouped or counted."""
     return query.outerjoin(ArticleReprint, ArticleReprint.article_id == Article.id)
 
 
-Sites = str | Sequence[str] | None  # one site or several (their articles together), by domain or name
 ALERT_STATUSES = ("open", "resolved")
-
-
-def site_condition(sites: Sites) -> ColumnElement[bool]:
-    """Site rows named by domain or name (people.com.cn or 人民网), one or several."""
-    names = [sites] if isinstance(sites, str) else list(sites or ())
-    return or_(Site.domain.in_(names), Site.name.in_(names))
 
 
 def known_sites(session: Session) -> list[tuple[str, str]]:
     """(domain, name) of every site the database holds, by domain."""
     return [(d, n) for d, n in session.execute(select(Site.domain, Site.name).order_by(Site.domain))]
-
-
-def _filtered(
-    query: Select[Any],
-    *,
-    site: Sites = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    contains: str | None = None,
-    speaker: str | None = None,
-    org_ids: list[int] | None = None,
-    kind: str | None = None,
-) -> Select[Any]:
-    if site:
-        query = query.where(site_condition(site))
-    if date_from:
-        query = query.where(Article.published_at >= _day_start(date_from))
-    if date_to:
-        query = query.where(Article.published_at < _day_start(date_to + timedelta(days=1)))
-    if contains:
-        query = query.where(
-            or_(Article.title.contains(contains, autoescape=True), Article.body.contains(contains, autoescape=True))
-        )
-    if kind:
-        query = query.where(Article.kind == kind)
-    if speaker:
-        query = query.where(
-            Article.id.in_(select(ArticleSpeaker.article_id).join(Person).where(Person.name == speaker))
-        )
-    if org_ids is not None:
-        query = query.where(
-            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(org_ids)))
-        )
-    return query
 
 
 def list_articles(
@@ -132,48 +79,26 @@ def list_articles(
     `speaker` is a person's name, `org` a body's name or alias (工信部 finds its departments' speakers too),
     `kind` an attribution kind (speech_full_text, speech_report, press_conference …).
 
-    dedupe="reprints" lists each speech once among the articles that pass the filters: the cluster's original
-    when it passes them, else its earliest copy that does; `copies` then says how many copies passed.
+    dedupe="reprints" lists each speech once among the articles that pass the filters (db/filters.py); `copies`
+    then says how many copies passed.
     """
-    filters: dict[str, Any] = {
-        "site": site,
-        "date_from": date_from,
-        "date_to": date_to,
-        "contains": contains,
-        "speaker": speaker,
-        "org_ids": organisation_ids(session, org) if org else None,
-        "kind": kind,
-    }
-    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
-    if dedupe == "copies":
-        query: Select[Any] = _filtered(select(Article, Site).join(Site), **filters)
-        query = query.order_by(*order).limit(limit).offset(offset)
-        return [article_summary(a, s) for a, s in session.execute(query).all()]
-    first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
-    ranked = _filtered(
-        with_reprints(
-            select(
-                Article.id.label("id"),
-                func.row_number()
-                .over(partition_by=speech_key(), order_by=(first, Article.published_at.asc().nulls_last(), Article.id))
-                .label("rank"),
-                func.count().over(partition_by=speech_key()).label("copies"),
-            )
-            .select_from(Article)
-            .join(Site)
-        ),
-        **filters,
-    ).subquery()
-    query = (
-        select(Article, Site, ranked.c.copies)
-        .join(Site)
-        .join(ranked, ranked.c.id == Article.id)
-        .where(ranked.c.rank == 1)
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
+    filters = Filters(
+        site=site if site is None or isinstance(site, str) else tuple(site),
+        date_from=date_from,
+        date_to=date_to,
+        speaker=speaker,
+        org=org,
+        kind=kind,
+        dedupe=dedupe,
+        contains=contains,
     )
-    return [{**article_summary(a, s), "copies": int(n)} for a, s, n in session.execute(query).all()]
+    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    query = apply_filters(session, select(Article, Site).join(Site), filters).order_by(*order)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    if dedupe == "copies":
+        return [article_summary(a, s) for a, s in rows]
+    copies = copies_passing(session, [a.id for a, _ in rows], filters)
+    return [{**article_summary(a, s), "copies": copies[a.id]} for a, s in rows]
 
 
 def count_articles(
@@ -186,15 +111,14 @@ def count_articles(
     dedupe: Dedupe = "copies",
 ) -> int:
     """How many articles pass the filters: every copy, or each speech once (dedupe="reprints")."""
-    counted = func.count(Article.id) if dedupe == "copies" else func.count(distinct(speech_key()))
-    query = _filtered(
-        with_reprints(select(counted).select_from(Article).join(Site)),
-        site=site,
+    filters = Filters(
+        site=site if site is None or isinstance(site, str) else tuple(site),
         date_from=date_from,
         date_to=date_to,
         contains=contains,
+        dedupe=dedupe,
     )
-    return int(session.scalar(query) or 0)
+    return int(session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0)
 
 
 def reprint_cluster(session: Session, article_id: int) -> dict[str, Any]:
@@ -412,18 +336,6 @@ def site_activity(session: Session) -> dict[str, dict[str, Any]]:
 
 
 # ---- Speakers and the registry of officials --------------------------------------------------------------
-
-
-def organisation_ids(session: Session, name: str) -> list[int]:
-    """The body named `name` (its name or an alias) and every body under it (工信部 → its departments)."""
-    found = set(session.scalars(select(Organisation.id).where(Organisation.name == name)))
-    found |= set(session.scalars(select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == name)))
-    frontier = set(found)
-    while frontier:
-        children = set(session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier))))
-        frontier = children - found
-        found |= children
-    return sorted(found)
 
 
 def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:

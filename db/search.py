@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +18,7 @@ from sqlalchemy import (
     Select,
     Subquery,
     bindparam,
-    case,
     column,
-    exists,
     func,
     literal_column,
     or_,
@@ -30,49 +28,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from db.filters import Filters, conditions, not_a_reprint_loser, site_condition
+from db.filters import apply as apply_filters
 from db.fts import ID_BLOCK, Node, block_lexeme, normalise
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
-from db.queries import organisation_ids, site_condition
 from db.ranking import ranking_query
 from db.terms import counted, counter_for
-from db.types import SHANGHAI
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What narrows a search or a trend besides the query.
-
-    speaker is a person's name; org a body's name or alias, its departments included (工信部 → 信软司 …);
-    kind an attribution kind. dedupe="reprints" keeps one article per speech (reprint cluster), "copies" (or
-    None) every copy; the analysis layer chooses the default per command.
-    """
-
-    site: str | tuple[str, ...] | None = None  # one site or several, by domain or name
-    date_from: date | None = None
-    date_to: date | None = None  # inclusive
-    speaker: str | None = None
-    org: str | None = None
-    kind: str | None = None
-    dedupe: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
-            "speaker": self.speaker,
-            "org": self.org,
-            "kind": self.kind,
-            "dedupe": self.dedupe,
-        }
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), SHANGHAI)
 
 
 def matches(session: Session, query: Node) -> Subquery:
@@ -99,80 +64,11 @@ def _fts5_match(query: Node) -> ColumnElement[bool]:
     return text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5())  # type: ignore[return-value]
 
 
-def _site_ids(sites: str | tuple[str, ...]) -> Select[Any]:
-    return select(Site.id).where(site_condition(sites))
-
-
 def _match_count_sqlite(session: Session, query: Node, *, at_most: int) -> int:
     """How many articles the query matches (no more than `at_most`), from the FTS5 index alone, no score computed.
     (PostgreSQL counts in _ranked_page_postgresql.)"""
     found: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
     return session.scalar(select(func.count()).select_from(found.limit(at_most).subquery())) or 0
-
-
-def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
-    """The filters as conditions on Article alone (no join needed), shared by every read below."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.site:
-        conditions.append(Article.site_id.in_(_site_ids(filters.site)))
-    if filters.date_from:
-        conditions.append(Article.published_at >= _day_start(filters.date_from))
-    if filters.date_to:
-        conditions.append(Article.published_at < _day_start(filters.date_to + timedelta(days=1)))
-    if filters.kind:
-        conditions.append(Article.kind == filters.kind)
-    if filters.speaker:
-        spoke = select(ArticleSpeaker.article_id).join(Person).where(Person.name == filters.speaker)
-        conditions.append(Article.id.in_(spoke))
-    if filters.org:
-        bodies = organisation_ids(session, filters.org)
-        of_org = select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(bodies))
-        conditions.append(Article.id.in_(of_org))
-    return conditions
-
-
-def reprint_losers(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """Ids of the reprints to leave out to count each speech once among the articles meeting the conditions: in
-    every cluster with copies, all but the original when it meets them, else all but its earliest copy that does
-    (the choice `list_articles(dedupe="reprints")` makes).
-
-    Only clusters with copies are ranked; every other article is its own speech. Ranking all articles (most are
-    singletons) cost a trend seconds at a million articles.
-    """
-    with_copies = select(ArticleReprint.canonical_id).where(ArticleReprint.article_id != ArticleReprint.canonical_id)
-    original_first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
-    rank = func.row_number().over(
-        partition_by=ArticleReprint.canonical_id,
-        order_by=(original_first, Article.published_at.asc().nulls_last(), Article.id),
-    )
-    ranked = (
-        select(Article.id.label("id"), rank.label("rank"))
-        .join(ArticleReprint, ArticleReprint.article_id == Article.id)
-        .where(ArticleReprint.canonical_id.in_(with_copies), *conditions)
-        .subquery("speeches")
-    )
-    return select(ranked.c.id).where(ranked.c.rank > 1)
-
-
-def not_a_reprint_loser(article_id: Any, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
-    """NOT EXISTS rather than NOT IN: PostgreSQL plans it as one anti-join however many copies there are."""
-    losers = reprint_losers(conditions).subquery("losers")
-    return ~exists(select(losers.c.id).where(losers.c.id == article_id))
-
-
-def _filtered(session: Session, statement: Select[Any], filters: Filters) -> Select[Any]:
-    conditions = _conditions(session, filters)
-    statement = statement.where(*conditions)
-    if filters.dedupe == "reprints":
-        # Chosen among the articles passing the filters, not the query, so a trend's numerator and denominator
-        # count the same article for each speech.
-        statement = statement.where(not_a_reprint_loser(Article.id, conditions))
-    return statement
-
-
-def _by_site_only(filters: Filters) -> bool:
-    """Whether the filters need no article column but the site (tables with site_id can answer alone)."""
-    return not (filters.date_from or filters.date_to or filters.kind or filters.speaker or filters.org)
 
 
 # A query without filters matching more articles than this ranks the most recently stored this many of them:
@@ -197,11 +93,11 @@ class Found:
 
 def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
     """One page of matches, best first, then most recently stored."""
-    if _by_site_only(filters) and not filters.site and filters.dedupe != "reprints":
+    if filters.by_site_only and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
-    base = _filtered(session, base, filters)
+    base = apply_filters(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
     rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
     return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows])
@@ -363,7 +259,7 @@ def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: in
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
     """All articles per month (the denominator of a rate), under the same filters as the term counts."""
     month = Article.published_month
-    statement = _filtered(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
+    statement = apply_filters(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
     return {m: n for m, n in session.execute(statement.group_by(month)).all()}
 
 
@@ -371,7 +267,7 @@ def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str
     """month -> articles a full query (OR, NOT, phrases, brackets) matches, under the filters."""
     matched = matches(session, query)
     month = Article.published_month
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(month, func.count(Article.id)).join(matched, matched.c.id == Article.id).where(month.is_not(None)),
         filters,
@@ -404,7 +300,7 @@ def _uses_in_text(
     the rule of db/terms.py (the counted path's rule, so both give the same answers)."""
     tally = counter_for({"term": [normalise(v) for v in variants]})
     matched = matches(session, query)
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(Article.id, Article.title, Article.body, *columns)
         .join(matched, matched.c.id == Article.id)
@@ -418,9 +314,9 @@ def _uses_in_text(
 
 
 def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
-    if not _by_site_only(filters):
+    if not filters.by_site_only:
         month = Article.published_month
-        statement = _filtered(
+        statement = apply_filters(
             session,
             select(month, func.count(), func.sum(ArticleTerm.occurrences))
             .select_from(ArticleTerm)
@@ -434,16 +330,16 @@ def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
         ArticleTerm.term == term, month.is_not(None)
     )
     if filters.site:
-        statement = statement.where(ArticleTerm.site_id.in_(_site_ids(filters.site)))
+        statement = statement.where(ArticleTerm.site_id.in_(select(Site.id).where(site_condition(filters.site))))
     if filters.dedupe == "reprints":
-        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, _conditions(session, filters)))
+        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, conditions(session, filters)))
     return statement.group_by(month)
 
 
 def first_use(session: Session, query: Node, filters: Filters, *, limit: int = 1) -> list[tuple[Article, Site]]:
     """The earliest published articles the query matches."""
     matched = matches(session, query)
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(Article, Site)
         .join(matched, matched.c.id == Article.id)
@@ -482,7 +378,7 @@ def users_of(
         func.min(Article.published_at),
         func.max(Article.published_at),
     )
-    by_speaker = _filtered(
+    by_speaker = apply_filters(
         session,
         select(Person.name, ArticleSpeaker.org, *measures)
         .select_from(Article)
@@ -491,7 +387,7 @@ def users_of(
         .join(Person, Person.id == ArticleSpeaker.person_id),
         filters,
     ).group_by(Person.name, ArticleSpeaker.org)
-    unattributed = _filtered(
+    unattributed = apply_filters(
         session,
         select(Article.source, Site.domain, Site.name, *measures)
         .join(matched, matched.c.id == Article.id)
@@ -585,7 +481,7 @@ def articles_between(
     session: Session, start: datetime, end: datetime, filters: Filters, *, limit: int | None = None
 ) -> list[tuple[int, str, str]]:
     """(id, title, body) of articles published in [start, end), for term analysis."""
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(Article.id, Article.title, Article.body)
         .join(Site)
@@ -598,7 +494,7 @@ def articles_between(
 
 
 def count_between(session: Session, start: datetime, end: datetime, filters: Filters) -> int:
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(func.count(Article.id)).join(Site).where(Article.published_at >= start, Article.published_at < end),
         filters,
@@ -649,7 +545,7 @@ def iter_articles(session: Session, ids: list[int]) -> list[tuple[Article, Site]
 def matching_ids(session: Session, query: Node, filters: Filters) -> list[int]:
     """Every matching article id, best first (an export's rows, in the order search shows them)."""
     matched = matches(session, query)
-    statement = _filtered(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
+    statement = apply_filters(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
     order = statement.order_by(matched.c.score.desc(), Article.id.desc())
     return list(session.scalars(order))
 
@@ -663,7 +559,7 @@ def schema_revision(session: Session) -> str | None:
 
 def scan_count(session: Session, literal: str, filters: Filters) -> int:
     """Articles whose title or body contains the text, by a plain LIKE scan: the baseline search is measured against."""
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(func.count(Article.id))
         .join(Site)
