@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from db.fts import CJK, Node, Or, QueryError, Term, query_tokens
+from ground.query import CJK, Node, Or, QueryError, Term, query_tokens
 
 if TYPE_CHECKING:
     import jieba

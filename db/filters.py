@@ -8,7 +8,7 @@ original passes them, else its earliest copy that does (then the lowest id). Eve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -139,9 +139,11 @@ def apply(session: Session, statement: Select[Any], filters: Filters) -> Select[
     where = conditions(session, filters)
     statement = statement.where(*where)
     if filters.dedupe == "reprints":
-        # Chosen among the articles passing the filters, not the query, so a trend's numerator and denominator
-        # count the same article for each speech, and a search finds the article a list shows.
-        statement = statement.where(not_a_reprint_loser(Article.id, where))
+        # Chosen among the articles passing the filters, not the query (nor `contains`, a query's plain form), so
+        # a trend's numerator and denominator count the same article for each speech, and a search, a list and
+        # a count agree on which article stands for it.
+        choice = where if not filters.contains else conditions(session, replace(filters, contains=None))
+        statement = statement.where(not_a_reprint_loser(Article.id, choice))
     return statement
 
 

@@ -109,12 +109,18 @@ def count_articles(
     date_to: date | None = None,
     contains: str | None = None,
     dedupe: Dedupe = "copies",
+    speaker: str | None = None,
+    org: str | None = None,
+    kind: str | None = None,
 ) -> int:
     """How many articles pass the filters: every copy, or each speech once (dedupe="reprints")."""
     filters = Filters(
         site=site if site is None or isinstance(site, str) else tuple(site),
         date_from=date_from,
         date_to=date_to,
+        speaker=speaker,
+        org=org,
+        kind=kind,
         contains=contains,
         dedupe=dedupe,
     )

@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session
 
 from db.filters import Filters, conditions, not_a_reprint_loser, site_condition
 from db.filters import apply as apply_filters
-from db.fts import ID_BLOCK, Node, block_lexeme, normalise
+from db.fts import ID_BLOCK, block_lexeme
 from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
 from db.ranking import ranking_query
 from db.terms import counted, counter_for
+from ground.query import Node, normalise
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
 TITLE_WEIGHT = 5.0
@@ -89,18 +90,43 @@ class Found:
     exact: bool
     ranked: int
     rows: list[tuple[Article, Site, float]]
+    # Whether the scores mean the same as those of the same query without filters (PostgreSQL's ts_rank_cd scores
+    # an article alone; SQLite's BM25 differs between its two paths), so a page shows them only when they do.
+    scored: bool = True
 
 
-def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
-    """One page of matches, best first, then most recently stored."""
-    if filters.by_site_only and not filters.site and filters.dedupe != "reprints":
+SORTS = ("relevance", "date", "oldest")  # date: newest published first
+
+
+def search(
+    session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0, sort: str = "relevance"
+) -> Found:
+    """One page of matches: best first (then most recently stored), newest published first (sort="date") or
+    oldest first (sort="oldest")."""
+    if sort == "relevance" and filters.by_site_only and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
     base = apply_filters(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
-    rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
-    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows])
+    if sort == "date":
+        order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    elif sort == "oldest":
+        order = (Article.published_at.asc().nulls_last(), Article.id.asc())
+    else:
+        order = (matched.c.score.desc(), Article.id.desc())
+    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+    scored = session.get_bind().dialect.name == "postgresql"
+    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows], scored)
+
+
+def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
+    """One page of the articles passing the filters, newest published first: a search with no query."""
+    base = apply_filters(session, select(Article, Site).join(Site), filters)
+    total = session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0
+    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+    return Found(total, True, total, [(a, s, 0.0) for a, s in rows], False)
 
 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:

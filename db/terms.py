@@ -26,9 +26,9 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from analysis.vocabulary import Vocabulary
-from db.fts import normalise
 from db.models import Article, ArticleTerm, IndexedTerm, table_of
 from db.types import SHANGHAI
+from ground.query import normalise
 from ground.text import nfkc
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,10 @@ from analysis.trends import first, parse_period, rising_terms, trend, who
 from analysis.vocabulary import load_vocabulary, segment
 from crawler.extraction.record import Extracted
 from db.engine import Database, head_revision, open_database, upgrade
-from db.fts import QueryError, document_tokens, parse_query
 from db.models import Article, ArticleVersion
 from db.search import Filters
 from db.types import SHANGHAI
+from ground.query import QueryError, document_tokens, parse_query
 from tests.analysis_fixtures import ARTICLES, build, build_speeches
 
 SEED = 1
