@@ -270,6 +270,40 @@ def trend(
         print_table(records, TREND_COLUMNS)
 
 
+def words(
+    query: Annotated[str, typer.Argument(help="A search query (the same syntax as `newsmon search`).")],
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    dedupe: CountDedupeOption = None,
+    sample: Annotated[int, typer.Option(min=10, max=5000, help="Newest articles read on each side.")] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many words.")] = 30,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """The words distinctive of a query's matches against the archive under the same filters (jieba with the
+    domain vocabulary; stop words left out)."""
+    from analysis.export import csv_text
+    from analysis.vocabulary import load_vocabulary
+    from analysis.words import WORDS_COLUMNS, distinctive_words
+
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
+    vocabulary = load_vocabulary(terms_file)
+    report = _run(distinctive_words, db, query, filters, sample=sample, limit=limit, vocabulary=vocabulary)
+    if json_out:
+        print_json(report)
+    elif csv_out:
+        sys.stdout.write(csv_text(report["words"], WORDS_COLUMNS, bom=False))
+    else:
+        title = f"words of {query} ({report['matches_read']} matches against {report['archive_read']} articles)"
+        print_table(report["words"], WORDS_COLUMNS, title=title)
+
+
 def first(
     term: Annotated[str, typer.Argument(help="A term (curated terms match all their variants).")],
     site: SiteOption = None,
@@ -468,6 +502,6 @@ def web(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (search, trend, context, first, who, terms, export, web):
+    for command in (search, trend, context, words, first, who, terms, export, web):
         app.command(command.__name__)(command)
     app.command("index-terms")(index_terms)

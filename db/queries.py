@@ -15,6 +15,7 @@ from db.models import (
     Article,
     ArticleReprint,
     ArticleSpeaker,
+    ArticleTerm,
     ArticleVersion,
     CrawlRun,
     FailedPage,
@@ -290,6 +291,17 @@ def list_failed_pages(session: Session, *, run_id: int | None = None, limit: int
     ]
 
 
+def failed_by_reason(session: Session) -> list[dict[str, Any]]:
+    """Failed pages counted by reason (and HTTP status), most first."""
+    count = func.count(FailedPage.id)
+    rows = session.execute(
+        select(FailedPage.reason, FailedPage.http_status, count)
+        .group_by(FailedPage.reason, FailedPage.http_status)
+        .order_by(count.desc(), FailedPage.reason)
+    ).all()
+    return [{"reason": reason, "http_status": status, "pages": int(n)} for reason, status, n in rows]
+
+
 def articles_per_site(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Site.domain, Site.name, func.count(Article.id), func.max(Article.published_at))
@@ -364,11 +376,24 @@ def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _spoken_days(session: Session, person_id: int, *, dedupe: Dedupe) -> list[date]:
+    """The days a person spoke, each speech once with dedupe="reprints": the day the text gives, else the day
+    it was published (Shanghai). The one basis of a speaker's first and last day, in the list and on the page."""
+    statement = apply_filters(
+        session,
+        select(Article.spoken_on, Article.published_at).where(
+            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.person_id == person_id))
+        ),
+        Filters(dedupe=dedupe),
+    )
+    return [spoken or published.date() for spoken, published in session.execute(statement) if spoken or published]
+
+
 def list_speakers(
-    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "copies"
+    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "reprints"
 ) -> list[dict[str, Any]]:
     """People who spoke, most articles first: their latest post and body, article count (each speech once with
-    dedupe="reprints"), and the first and last day they were seen speaking."""
+    dedupe="reprints", the default), and the first and last day they were seen speaking."""
     articles = func.count(func.distinct(ArticleSpeaker.article_id))
     if dedupe == "reprints":
         articles = func.count(func.distinct(func.coalesce(ArticleReprint.canonical_id, ArticleSpeaker.article_id)))
@@ -386,45 +411,67 @@ def list_speakers(
     for person_id, name, count in session.execute(query).all():
         roles = session.scalars(select(PersonRole).where(PersonRole.person_id == person_id)).all()
         latest = max(roles, key=lambda r: (r.last_seen or date.min, r.id), default=None)
-        # The days the person spoke (or, where the text gives none, the publish days), in Shanghai.
-        days = [
-            spoken or published.date()
-            for spoken, published in session.execute(
-                select(Article.spoken_on, Article.published_at)
-                .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-                .where(ArticleSpeaker.person_id == person_id)
-            ).all()
-            if spoken or published
-        ]
-        firsts = lasts = days
+        days = _spoken_days(session, person_id, dedupe=dedupe)
         result.append(
             {
                 "name": name,
                 "role": latest.role if latest else None,
                 "org": (latest.org_name or None) if latest else None,
                 "articles": count,
-                "first_seen": min(firsts).isoformat() if firsts else None,
-                "last_seen": max(lasts).isoformat() if lasts else None,
+                "first_seen": min(days).isoformat() if days else None,
+                "last_seen": max(days).isoformat() if days else None,
             }
         )
     return result
 
 
-def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
-    """One person: roles over time (first and last day seen), articles by kind and by year, and the articles."""
+def speaker_terms(session: Session, ids: list[int], *, top: int = 10) -> dict[str, Any]:
+    """The curated terms a speaker's articles use most (articles using each), and per year how many of them used
+    each of those terms: how their use changes over time."""
+    if not ids:
+        return {"top": [], "by_year": {}}
+    used = func.count(func.distinct(ArticleTerm.article_id))
+    rows = session.execute(
+        select(ArticleTerm.term, used)
+        .where(ArticleTerm.article_id.in_(ids))
+        .group_by(ArticleTerm.term)
+        .order_by(used.desc(), ArticleTerm.term)
+        .limit(top)
+    ).all()
+    terms = [t for t, _ in rows]
+    year = func.substr(ArticleTerm.published_month, 1, 4)
+    by_year: dict[str, dict[str, int]] = {}
+    for term, in_year, n in session.execute(
+        select(ArticleTerm.term, year, used)
+        .where(ArticleTerm.article_id.in_(ids), ArticleTerm.term.in_(terms), ArticleTerm.published_month.is_not(None))
+        .group_by(ArticleTerm.term, year)
+    ):
+        by_year.setdefault(str(in_year), {})[term] = int(n)
+    return {"top": [{"term": t, "articles": int(n)} for t, n in rows], "by_year": dict(sorted(by_year.items()))}
+
+
+def get_speaker(session: Session, name: str, *, dedupe: Dedupe = "reprints") -> dict[str, Any] | None:
+    """One person: roles over time (first and last day seen), first and last day spoken (as in the list),
+    articles by kind and by year, the terms they use most and by year, and the articles; each speech once by
+    default (dedupe="reprints": a reprint is not a new speech; its copies are counted beside it)."""
     person = session.scalar(select(Person).where(Person.name == name))
     if person is None:
         return None
     roles = session.execute(
         select(PersonRole).where(PersonRole.person_id == person.id).order_by(PersonRole.first_seen, PersonRole.id)
     ).scalars()
+    filters = Filters(speaker=name, dedupe=dedupe)
     articles = session.execute(
-        select(Article, Site, ArticleSpeaker)
-        .join(Site, Site.id == Article.site_id)
-        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-        .where(ArticleSpeaker.person_id == person.id)
-        .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        apply_filters(
+            session,
+            select(Article, Site, ArticleSpeaker)
+            .join(Site, Site.id == Article.site_id)
+            .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+            .where(ArticleSpeaker.person_id == person.id),
+            filters,
+        ).order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
     ).all()
+    copies = copies_passing(session, [a.id for a, _, _ in articles], Filters(speaker=name))
     by_kind: dict[str, int] = {}
     by_year: dict[str, int] = {}
     listed = []
@@ -445,10 +492,15 @@ def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
                 "role": link.role,
                 "org": link.org,
                 "occasion": article.occasion,
+                "copies": copies[article.id] if dedupe == "reprints" else 1,
             }
         )
+    days = _spoken_days(session, person.id, dedupe=dedupe)
     return {
         "name": person.name,
+        "dedupe": dedupe,
+        "first_seen": min(days).isoformat() if days else None,
+        "last_seen": max(days).isoformat() if days else None,
         "roles": [
             {
                 "role": r.role,
@@ -460,6 +512,7 @@ def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
         ],
         "articles_by_kind": dict(sorted(by_kind.items())),
         "articles_by_year": dict(sorted(by_year.items())),
+        "terms": speaker_terms(session, [a["id"] for a in listed]),
         "articles": listed,
     }
 

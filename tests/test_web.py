@@ -62,7 +62,15 @@ def test_speakers_list_and_one_speaker(speeches_client: tuple[TestClient, dict[s
         assert f">{name}</a>" in listing.text
     of_miit = http.get("/speakers", params={"org": "工信部"})
     assert ">赵红</a>" in of_miit.text and ">王明</a>" not in of_miit.text
-    page = http.get("/speakers/王明")
+    once = http.get("/speakers/王明")
+    assert "<tr><th>speech_report</th><td>1</td></tr>" in once.text  # c and its reprint g: one speech
+    assert '<p id="spoken">讲话 Spoke: 2024-01-14 – 2024-01-14' in once.text
+    assert f'<a href="/articles/{ids["g"]}">' not in once.text and "<td>数字政府建设推进会</td><td>2</td>" in once.text
+    listed = http.get("/speakers").text  # the list on the same basis: one speech, first and last day spoken
+    assert "<td>上海市人民政府</td>\n    <td>1</td><td>2024-01-14</td><td>2024-01-14</td>" in listed
+    terms = once.text.split('<table id="terms">', 1)[1].split("</table>", 1)[0]
+    assert ">一网通办</a></td><td>1</td>" in terms and "<th>2024</th>" in terms  # the terms he uses, by year
+    page = http.get("/speakers/王明", params={"dedupe": "copies"})
     assert page.status_code == 200
     assert '<h1 id="name">王明</h1>' in page.text
     assert "<td>副市长</td><td>上海市人民政府</td><td>2024-01-14</td>" in page.text

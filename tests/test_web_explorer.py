@@ -180,8 +180,13 @@ def test_paging_past_the_end_shows_the_last_page(
 ) -> None:
     client, _ = http
     monkeypatch.setattr("web.explore.PAGE_SIZE", 2)
+    first = client.get("/search", params={"q": "政务"})
+    total = int(re.search(r'<p id="total">(\d+) 篇文章', first.text).group(1))  # type: ignore[union-attr]
+    last = (total + 1) // 2
+    assert last > 1 and f"第 1 / {last} 页" in first.text
     page = client.get("/search", params={"q": "政务", "page": 999})
-    assert page.status_code == 200 and "第 2 / 2 页" in page.text and page.text.count('class="hit"') == 2
+    assert page.status_code == 200 and f"第 {last} / {last} 页" in page.text
+    assert page.text.count('class="hit"') == total - 2 * (last - 1)
 
 
 def test_headers_hosts_and_head(http: tuple[TestClient, dict[str, int]]) -> None:
@@ -215,3 +220,18 @@ def test_a_query_past_its_time_limit_is_stopped(db_url: str) -> None:
             assert session.execute(text("SELECT 1")).scalar() == 1  # a quick query is untouched
     finally:
         database.dispose()
+
+
+def test_distinctive_words_and_first_use(http: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = http
+    page = client.get("/words", params={"q": "一网通办"})
+    assert page.status_code == 200
+    assert f'<p id="first">首次出现 First use: 2023-12-31 · 人民网 · <a href="/articles/{ids["f"]}">' in page.text
+    rows = _csv(client.get("/words.csv", params={"q": "一网通办"}).text)
+    words = [r["word"] for r in rows]
+    # The query's own term and its company (政务服务, in two of the three speeches) come first; no stop word.
+    assert words[:2] == ["一网通办", "政务服务"]
+    assert rows[1]["articles"] == "2" and rows[1]["share"] == "0.6667" and rows[1]["archive_share"] == "0.2857"
+    assert not {"我们", "进一步", "工作"} & set(words)
+    document = client.get("/words.json", params={"q": "一网通办", "dedupe": "copies"}).json()
+    assert document["matches_read"] == 4 and document["first"]["id"] == ids["f"]

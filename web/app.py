@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from analysis.vocabulary import load_vocabulary
 from db.engine import Database, database_url, open_read_only
-from db.queries import articles_per_site, get_article, get_speaker, list_failed_pages, list_runs, list_speakers
+from db.queries import (
+    failed_by_reason,
+    get_article,
+    get_speaker,
+    list_alerts,
+    list_failed_pages,
+    list_runs,
+    list_speakers,
+    site_health,
+)
+from db.types import SHANGHAI
 from ground.query import QueryError
 from web.explore import register as register_explorer
 from web.security import LOOPBACK_HOSTS, secure
@@ -28,6 +39,7 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 
 Text = Annotated[str, Query(max_length=200)]
+Dedupe = Annotated[str, Query(pattern="^(copies|reprints)$")]
 
 
 class BadRequest(Exception):
@@ -41,6 +53,28 @@ def freeze_startup_heap() -> None:
     doubled. They live as long as the process does, so nothing is lost by never collecting them."""
     gc.collect()
     gc.freeze()
+
+
+def scheduled_runs(session: Any) -> list[dict[str, Any]] | None:
+    """Each schedule's next run (None: paused), from the scheduler's job store; None when it cannot be read."""
+    try:
+        from scheduler import next_runs
+
+        return [{"spider": spider, "next_run_at": at} for spider, at in sorted(next_runs(session).items())]
+    except Exception:  # a database without the job store, or one this version cannot read: the page says so
+        log.warning("the schedules could not be read", exc_info=True)
+        return None
+
+
+def run_duration(run: dict[str, Any]) -> str:
+    """A run's duration as 1:02:03 (or 2:03), from its start and finish; empty while it runs."""
+    if not (run.get("started_at") and run.get("finished_at")):
+        return ""
+    seconds = int(
+        (datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])).total_seconds()
+    )
+    hours, rest = divmod(max(0, seconds), 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def _site_label(url: str) -> str:
@@ -103,26 +137,46 @@ def create_app(db: str | None = None, *, hosts: tuple[str, ...] = LOOPBACK_HOSTS
         return page(request, "article.html", title=article["title"], article=article)
 
     @app.get("/speakers", response_class=HTMLResponse)
-    def speakers_page(request: Request, org: Text = "") -> HTMLResponse:
+    def speakers_page(request: Request, org: Text = "", dedupe: Dedupe = "reprints") -> HTMLResponse:
         with database.session() as session:
-            speakers = list_speakers(session, org=org or None)
-        return page(request, "speakers.html", title="讲话人", speakers=speakers, org=org)
+            speakers = list_speakers(session, org=org or None, dedupe=dedupe)  # type: ignore[arg-type]
+        return page(request, "speakers.html", title="讲话人", speakers=speakers, org=org, dedupe=dedupe)
 
     @app.get("/speakers/{name}", response_class=HTMLResponse)
-    def speaker_page(request: Request, name: Annotated[str, PathParam(max_length=100)]) -> HTMLResponse:
+    def speaker_page(
+        request: Request, name: Annotated[str, PathParam(max_length=100)], dedupe: Dedupe = "reprints"
+    ) -> HTMLResponse:
         with database.session() as session:
-            speaker = get_speaker(session, name)
+            speaker = get_speaker(session, name, dedupe=dedupe)  # type: ignore[arg-type]
         if speaker is None:
             return error(request, 404, f"no speaker {name}")
         return page(request, "speaker.html", title=speaker["name"], speaker=speaker)
 
     @app.get("/ops", response_class=HTMLResponse)
     def ops_page(request: Request) -> HTMLResponse:
+        now = datetime.now(SHANGHAI)
         with database.session() as session:
-            sites = articles_per_site(session)
+            health = site_health(session, now=now)
             runs = list_runs(session, limit=20)
             failed = list_failed_pages(session, limit=20)
-        return page(request, "ops.html", title="运行", sites=sites, runs=runs, failed=failed)
+            reasons = failed_by_reason(session)
+            open_alerts = list_alerts(session, status="open", limit=50)
+            resolved = list_alerts(session, status="resolved", limit=20)
+            schedules = scheduled_runs(session)
+        for run in runs:
+            run["duration"] = run_duration(run)
+        return page(
+            request,
+            "ops.html",
+            title="运行",
+            health=health,
+            runs=runs,
+            failed=failed,
+            reasons=reasons,
+            open_alerts=open_alerts,
+            resolved=resolved,
+            schedules=schedules,
+        )
 
     register_explorer(app, database, page, vocabulary)
     register_watches(app, database, page, error)

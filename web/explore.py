@@ -17,6 +17,7 @@ from analysis.search import search as run_search
 from analysis.trends import TREND_COLUMNS
 from analysis.trends import trend as run_trend
 from analysis.vocabulary import Vocabulary
+from analysis.words import WORDS_COLUMNS, distinctive_words
 from db.engine import Database
 from db.limits import time_limit
 from db.queries import known_sites
@@ -257,3 +258,44 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
         for row in found["sentences"]:
             row.pop("sentence_html", None)
         return as_json(found)
+
+    # ---- distinctive words and first use ------------------------------------------------------------------------
+
+    def worded(form: Form) -> dict[str, Any] | None:
+        if not form.q:
+            return None
+        filters = form.filters(dedupe="reprints")
+        with database.session() as session, time_limit(session):
+            report = distinctive_words(session, form.q, filters, vocabulary=vocabulary)
+            earliest = run_search(session, form.q, filters, limit=1, sort="oldest").hits
+        report["first"] = earliest[0] if earliest else None
+        return report
+
+    @app.get("/words", response_class=HTMLResponse)
+    def words_page(request: Request) -> HTMLResponse:
+        form, error = form_of(request)
+        report = None
+        if not error:
+            try:
+                report = worded(form)
+            except QueryError as exc:
+                error = str(exc)
+        return shown(request, "words.html", form, error, title=f"词语 {form.q}", report=report)
+
+    def words_report(request: Request) -> dict[str, Any]:
+        form, error = form_of(request)
+        report = worded(form) if not error else None
+        if error or report is None:
+            raise QueryError(error or "give a query whose words to compare")
+        return report
+
+    @app.get("/words.csv")
+    def words_csv(request: Request) -> Response:
+        return download(words_report(request)["words"], WORDS_COLUMNS, "words")
+
+    @app.get("/words.json")
+    def words_json(request: Request) -> Response:
+        report = words_report(request)
+        if report["first"]:
+            report["first"].pop("title_html", None)
+        return as_json(report)
