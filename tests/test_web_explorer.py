@@ -235,3 +235,52 @@ def test_distinctive_words_and_first_use(http: tuple[TestClient, dict[str, int]]
     assert not {"我们", "进一步", "工作"} & set(words)
     document = client.get("/words.json", params={"q": "一网通办", "dedupe": "copies"}).json()
     assert document["matches_read"] == 4 and document["first"]["id"] == ids["f"]
+
+
+def test_ops_page_shows_alerts_runs_and_failures(db_url: str) -> None:
+    from datetime import datetime, timedelta
+
+    from sqlalchemy import select
+
+    from db.models import Alert, CrawlRun, FailedPage, Site
+    from db.types import SHANGHAI
+
+    database, _ = build_speeches(db_url)
+    now = datetime.now(SHANGHAI)
+    with database.session() as session:
+        site = session.scalar(select(Site).where(Site.domain == "news.cn"))
+        assert site is not None
+        run = CrawlRun(
+            site_id=site.id,
+            spider="xinhua",
+            started_at=now - timedelta(minutes=3, seconds=5),
+            finished_at=now,
+            status="finished",
+        )
+        session.add(run)
+        session.flush()
+        for n, (reason, status) in enumerate([("http 404", 404), ("http 404", 404), ("no body found", None)]):
+            session.add(
+                FailedPage(
+                    run_id=run.id, url=f"http://www.news.cn/x{n}.html", reason=reason, http_status=status, failed_at=now
+                )
+            )
+        common = {"site_id": site.id, "run_id": run.id, "created_at": now, "expected": "≥ 5", "seen": "0"}
+        session.add(Alert(kind="quiet", message="新华网 published nothing for 3 days", status="open", **common))
+        session.add(Alert(kind="layout", message="title rule missed", status="resolved", resolved_at=now, **common))
+    database.dispose()
+    app = create_app(db_url)
+    try:
+        with TestClient(app, base_url=LOOPBACK) as client:
+            page = client.get("/ops").text
+    finally:
+        app.state.database.dispose()
+    open_alerts = page.split('id="open-alerts"', 1)[1].split("</table>", 1)[0]
+    assert "新华网 published nothing for 3 days" in open_alerts and "title rule missed" not in open_alerts
+    assert "title rule missed" in page.split('id="resolved-alerts"', 1)[1]
+    assert '<td class="duration">3:05</td>' in page
+    assert "<tr><td>http 404</td><td>404</td><td>2</td></tr>" in page
+    assert "<tr><td>no body found</td><td></td><td>1</td></tr>" in page
+    assert 'id="schedules"' in page
+    # 7 days against the usual: news.cn published nothing in the last 7 days of the fixture.
+    assert "<td>news.cn</td><td>新华网</td>" in page
