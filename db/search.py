@@ -7,6 +7,8 @@ same tokens (db/fts.py), so a query matches the same articles on both.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -282,11 +284,31 @@ def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: in
     return [(i, scores.get(i, 0.0)) for i in ordered[offset : offset + limit]]
 
 
+# Period totals (a trend's denominator) are kept this long per database, filters and newest article: a new
+# article is counted at once (the newest id changes), an edited date within this many seconds. Counting every
+# article per month on each trend page grew with the archive.
+TOTALS_SECONDS = 60.0
+_totals: dict[tuple[Any, ...], tuple[float, dict[str, int]]] = {}
+_totals_lock = threading.Lock()
+
+
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
     """All articles per month (the denominator of a rate), under the same filters as the term counts."""
+    newest = session.scalar(select(func.max(Article.id)))
+    key = (str(session.get_bind().engine.url), filters, newest)
+    now = time.monotonic()
+    with _totals_lock:
+        kept = _totals.get(key)
+    if kept is not None and now - kept[0] < TOTALS_SECONDS:
+        return dict(kept[1])
     month = Article.published_month
     statement = apply_filters(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
-    return {m: n for m, n in session.execute(statement.group_by(month)).all()}
+    totals = {m: n for m, n in session.execute(statement.group_by(month)).all()}
+    with _totals_lock:
+        if len(_totals) > 256:
+            _totals.clear()
+        _totals[key] = (now, totals)
+    return dict(totals)
 
 
 def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
