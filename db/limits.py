@@ -1,4 +1,5 @@
-"""A time limit on a read: SQLite stops it from a progress handler, PostgreSQL by statement_timeout.
+"""A time limit on a read: SQLite stops it from a progress handler, PostgreSQL by statement_timeout (set before each
+statement to the time the block has left, so several statements share one limit).
 
 A search, trend, facet or context query that runs past the limit is cut and raises TimeLimitExceeded (a
 QueryError, so every caller that shows a bad query's message shows this one too), and the one request or command
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -53,23 +54,29 @@ def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]
         yield
         return
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text(f"SET LOCAL statement_timeout = {int(seconds * 1000)}"))
-        try:
-            yield
-        except OperationalError as error:
-            if getattr(error.orig, "sqlstate", None) == "57014":  # query_canceled
-                raise TimeLimitExceeded(_message(seconds)) from error
-            raise
-        return
-    raw: Any = connection.connection.driver_connection
     deadline = time.monotonic() + seconds
-    raw.set_progress_handler(lambda: int(time.monotonic() > deadline), STEPS)
+    postgresql = connection.dialect.name == "postgresql"
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        """Before each statement: none starts past the deadline; on PostgreSQL, statement_timeout is set to the
+        time the block has left."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeLimitExceeded(_message(seconds))
+        if postgresql:
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+
+    event.listen(connection, "before_cursor_execute", before)
+    raw: Any = None if postgresql else connection.connection.driver_connection
+    if raw is not None:  # SQLite: a long statement is interrupted from its progress handler
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), STEPS)
     try:
         yield
     except OperationalError as error:
-        if "interrupted" in str(error.orig):
+        if getattr(error.orig, "sqlstate", None) == "57014" or "interrupted" in str(error.orig):
             raise TimeLimitExceeded(_message(seconds)) from error
         raise
     finally:
-        raw.set_progress_handler(None, 0)
+        event.remove(connection, "before_cursor_execute", before)
+        if raw is not None:
+            raw.set_progress_handler(None, 0)

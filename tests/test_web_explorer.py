@@ -218,6 +218,14 @@ def test_a_query_past_its_time_limit_is_stopped(db_url: str) -> None:
             assert time.monotonic() - started < 2
         with database.session() as session, time_limit(session, 0.2):
             assert session.execute(text("SELECT 1")).scalar() == 1  # a quick query is untouched
+        # Several statements share the one limit: each quick, together too long.
+        step = "SELECT pg_sleep(0.08)" if db_url.startswith("postgresql") else "SELECT 1"
+        with database.session() as session:
+            cut = pytest.raises(TimeLimitExceeded)
+            with cut, time_limit(session, 0.2):
+                for _ in range(100):
+                    session.execute(text(step))
+                    time.sleep(0.01)
     finally:
         database.dispose()
 
