@@ -292,3 +292,15 @@ def test_ops_page_shows_alerts_runs_and_failures(db_url: str) -> None:
     assert 'id="schedules"' in page
     # 7 days against the usual: news.cn published nothing in the last 7 days of the fixture.
     assert "<td>news.cn</td><td>新华网</td>" in page
+
+
+def test_speaker_downloads(http: tuple[TestClient, dict[str, int]]) -> None:
+    client, ids = http
+    rows = _csv(client.get("/speakers.csv").text)
+    assert {"name": "王明", "role": "副市长", "org": "上海市人民政府", "articles": "1"}.items() <= rows[0].items()
+    copies = _csv(client.get("/speakers.csv", params={"dedupe": "copies"}).text)
+    assert next(r["articles"] for r in copies if r["name"] == "王明") == "2"
+    wang = client.get("/speakers/王明.json").json()
+    assert [a["id"] for a in wang["articles"]] == [ids["c"]] and wang["articles"][0]["copies"] == 2
+    assert wang["terms"]["by_year"]["2024"]["一网通办"] == 1
+    assert client.get("/speakers/无此人.json").status_code == 404

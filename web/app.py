@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import make_url
@@ -31,6 +31,7 @@ from db.queries import (
 )
 from db.types import SHANGHAI
 from ground.query import QueryError
+from web.explore import as_json, download
 from web.explore import register as register_explorer
 from web.security import LOOPBACK_HOSTS, secure
 from web.watch import register as register_watches
@@ -40,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 
 Text = Annotated[str, Query(max_length=200)]
 Dedupe = Annotated[str, Query(pattern="^(copies|reprints)$")]
+SPEAKER_COLUMNS = ["name", "role", "org", "articles", "first_seen", "last_seen"]
 
 
 class BadRequest(Exception):
@@ -141,6 +143,26 @@ def create_app(db: str | None = None, *, hosts: tuple[str, ...] = LOOPBACK_HOSTS
         with database.session() as session:
             speakers = list_speakers(session, org=org or None, dedupe=dedupe)  # type: ignore[arg-type]
         return page(request, "speakers.html", title="讲话人", speakers=speakers, org=org, dedupe=dedupe)
+
+    @app.get("/speakers.csv")
+    def speakers_csv(org: Text = "", dedupe: Dedupe = "reprints") -> Response:
+        with database.session() as session:
+            speakers = list_speakers(session, org=org or None, dedupe=dedupe)  # type: ignore[arg-type]
+        return download(speakers, SPEAKER_COLUMNS, "speakers")
+
+    @app.get("/speakers.json")
+    def speakers_json(org: Text = "", dedupe: Dedupe = "reprints") -> Response:
+        with database.session() as session:
+            speakers = list_speakers(session, org=org or None, dedupe=dedupe)  # type: ignore[arg-type]
+        return as_json({"org": org or None, "dedupe": dedupe, "speakers": speakers})
+
+    @app.get("/speakers/{name}.json")
+    def speaker_json(name: Annotated[str, PathParam(max_length=100)], dedupe: Dedupe = "reprints") -> Response:
+        with database.session() as session:
+            speaker = get_speaker(session, name, dedupe=dedupe)  # type: ignore[arg-type]
+        if speaker is None:
+            raise StarletteHTTPException(404, f"no speaker {name}")
+        return as_json(speaker)
 
     @app.get("/speakers/{name}", response_class=HTMLResponse)
     def speaker_page(
