@@ -154,7 +154,8 @@ def search(
     if json_out:
         print_json({**page.to_json(), **({"facets": counts} if counts is not None else {})})
         return
-    console.print(f"{page.total_text} articles match [bold]{query}[/]", highlight=False)
+    matched = f"match [bold]{query}[/]" if query.strip() else "pass the filters"
+    console.print(f"{page.total_text} articles {matched}", highlight=False)
     for hit in page.hits:
         score = f" score {hit['score']}" if hit["score"] is not None else ""
         copies = f" {hit['copies']} copies" if hit.get("copies", 1) > 1 else ""
