@@ -85,7 +85,8 @@ def point_link(form: Form, query: str, row: dict[str, Any], *, dedupe: str) -> s
     """The search for one point's articles: the query, the period (within the form's dates), newest first."""
     start = max(row["date_from"], form.date_from) if form.date_from else row["date_from"]
     end = min(row["date_to"], form.date_to) if form.date_to else row["date_to"]
-    return form.link("/search", q=[query], sort="date", dedupe=dedupe, **{"from": start, "to": end})
+    chart_only = {"by": "", "mode": "", "floor": "", "order": ""}  # the chart's settings mean nothing to a search
+    return form.link("/search", q=[query], sort="date", dedupe=dedupe, **chart_only, **{"from": start, "to": end})
 
 
 def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabulary) -> None:
