@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from analysis.search import check_filters
 from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from db import search as db_search
+from db import trends as db_trends
 from db.queries import article_speakers, article_summary
 from db.search import Filters
 from db.types import SHANGHAI
@@ -92,7 +93,7 @@ def trend(
     filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
     parsed_terms = [(term, parse_query(term)) for term in terms]  # every query checked before any is counted
-    totals_by_month = db_search.articles_per_month(session, filters)
+    totals_by_month = db_trends.articles_per_month(session, filters)
     if not totals_by_month:
         return []
     months = sorted(totals_by_month)
@@ -105,13 +106,13 @@ def trend(
     for term, parsed in parsed_terms:
         label = vocabulary.canonical(term) or term
         if isinstance(parsed, Term):
-            per_month = db_search.term_per_month(
+            per_month = db_trends.term_per_month(
                 session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
             )
         else:
             # A full query: the articles it matches; occurrences are those articles too, since an OR or a NOT has
             # no single spelling to count.
-            per_month = {m: (n, n) for m, n in db_search.query_per_month(session, parsed, filters).items()}
+            per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, parsed, filters).items()}
         articles: Counter[str] = Counter()
         occurrences: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
@@ -177,7 +178,7 @@ def who(
     By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
     filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
-    return db_search.users_of(
+    return db_trends.users_of(
         session,
         vocabulary.query(term),
         vocabulary.variants(term),
@@ -235,7 +236,7 @@ def rising_terms(
     sizes: list[int] = []
     for period in (period_from, period_to):
         start, end = parse_period(period)
-        documents = db_search.articles_between(session, start, end, filters, limit=sample)
+        documents = db_trends.articles_between(session, start, end, filters, limit=sample)
         counter: Counter[str] = Counter()
         for _, title, body in documents:
             counter.update(analysis_terms(vocabulary, f"{title}\n{body}"))
