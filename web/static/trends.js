@@ -4,16 +4,21 @@
 // thin month cannot squash the rest. Clicking a point opens its articles.
 const data = JSON.parse(document.getElementById("trend-data").textContent);
 const colours = ["#c0392b", "#2471a3", "#229954", "#d68910", "#7d3c98", "#17a589"];
+// An uncertain value above the scale is drawn at its top as a triangle; the tooltip tells the real value.
+const over = (v) => data.top !== null && v !== null && v > data.top;
 const lines = data.series.map((s, i) => ({
   type: "line",
   label: s.label,
-  data: s.values,
+  data: s.values.map((v) => (over(v) ? data.top : v)),
+  values: s.values,
+  pointStyle: s.values.map((v) => (over(v) ? "triangle" : "circle")),
   links: s.links,
   yAxisID: "y",
   order: 1,
   borderColor: colours[i % colours.length],
   backgroundColor: colours[i % colours.length],
   spanGaps: false,
+  clip: 8, // a triangle at the top of the scale is drawn whole
   tension: 0.2,
   pointRadius: s.uncertain.map((u) => (u ? 4 : 2.5)),
   pointBackgroundColor: s.uncertain.map((u) => (u ? "#ffffff" : colours[i % colours.length])),
@@ -39,6 +44,19 @@ window.trendChart = new Chart(document.getElementById("trend-chart"), {
     scales: {
       y,
       total: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "all articles" } },
+    },
+    plugins: {
+      tooltip: {
+        callbacks: {
+          label: (item) => {
+            const set = item.dataset;
+            if (!set.values) return `${set.label}: ${item.formattedValue}`;
+            const s = data.series[item.datasetIndex];
+            const note = s.uncertain[item.dataIndex] ? " (uncertain)" : "";
+            return `${set.label}: ${set.values[item.dataIndex]}${note} · ${s.articles[item.dataIndex]} / ${data.totals[item.dataIndex]}`;
+          },
+        },
+      },
     },
     onClick: (event, elements, chart) => {
       const hit = chart.getElementsAtEventForMode(event, "nearest", { intersect: true }, true)
