@@ -420,8 +420,30 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
     return None
 
 
+# A full date before 1990 where the page states its publication time: the parser refuses such years, so
+# without this the page's first other date (a link's, a footer's) would stand in for a misread.
+_EARLY_DATE = re.compile(r"(?<![0-9])(1[89][0-9]{2})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})(?![0-9])")
+_INFO_LINE = 80
+
+
+def _stated_before_1990(page: Page) -> ParsedDate | None:
+    """The publication time a page states where times are stated (a date meta, 发布时间：, the line under the
+    headline) when it is before 1990: kept, so that the page is reported as impossible, not stored misdated."""
+    label = _PUBLISHED_LABEL.search(visible_text(page))
+    for text in (page.meta(*_META_DATES), label.group(1) if label else None, _near_headline(page)[:_INFO_LINE]):
+        match = _EARLY_DATE.search(text or "")
+        if match and int(match.group(1)) < 1990:
+            try:
+                year, month, day = (int(part) for part in match.groups())
+                return ParsedDate(datetime(year, month, day, tzinfo=SHANGHAI), "day")
+            except ValueError:
+                continue
+    return None
+
+
 GENERIC_PUBLISHED_AT = (
     Rule("meta|label|under-headline", _published_at_stated),
+    Rule("stated-before-1990", _stated_before_1990),
     Rule("template:wechat:ct", _wechat_time),
     Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000], now=page.now)),
 )
