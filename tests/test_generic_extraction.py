@@ -305,3 +305,25 @@ def test_a_gallery_whose_captions_live_in_a_script_array_reads_them_all() -> Non
     record = extract_fields(URL, html, now=NOW, site_rules=False)
     assert record.paragraphs == captions
     assert record.rules["body"] == "generic:script-captions"
+
+
+def test_a_self_media_account_beside_its_platforms_label_is_the_source() -> None:
+    labelled = page(
+        "<title>标题甲乙丙丁</title>",
+        "<h1>标题甲乙丙丁</h1><div class='info'><span>2019-09-07 19:02</span><a>江东眼</a><em>企鹅号</em></div>"
+        f"<div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, labelled, now=NOW, site_rules=False)
+    assert (record.source, record.rules["source"]) == ("江东眼", "generic:text:account-beside-platform-label")
+    badge = page(
+        "<title>标题甲乙丙丁</title>",
+        "<h1>标题甲乙丙丁</h1><p>北原必读</p><p>发布时间：10-08</p><p>12:00</p><p>优质原创作者</p>"
+        f"<div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, badge, now=NOW, site_rules=False).source == "北原必读"
+    # Without a platform's label, a bare name beside the time says nothing of who published the piece.
+    bare = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><p>北原必读</p><p>发布时间：10-08</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, bare, now=NOW, site_rules=False).source is None

@@ -513,11 +513,34 @@ def _source_beside_date(page: Page) -> str | None:
             return credited.group(1)
         for other in (*lines[max(0, index - 2) : index][::-1], *lines[index + 1 : index + 3]):
             value = other.rsplit("/", 1)[-1].strip() if "/" in other else other
-            if _INFO_FURNITURE.match(value) or re.search(r"\d", value) or not _NAME_LIKE.match(value):
+            if _INFO_FURNITURE.match(value) or _ACCOUNT_LABEL.match(value) or re.search(r"\d", value):
+                continue
+            if not _NAME_LIKE.match(value):
                 continue
             # Only a name that reads as a publisher: a newspaper, site, agency, channel or account.
             if _PUBLISHER.search(value):
                 return value
+        return None
+    return None
+
+
+# The label a self-media platform prints beside the account that published the piece (企鹅号, 百家号 badges).
+_ACCOUNT_LABEL = re.compile(
+    r"^(?:企鹅号|百家号|头条号|大风号|网易号|搜狐号|澎湃号|一点号|优质[^\s]{0,6}作者|[^\s]{0,6}领域创作者)$"
+)
+
+
+def _account_beside_label(page: Page) -> str | None:
+    """A self-media account: the name in the info line just before the platform's label ("扬眼" "企鹅号"),
+    the time between them skipped ("加拿大必读" "发布时间：10-08" "12:00" "优质原创作者")."""
+    lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()][:16]
+    for index, line in enumerate(lines):
+        if not _ACCOUNT_LABEL.match(line):
+            continue
+        for other in reversed(lines[max(0, index - 3) : index]):
+            if re.search(r"\d", other) or _INFO_FURNITURE.match(other):
+                continue
+            return other if _NAME_LIKE.match(other) else None
         return None
     return None
 
@@ -553,6 +576,7 @@ GENERIC_SOURCE = (
     Rule(
         "template:wechat:#js_name", lambda page: page.first_text("#js_name") if page.first_node("#js_content") else None
     ),
+    Rule("text:account-beside-platform-label", _account_beside_label),
     Rule("script:source-key", _source_in_script),
 )
 
