@@ -393,7 +393,7 @@ def _published_at_stated(page: Page) -> ParsedDate | None:
 
 # WeChat public-account articles (the template most government accounts publish in): the account name in
 # #js_name, the publication time as a Unix timestamp in the page script (the page shows only 昨天).
-_WECHAT_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
+_WECHAT_TIME = re.compile(r"""var\s+ct\s*=\s*["'](\d{10})["']""")
 
 
 def _wechat_time(page: Page) -> ParsedDate | None:
