@@ -327,3 +327,30 @@ def test_a_self_media_account_beside_its_platforms_label_is_the_source() -> None
         f"<h1>标题甲乙丙丁</h1><p>北原必读</p><p>发布时间：10-08</p><div><p>{PARAGRAPH}</p></div>",
     )
     assert extract_fields(URL, bare, now=NOW, site_rules=False).source is None
+
+
+def test_a_time_stated_before_1990_is_kept_to_be_reported_but_a_history_in_the_body_is_not_one() -> None:
+    stated = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>1985-05-10 08:00 来源：东方日报</p><div><p>{PARAGRAPH}</p></div>"
+        + sidebar()
+        + "<div class='foot'>网站备案 2009-05-14</div>",
+    )
+    record = extract_fields(URL, stated, now=NOW, site_rules=False)
+    assert record.published_at == datetime(1985, 5, 10, tzinfo=SHANGHAI)
+    assert record.rules["published_at"] == "generic:stated-before-1990"
+    history = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>1985年5月10日，云溪市第一个政务服务窗口开门办公。{PARAGRAPH}</p>"
+        "<div class='foot'>2019-09-07</div>",
+    )
+    assert extract_fields(URL, history, now=NOW, site_rules=False).rules["published_at"] != "generic:stated-before-1990"
+
+
+def test_an_empty_date_meta_of_1970_gives_way_to_the_time_the_page_shows() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title><meta name='pubdate' content='1970-01-01 08:00:00'>",
+        f"<h1>云溪市推进一网通办</h1><p>2019-09-07 19:02 来源：东方日报</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2019, 9, 7, 19, 2, tzinfo=SHANGHAI)

@@ -420,17 +420,20 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
     return None
 
 
-# A full date before 1990 where the page states its publication time: the parser refuses such years, so
-# without this the page's first other date (a link's, a footer's) would stand in for a misread.
+# A full date before 1990 where the page shows its publication time (after 发布时间, or the info line under the
+# headline): the parser refuses such years, so without this another date on the page (a link's, a footer's)
+# would stand in for the misread. A date meta that old is a CMS's empty default (1970-01-01), not a statement.
 _EARLY_DATE = re.compile(r"(?<![0-9])(1[89][0-9]{2})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})(?![0-9])")
-_INFO_LINE = 80
+_INFO_LINE = 60
 
 
 def _stated_before_1990(page: Page) -> ParsedDate | None:
-    """The publication time a page states where times are stated (a date meta, 发布时间：, the line under the
-    headline) when it is before 1990: kept, so that the page is reported as impossible, not stored misdated."""
+    """The publication time a page shows (发布时间：, the info line under the headline) when it is before 1990:
+    kept, so that the page is reported as impossible, not stored misdated."""
     label = _PUBLISHED_LABEL.search(visible_text(page))
-    for text in (page.meta(*_META_DATES), label.group(1) if label else None, _near_headline(page)[:_INFO_LINE]):
+    # The info line: the first line under the headline, when it is short (a body's first sentence is not).
+    info = next((line.strip() for line in _near_headline(page).split("\n") if line.strip()), "")
+    for text in (label.group(1) if label else None, info if len(info) <= _INFO_LINE else ""):
         match = _EARLY_DATE.search(text or "")
         if match and int(match.group(1)) < 1990:
             try:
@@ -442,8 +445,8 @@ def _stated_before_1990(page: Page) -> ParsedDate | None:
 
 
 GENERIC_PUBLISHED_AT = (
-    Rule("meta|label|under-headline", _published_at_stated),
     Rule("stated-before-1990", _stated_before_1990),
+    Rule("meta|label|under-headline", _published_at_stated),
     Rule("template:wechat:ct", _wechat_time),
     Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000], now=page.now)),
 )
