@@ -425,15 +425,17 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
 # would stand in for the misread. A date meta that old is a CMS's empty default (1970-01-01), not a statement.
 _EARLY_DATE = re.compile(r"(?<![0-9])(1[89][0-9]{2})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})(?![0-9])")
 _INFO_LINE = 60
+_FULL_DATE = re.compile(r"[0-9]{4}\s*[-年/.]\s*[0-9]{1,2}\s*[-月/.]\s*[0-9]{1,2}")
 
 
 def _stated_before_1990(page: Page) -> ParsedDate | None:
     """The publication time a page shows (发布时间：, the info line under the headline) when it is before 1990:
     kept, so that the page is reported as impossible, not stored misdated."""
     label = _PUBLISHED_LABEL.search(visible_text(page))
-    # The info line: the first line under the headline, when it is short (a body's first sentence is not).
-    info = next((line.strip() for line in _near_headline(page).split("\n") if line.strip()), "")
-    for text in (label.group(1) if label else None, info if len(info) <= _INFO_LINE else ""):
+    # The info line: the first short line under the headline with a full date (a body's sentence is not short).
+    lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()]
+    info = next((line for line in lines[:6] if len(line) <= _INFO_LINE and _FULL_DATE.search(line)), "")
+    for text in (label.group(1) if label else None, info):
         match = _EARLY_DATE.search(text or "")
         if match and int(match.group(1)) < 1990:
             try:
