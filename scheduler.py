@@ -36,8 +36,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from db.engine import Database, database_url, open_database
+from db.engine import Database, database_url
 from db.types import SHANGHAI
+from pipelines.seed import open_database
 
 log = logging.getLogger(__name__)
 

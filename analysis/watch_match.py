@@ -31,10 +31,10 @@ from db.queries import organisation_ids
 from db.watches import active_watches, article_speakers, record_matches, watches_version
 
 if TYPE_CHECKING:
-    from crawler.attribution import Attribution
-    from crawler.extraction.record import Extracted
+    from attribution import Attribution
     from db.store import Stored
     from db.watch_models import Watch
+    from ground.article import Extracted
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +332,7 @@ def match_watches(
     matcher = matcher_for(session)
     if matcher.count == 0:
         return 0
-    from crawler.extraction.sites import site_name
+    from ground.sites import site_name
 
     article = Article(
         stored.article_id,
@@ -370,9 +370,9 @@ def create_watch(
 
     Raises QueryError or WatchError (both ValueError) with a message for the user. Matching starts with the next
     article stored: the archive is what search is for."""
-    from crawler.attribution.model import KINDS
     from db.fts import QueryError
     from db.watches import WatchError, add_watch
+    from ground.speech import KINDS
 
     if not NAME.match(name):
         raise WatchError("a watch name is 1–100 characters without spaces, /, \\, ?, # or %")

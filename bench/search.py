@@ -30,14 +30,15 @@ from sqlalchemy import func, insert, select
 from analysis.search import search
 from analysis.trends import trend
 from bench.generate import synthetic_articles
-from crawler.extraction.record import Extracted
 from db import fts
 from db import search as db_search
-from db.engine import Database, open_database
+from db.engine import Database
 from db.models import Article, ArticleTerm, ArticleVersion
 from db.search import Filters
 from db.store import article_values, ensure_site, now_shanghai, store_article
 from db.terms import SEPARATOR, counter_for, indexed_spellings
+from ground.article import Extracted
+from pipelines.seed import open_database
 from web.app import freeze_startup_heap
 
 QUERIES = [

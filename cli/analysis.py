@@ -13,14 +13,10 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="Database URL (sqlite:///newsmon.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 SiteOption = Annotated[
     list[str] | None,
     typer.Option("--site", help="Only this site (domain or name: people.com.cn, 人民网); repeat for several."),

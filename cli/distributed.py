@@ -7,7 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cli.output import console, fail, print_json
+from cli.crawl import NOT_DONE, print_run
+from cli.database import reading, writing
+from cli.options import DbOption
+from cli.output import console, fail, fail_on, print_json
 
 RedisOption = Annotated[
     str | None,
@@ -17,10 +20,7 @@ RedisOption = Annotated[
 
 def worker(
     site: Annotated[str, typer.Argument(help="Spider name or site domain whose shared queue to work on.")],
-    db: Annotated[
-        str | None,
-        typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="The shared database URL."),
-    ] = None,
+    db: DbOption = None,
     redis: RedisOption = None,
     prefix: Annotated[
         str | None,
@@ -52,8 +52,6 @@ def worker(
     Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
     --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
     """
-    from cli.app import NOT_DONE, _fail_on, _print_run
-    from cli.database import reading, writing
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, CrawlStopped, resolve_spider, run_crawl, spider_names
     from db.queries import get_run
@@ -67,7 +65,7 @@ def worker(
     distributed = options_from_env(
         "worker", redis_url=redis, prefix=prefix, max_idle=max_idle, lease_timeout=lease_timeout
     )
-    with console.status(f"working on the shared queue of {site}…", spinner="dots"), _fail_on(CrawlStopped):
+    with console.status(f"working on the shared queue of {site}…", spinner="dots"), fail_on(CrawlStopped):
         run_id = run_crawl(
             spider,
             CrawlOptions(
@@ -89,6 +87,6 @@ def worker(
     if json_out:
         print_json(run)
     else:
-        _print_run(run)
+        print_run(run)
     if run["status"] in NOT_DONE:
         raise typer.Exit(1)

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import AlertId, ArticleId, DbOption, JsonOption
 from cli.checks import check_filters
 from cli.database import reading, writing
+from cli.options import AlertId, ArticleId, DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 
 alerts_app: typer.Typer = typer.Typer(

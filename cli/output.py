@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -113,3 +114,12 @@ def fail(message: str, code: int = 1) -> None:
     # The message is text, not markup: a [bracket] in it (a query, newsmon[analysis]) is printed as written.
     err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def fail_on(*error_types: type[Exception]) -> Iterator[None]:
+    """Turn an expected error into a one-line message and exit code 1."""
+    try:
+        yield
+    except error_types as error:
+        fail(str(error))

@@ -208,7 +208,7 @@ class LeasingScheduler(Scheduler):
             log.exception("worker %s: could not renew its crawl run's lease", self.worker_id)
 
     def _hold_run(self) -> None:
-        """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/runs.py), so
+        """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/recorder.py), so
         that once this process is gone any other can tell its run is dead (db.store.close_abandoned_runs)."""
         run_id = getattr(self.spider, "run_id", None)
         if not run_id:

@@ -226,6 +226,6 @@ def _apply(session: Session, site: str, run_id: int | None, verdicts: dict[str, 
 def _send(database: Database, alert_ids: list[int]) -> None:
     if not alert_ids:
         return
-    from alerts import deliver  # the channels are configured once per process
+    from crawler.alerts import deliver  # the channels are configured once per process
 
     deliver(database, alert_ids)

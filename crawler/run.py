@@ -13,7 +13,7 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.distributed import DistributedOptions
 from crawler.jobs import SiteJob, state_dir
-from db.engine import database_url, open_database
+from db.engine import database_url, open_migrated
 from db.queries import get_run, last_run
 from db.store import close_dead_runs
 
@@ -152,7 +152,7 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
 def _prepare_job(url: str, site: str, job: SiteJob) -> int | None:
     """Close runs a killed crawl left `running`; keep the job directory only for a cleanly stopped run.
     Returns the id of the run this crawl resumes, if any."""
-    database = open_database(url, seed=False)
+    database = open_migrated(url)
     try:
         with database.session() as session:
             previous = last_run(session, site)
@@ -169,7 +169,7 @@ def _prepare_job(url: str, site: str, job: SiteJob) -> int | None:
 
 
 def _run_status(url: str, run_id: int) -> str | None:
-    database = open_database(url, seed=False)
+    database = open_migrated(url)
     try:
         with database.session() as session:
             run = get_run(session, run_id)

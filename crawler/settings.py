@@ -37,13 +37,11 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 LOG_LEVEL = "INFO"
 
 EXTENSIONS = {
-    "crawler.runs.CrawlRunRecorder": 0,
+    "crawler.recorder.CrawlRunRecorder": 0,
 }
 ITEM_PIPELINES = {
     "pipelines.coverage.CoveragePipeline": 50,
     "pipelines.validate.ValidatePipeline": 100,
-    "pipelines.attribute.AttributePipeline": 200,
-    "pipelines.reprints.ReprintsPipeline": 250,
     "pipelines.store.StorePipeline": 300,
 }
 

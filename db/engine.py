@@ -183,8 +183,8 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, seed: bool = True, create: bool = True) -> Database:
-    """Open the database for writing: migrate it to head and make sure the seed is article 1.
+def open_migrated(url: str | None = None, *, create: bool = True) -> Database:
+    """Open the database for writing, migrated to head (pipelines.seed.open_database also seeds it).
 
     With create=False a database that does not exist (no SQLite file, no newsmon schema) is refused instead of
     created."""
@@ -199,12 +199,7 @@ def open_database(url: str | None = None, *, seed: bool = True, create: bool = T
     if revision != head_revision():
         log.info("migrating %s to head", engine.url.render_as_string(hide_password=True))
         upgrade(engine)
-    database = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
-    if seed:
-        from db.seed import ensure_seed  # the seed importer uses the extraction package
-
-        ensure_seed(database)
-    return database
+    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
 
 
 def _read_only(dbapi_connection: Any, _record: Any) -> None:

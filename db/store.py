@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -14,9 +12,6 @@ from sqlalchemy import Table, TextualSelect, bindparam, case, delete, func, inse
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crawler.extraction.record import Extracted
-from crawler.extraction.sites import site_name as default_site_name
-from crawler.extraction.text import nfkc_key
 from db.models import (
     Alert,
     Article,
@@ -36,10 +31,13 @@ from db.models import (
 from db.queries import RUN_LEASE_PREFIX, abandoned_message
 from db.terms import store_term_counts
 from db.types import SHANGHAI
+from ground.article import Extracted
+from ground.sites import site_name as default_site_name
+from ground.text import nfkc_key
 
 if TYPE_CHECKING:
-    from crawler.attribution import Attribution
-    from crawler.attribution.registry import Registry
+    from ground.bodies import Registry
+    from ground.speech import Attribution
 
 Outcome = Literal["new", "changed", "unchanged"]
 
@@ -711,38 +709,3 @@ def store_attribution(
         keep.append(person_id)
     if not new:
         session.connection().execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
-
-
-REATTRIBUTE_BATCH = 200  # articles per transaction: another writer waits for one batch, never the whole run
-
-
-def reattribute_articles(
-    transaction: Callable[[], AbstractContextManager[Session]], *, every: bool = False, batch: int = REATTRIBUTE_BATCH
-) -> int:
-    """Attribute stored articles again from their stored text: those never attributed (stored before the
-    attribution schema), or every article with `every` (after the rules or the registry improved).
-
-    `transaction()` opens one transaction (Database.session); each batch of articles is committed in its own,
-    so a crawl writing meanwhile waits for a batch, not for the whole run, and a stopped run keeps its batches.
-    """
-    from crawler.attribution import ArticleText, attribute
-
-    done, after = 0, 0
-    while True:
-        with transaction() as session:
-            query = select(Article).where(Article.id > after).order_by(Article.id).limit(batch)
-            if not every:
-                query = query.where(Article.kind.is_(None))
-            articles = session.scalars(query).all()
-            for article in articles:
-                result = attribute(
-                    ArticleText(
-                        article.title, article.body.split("\n"), article.published_at, article.authors, article.editors
-                    )
-                )
-                published = article.published_at.date() if article.published_at else article.first_seen_at.date()
-                store_attribution(session, article.id, result, seen_on=result.spoken_on or published)
-                after = article.id
-            done += len(articles)
-        if len(articles) < batch:
-            return done

@@ -17,10 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from alerts import AlertConfig, deliver, load_config
-from db.engine import Database, open_database
+from crawler.alerts import AlertConfig, deliver, load_config
+from db.engine import Database
 from db.queries import list_alerts
 from db.store import record_alert
+from pipelines.seed import open_database
 
 
 class Inbox:

@@ -8,16 +8,16 @@ from datetime import date, datetime
 
 import pytest
 
-from crawler.attribution import ArticleText, Attribution, attribute
-from crawler.attribution.evaluate import (
+from attribution import ArticleText, Attribution, attribute
+from evaluation.attribution import (
     contains_either,
     corpus_cases,
     evaluate_attribution,
     evaluate_cases,
     mirror_cases,
 )
-from crawler.attribution.registry import default_registry
-from crawler.extraction.dates import SHANGHAI
+from extraction.dates import SHANGHAI
+from ground.bodies import default_registry
 from tests.conftest import CORPUS, ROOT, SHARED, need_corpus
 
 FLOORS = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))
@@ -111,13 +111,13 @@ def test_mirror_article(case) -> None:
         assert result.spoken_on.isoformat() == gold["spoken_on"]
 
 
-# ---- the seed (issue 5 §2) -------------------------------------------------------------------------------
+# ---- the seed -------------------------------------------------------------------------------------------
 
 
 def test_seed_attribution_is_exactly_the_issue_s() -> None:
-    from crawler.attribution import attribute_record
-    from crawler.extraction.plaintext import parse_plaintext
-    from db.seed import SEED_FILE, SEED_SITE, SEED_URL
+    from attribution import attribute_record
+    from extraction.plaintext import parse_plaintext
+    from pipelines.seed import SEED_FILE, SEED_SITE, SEED_URL
 
     record = parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE)
     result = attribute_record(record)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.extraction import extract_fields
-from crawler.extraction.dates import SHANGHAI
+from extraction import extract_fields
+from extraction.dates import SHANGHAI
 
 URL = "http://news.example.com.cn/2024/0510/c100-200.html"
 NOW = datetime(2024, 6, 1, tzinfo=SHANGHAI)

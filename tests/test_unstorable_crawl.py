@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from db.engine import open_database
 from db.models import Alert, CrawlRun, FailedPage
 from mirror.faults import FaultyMirror
 from mirror.scaled import ScaledMirror, build_scaled
+from pipelines.seed import open_database
 from tests.test_faults import crawl, stored
 
 ARTICLES = 20

@@ -11,9 +11,9 @@ import time_machine
 from typer.testing import CliRunner
 
 from cli.app import app
-from crawler.extraction import ExtractionError, extract, extract_fields, unstorable
-from crawler.extraction.dates import SHANGHAI
 from crawler.items import FailedPageItem
+from extraction import ExtractionError, extract, extract_fields, unstorable
+from extraction.dates import SHANGHAI
 from spiders.people import PeopleSpider
 from tests.spider_support import response, spider_for
 

@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from analysis.watch_match import create_watch
-from db.engine import open_database
 from db.models import Article
 from db.watch_models import WatchDigest, WatchMatch
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_alert_channels import Hook, Inbox
 
