@@ -299,6 +299,12 @@ def eval_command(
 
     if not (corpus / "gold").is_dir() and not (gold / "gold").is_dir():
         fail(f"neither {corpus} nor {gold} has a gold/ directory")
+    if not shared.is_dir():
+        err_console.print(
+            f"[yellow]warning:[/] no saved pages at {shared} (--shared): the gold sets that name pages there are "
+            "skipped, and their scores below count no page (n=0)",
+            highlight=False,
+        )
     reports = evaluate_sets(visible=corpus, grown=gold, shared=shared, magic_html=magic_html)
     data: dict[str, Any] = {"runs": {name: report.to_json() for name, report in reports.items()}}
     data["attribution"], attribution_below = _attribution_eval(corpus, attribution_floors, gold / "speeches", shared)

@@ -38,7 +38,7 @@ class CoveragePipeline:
                     # "people.com.cn:css:div.rm_txt_con" is the site's rule; "generic:…" is the fallback.
                     if not str(record.rules.get(name, "generic:")).startswith("generic:"):
                         stats.inc_value(f"newsmon/coverage/{name}/site_rule")
-        elif isinstance(item, FailedPageItem) and item.reason.startswith("extraction failed"):
+        elif isinstance(item, FailedPageItem) and item.reason.startswith(("extraction failed", "extraction crashed")):
             stats.inc_value("newsmon/coverage/pages")
             stats.inc_value("newsmon/extraction_failed")
         return item
