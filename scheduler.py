@@ -36,8 +36,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from db.engine import Database, database_url, open_database
+from db.engine import Database, database_url
 from db.types import SHANGHAI
+from ground.settings import setting
+from pipelines.seed import open_database
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +55,9 @@ JOB_DEFAULTS: dict[str, Any] = {
     "max_instances": 1,
 }
 JOB_TABLE = "apscheduler_jobs"  # SQLAlchemyJobStore's default table (created by migration 0003)
-MAX_PARALLEL_CRAWLS = 4  # different sites may crawl at the same time, each in its own process
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=60)  # another scheduler may take over this long after the holder stops renewing
 HEARTBEAT_SECONDS = 15.0  # renew the lease and re-read schedules (the CLI edits them from other processes)
-STOP_GRACE_SECONDS = 60.0  # how long running crawls get to stop cleanly (and save their job dir) on SIGTERM
 QUIET_CHECK_SECONDS = 3600.0  # between crawls, a site that went quiet is noticed within the hour
 
 
@@ -104,7 +104,7 @@ def _scheduler(database: Database) -> BackgroundScheduler:
 def _settings(database: Database) -> dict[str, Any]:
     return {
         "jobstores": {"default": SQLAlchemyJobStore(engine=database.engine)},
-        "executors": {"default": ThreadPoolExecutor(max_workers=MAX_PARALLEL_CRAWLS)},
+        "executors": {"default": ThreadPoolExecutor(max_workers=setting("schedule.max_parallel_crawls"))},
         "job_defaults": JOB_DEFAULTS,
         "timezone": SHANGHAI,
     }
@@ -357,7 +357,8 @@ class SchedulerService:
         lease_ttl: timedelta = LEASE_TTL,
     ) -> None:
         self.db_url = database_url(db_url)
-        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url)
+        shared = ["--distributed"] if setting("schedule.distributed") else []  # workers join the scheduled crawls
+        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url, shared)
         self.heartbeat_seconds = heartbeat_seconds
         self.lease_ttl = lease_ttl
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -368,7 +369,7 @@ class SchedulerService:
 
     def start(self) -> None:
         from db.queries import lease_holder
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         global _active_launcher
         database = open_database(self.db_url)
@@ -391,7 +392,7 @@ class SchedulerService:
         log.info("scheduler %s started: %d schedules", self.owner, len(self._scheduler.get_jobs()))
 
     def _beat(self) -> None:
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         last_quiet_check = time.monotonic()
         while not self.stopping.wait(self.heartbeat_seconds):
@@ -428,7 +429,7 @@ class SchedulerService:
 
     def stop(self) -> None:
         """Stop starting crawls, let running ones stop cleanly, give the lease back."""
-        from db.store import release_lease
+        from db.runs import release_lease
 
         global _active_launcher
         self.stopping.set()
@@ -439,7 +440,7 @@ class SchedulerService:
             self._heartbeat = None
         if self._scheduler is not None:
             self._scheduler.pause()
-            self.launcher.stop_all(STOP_GRACE_SECONDS)
+            self.launcher.stop_all(setting("schedule.stop_grace_seconds"))
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         if self._database is not None:

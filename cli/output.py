@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -31,9 +32,6 @@ class _NoTracebacks(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
-
-
-LOG_FORMATS = ("auto", "rich", "plain", "json")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -119,3 +117,12 @@ def fail(message: str, code: int = 1) -> None:
 
     error_line(message)
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def fail_on(*error_types: type[Exception]) -> Iterator[None]:
+    """Turn an expected error into a one-line message and exit code 1."""
+    try:
+        yield
+    except error_types as error:
+        fail(str(error))

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.app import DbOption, JsonOption
 from cli.database import reading, writing
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
 
@@ -21,8 +21,8 @@ def speakers_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 200,
     dedupe: Annotated[
-        DedupeChoice, typer.Option(help="copies: count every copy; reprints: count each speech once.")
-    ] = DedupeChoice.copies,
+        DedupeChoice, typer.Option(help="reprints: count each speech once (the default); copies: count every copy.")
+    ] = DedupeChoice.reprints,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -73,7 +73,7 @@ def speakers_attribute(
 
     Articles stored before attribution existed have none; --all re-runs it after the rules or registry changed.
     """
-    from db.store import reattribute_articles
+    from pipelines.reattribute import reattribute_articles
 
     with writing(db) as database, console.status("attributing…"):
         done = reattribute_articles(database.session, every=every)

@@ -76,7 +76,7 @@ class Article(Base):
     warnings: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    # Attribution (crawler/attribution): what kind of text, where and when the words were spoken, and the
+    # Attribution (attribution): what kind of text, where and when the words were spoken, and the
     # evidence sentence and rule of each; the speakers are in article_speakers.
     kind: Mapped[str | None] = mapped_column(String(32), index=True)
     occasion: Mapped[str | None] = mapped_column(Text)
@@ -114,7 +114,7 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     articles_removed: Mapped[int] = mapped_column(Integer, default=0)
     http_status_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # "404" -> 3, "exception" -> 1
-    field_coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see crawler/runs.py field_coverage
+    field_coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see crawler/recorder.py field_coverage
     resumed_from: Mapped[int | None]  # the interrupted run of the same site this run carried on
 
     site: Mapped[Site] = relationship()

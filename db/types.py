@@ -8,7 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -66,3 +68,13 @@ class Compressed(TypeDecorator[bytes]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
         return zlib.decompress(bytes(value)) if value is not None else None
+
+
+def now_shanghai() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """INSERT … ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import scheduler
-from db.engine import open_database
 from db.queries import get_article
+from pipelines.seed import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = "第一行很长" * 40 + " https://www.gov.cn/zhengce/" + "x" * 100

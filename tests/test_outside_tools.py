@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from cli.app import app
 from db import fts
-from db.engine import make_engine, open_database, upgrade
+from db.engine import make_engine, upgrade
+from pipelines.seed import open_database
 from tests.analysis_fixtures import build_speeches
 
 SQLITE3 = "/usr/bin/sqlite3"
