@@ -67,6 +67,8 @@ def test_the_sqlite3_command_line_searches_updates_and_deletes_in_step_with_news
     assert match_ids(db_file, "数字政府") == newsmon_ids(db_file, "数字政府")
 
     target = min(found)
+    cli_sql(db_file, f"UPDATE articles SET title = title, body = body, kind = 'speech_report' WHERE id = {target}")
+    assert match_ids(db_file, "一网通办") == found
     update = "UPDATE articles SET title = '鸿蒙星河计划发布', body = body || '数据要素×行动'"
     cli_sql(db_file, f"{update} WHERE id = {target}")
     assert match_ids(db_file, "鸿蒙星河") == {target} == newsmon_ids(db_file, "鸿蒙星河")

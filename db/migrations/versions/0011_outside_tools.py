@@ -99,8 +99,9 @@ def _triggers() -> list[str]:
       VALUES (new.id, {tokens_sql("new.title")}, {tokens_sql("new.body")});"""
     return [
         f"CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN {insert} END",
-        f"CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles "
-        f"BEGIN {delete('old')} {insert} END",
+        # Only when the text changed: a write of the same title and body leaves the same tokens.
+        "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles"
+        f" WHEN old.title IS NOT new.title OR old.body IS NOT new.body BEGIN {delete('old')} {insert} END",
         f"CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN {delete('old')} END",
     ]
 
