@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from analysis.search import check_filters
 from db import search as db_search
-from db.fts import parse_query
+from db.filters import Filters
 from db.models import Article, Site
-from db.search import Filters
 from db.types import SHANGHAI
+from ground.query import parse_query
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
@@ -151,8 +152,29 @@ def export(
     return manifest
 
 
-def _flat(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
+# A spreadsheet runs a cell starting with one of these as a formula: such text cells are written with a leading '.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> Any:
+    """A value as a CSV cell: lists and dicts as JSON, text that a spreadsheet would run as a formula escaped."""
+    if isinstance(value, list | dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str], *, bom: bool = True) -> str:
+    """Rows as CSV text, cells made safe; a download starts with a UTF-8 BOM (Excel then reads Chinese right),
+    a terminal's output (bom=False) does not."""
+    buffer = io.StringIO()
+    if bom:
+        buffer.write("\ufeff")
+    writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows({k: safe_cell(row.get(k)) for k in columns} for row in rows)
+    return buffer.getvalue()
 
 
 def _write_csv(out: Path, batches: Any) -> int:
@@ -162,7 +184,7 @@ def _write_csv(out: Path, batches: Any) -> int:
         writer = csv.DictWriter(handle, FIELDS)
         writer.writeheader()
         for batch in batches:
-            writer.writerows({k: _flat(v) for k, v in row.items()} for row in batch)
+            writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in batch)
             rows += len(batch)
     return rows
 

@@ -17,7 +17,6 @@ from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from analysis.watch_match import parse_watch_query
 from db import search as db_search
 from db.engine import Database
-from db.fts import QueryError, Term, normalise
 from db.watch_models import Watch
 from db.watches import (
     article_total,
@@ -26,6 +25,7 @@ from db.watches import (
     new_term_batch,
     record_terms,
 )
+from ground.query import QueryError, Term, normalise
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
 from db import reprints as store
-from db.store import content_hash
+from db.articles import content_hash
 from ground.similarity import containment, jaccard, shingles
 from ground.sites import SITES, publisher
 from ground.text import nfkc_key

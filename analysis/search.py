@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import search as db_search
-from db.fts import CJK, Node, QueryError, parse_query
+from db.facets import facet_counts
+from db.filters import Filters, copies_passing
 from db.queries import article_summary, known_sites
-from db.search import Filters
+from db.search import SORTS
 from ground.kinds import KINDS
+from ground.query import CJK, Node, QueryError, parse_query
 
 SNIPPET_CHARS = 120
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
@@ -75,24 +77,40 @@ class SearchPage:
 
 
 def search(
-    session: Session, query_text: str, filters: Filters | None = None, *, limit: int = 20, offset: int = 0
+    session: Session,
+    query_text: str,
+    filters: Filters | None = None,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    sort: str = "relevance",
 ) -> SearchPage:
-    """One page of articles matching the query, best first, each with a highlighted snippet.
+    """One page of articles matching the query, best first or newest first (sort="date"), each with a
+    highlighted snippet; an empty query browses the articles passing the filters, newest first. With
+    dedupe="reprints" each speech is shown once, its original, with how many copies passed the filters.
 
     Raises QueryError with a message for the user when the query cannot be run.
     """
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     filters = check_filters(session, filters or Filters())
-    node = parse_query(query_text)
-    found = db_search.search(session, node, filters, limit=limit, offset=offset)
-    literals = node.literals()
-    speakers = db_search.speakers_of(session, [article.id for article, _, _ in found.rows])
+    node = parse_query(query_text) if query_text.strip() else None
+    if node is None:
+        found = db_search.browse(session, filters, limit=limit, offset=offset)
+    else:
+        found = db_search.search(session, node, filters, limit=limit, offset=offset, sort=sort)
+    literals = node.literals() if node is not None else []
+    ids = [article.id for article, _, _ in found.rows]
+    speakers = db_search.speakers_of(session, ids)
+    copies = copies_passing(session, ids, filters) if filters.dedupe == "reprints" else {}
     hits = [
         {
             **article_summary(article, site),
-            "score": round(score, 4),
+            "score": round(score, 4) if found.scored and node is not None else None,
             "title_html": highlight(article.title, literals),
             "snippet": snippet(article.body, literals),
             "speakers": [s["name"] for s in speakers[article.id]],
+            **({"copies": copies[article.id]} if copies else {}),
         }
         for article, site, score in found.rows
     ]
@@ -101,7 +119,15 @@ def search(
     return SearchPage(query_text, found.total, limit, offset, hits, found.exact, ranked)
 
 
-def _pattern(literals: list[str]) -> re.Pattern[str] | None:
+def facets(session: Session, query_text: str, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
+    """How the articles a search (or a browse, with no query) finds spread over site, 来源, kind, year, speaker
+    and organisation, most first: the top speakers, bodies, sites and 来源 for a query."""
+    filters = check_filters(session, filters or Filters())
+    node = parse_query(query_text) if query_text.strip() else None
+    return facet_counts(session, node, filters)
+
+
+def literal_pattern(literals: list[str]) -> re.Pattern[str] | None:
     """A regex for the literal text of the query's terms; Chinese may have been split by spaces in quotes."""
     parts = []
     for literal in sorted({lit.strip() for lit in literals if lit.strip()}, key=len, reverse=True):
@@ -112,7 +138,7 @@ def _pattern(literals: list[str]) -> re.Pattern[str] | None:
 
 def highlight(text: str, literals: list[str]) -> str:
     """HTML-escaped text with every occurrence of the terms wrapped in <mark>."""
-    pattern = _pattern(literals)
+    pattern = literal_pattern(literals)
     if pattern is None:
         return html.escape(text)
     out, last = [], 0
@@ -125,7 +151,7 @@ def highlight(text: str, literals: list[str]) -> str:
 
 def snippet(body: str, literals: list[str], width: int = SNIPPET_CHARS) -> str:
     """About `width` characters of the body around the first occurrence of a term, highlighted (HTML)."""
-    pattern = _pattern(literals)
+    pattern = literal_pattern(literals)
     match = pattern.search(body) if pattern else None
     start = 0 if match is None else max(0, match.start() - width // 3)
     end = min(len(body), start + width)

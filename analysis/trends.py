@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session
@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from analysis.search import check_filters
 from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from db import search as db_search
-from db.fts import QueryError, Term, parse_query
+from db import trends as db_trends
 from db.queries import article_speakers, article_summary
 from db.search import Filters
 from db.types import SHANGHAI
+from ground.query import QueryError, Term, parse_query
 
 Period = Literal["month", "quarter", "year"]
 
@@ -44,17 +45,32 @@ def _periods_between(first: str, last: str, by: Period) -> list[str]:
     return periods
 
 
+TREND_COLUMNS = ["period", "term", "articles", "occurrences", "total_articles", "rate", "uncertain"]
+# A period with fewer articles than this (under the filters) gives an uncertain share: shown, marked, and kept
+# from setting a chart's scale (3 of 5 articles is 600 per 1000 and says little).
+FLOOR = 30
+
+
 @dataclass(frozen=True)
 class TrendRow:
     period: str
-    term: str
-    articles: int  # articles of the period using the term
-    occurrences: int  # times the term appears in them
-    total_articles: int  # all articles of the period (under the same filters)
-    rate: float  # articles using the term per `per` articles of the period
+    term: str  # the query as charted (a curated term by its canonical name)
+    articles: int  # articles of the period matching it
+    occurrences: int  # times a single term appears in them (a full query: its articles)
+    total_articles: int  # all articles of the period under the same filters: the denominator
+    rate: float | None  # matching articles per `per` articles of the period; None where the period has none (a gap)
+    uncertain: bool = False  # fewer than the floor's articles in the period
+    date_from: str = ""  # the period's first and last day, for a link to its matching articles
+    date_to: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+def period_days(period: str) -> tuple[date, date]:
+    """A period (2024, 2024-Q2, 2024-05) as its first and last day."""
+    start, end = parse_period(period)
+    return start.date(), (end - timedelta(days=1)).date()
 
 
 def trend(
@@ -64,18 +80,20 @@ def trend(
     by: Period = "month",
     filters: Filters | None = None,
     per: int = 1000,
+    floor: int = FLOOR,
     vocabulary: Vocabulary | None = None,
 ) -> list[TrendRow]:
-    """Per period and term (or full query): articles using it, occurrences, and articles per `per` articles of
-    that period.
+    """Per period and query: matching articles, occurrences, all articles of the period and the share per `per`.
 
-    A curated term counts all its variants (data/terms/); any other term is counted as written. By default a
-    reprinted speech counts once (its original, else its earliest copy passing the filters): dedupe="copies"
-    counts every copy.
+    Each entry of `terms` is a curated term (all its variants counted), a term as written, or a full query
+    (一网通办 OR 数字政府, "一网 通办" NOT 试点). Every period from the first to the last dated article is listed;
+    one with no article has no share (a gap, not a zero), one with fewer than `floor` articles is uncertain.
+    By default a reprinted speech counts once (db/filters.py); dedupe="copies" counts every copy.
     """
     filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
-    totals_by_month = db_search.articles_per_month(session, filters)
+    parsed_terms = [(term, parse_query(term)) for term in terms]  # every query checked before any is counted
+    totals_by_month = db_trends.articles_per_month(session, filters)
     if not totals_by_month:
         return []
     months = sorted(totals_by_month)
@@ -83,18 +101,18 @@ def trend(
     totals: Counter[str] = Counter()
     for month, count in totals_by_month.items():
         totals[period_of(month, by)] += count
+    days = {period: period_days(period) for period in periods}
     rows = []
-    for term in terms:
+    for term, parsed in parsed_terms:
         label = vocabulary.canonical(term) or term
-        parsed = parse_query(term)
         if isinstance(parsed, Term):
-            per_month = db_search.term_per_month(
+            per_month = db_trends.term_per_month(
                 session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
             )
         else:
-            # A full query (一网通办 OR 数字政府, "一网 通办" NOT 试点): the articles it matches; occurrences are
-            # those articles too, since an OR or a NOT has no single spelling to count.
-            per_month = {m: (n, n) for m, n in db_search.query_per_month(session, parsed, filters).items()}
+            # A full query: the articles it matches; occurrences are those articles too, since an OR or a NOT has
+            # no single spelling to count.
+            per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, parsed, filters).items()}
         articles: Counter[str] = Counter()
         occurrences: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
@@ -102,8 +120,21 @@ def trend(
             occurrences[period_of(month, by)] += n_occurrences
         for period in periods:
             total = totals[period]
-            rate = round(articles[period] * per / total, 3) if total else 0.0
-            rows.append(TrendRow(period, label, articles[period], occurrences[period], total, rate))
+            rate = round(articles[period] * per / total, 3) if total else None
+            start, end = days[period]
+            rows.append(
+                TrendRow(
+                    period,
+                    label,
+                    articles[period],
+                    occurrences[period],
+                    total,
+                    rate,
+                    uncertain=0 < total < floor,
+                    date_from=start.isoformat(),
+                    date_to=end.isoformat(),
+                )
+            )
     return rows
 
 
@@ -147,7 +178,7 @@ def who(
     By default a reprinted speech counts once (dedupe="copies" counts every copy)."""
     filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
-    return db_search.users_of(
+    return db_trends.users_of(
         session,
         vocabulary.query(term),
         vocabulary.variants(term),
@@ -205,7 +236,7 @@ def rising_terms(
     sizes: list[int] = []
     for period in (period_from, period_to):
         start, end = parse_period(period)
-        documents = db_search.articles_between(session, start, end, filters, limit=sample)
+        documents = db_trends.articles_between(session, start, end, filters, limit=sample)
         counter: Counter[str] = Counter()
         for _, title, body in documents:
             counter.update(analysis_terms(vocabulary, f"{title}\n{body}"))

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from db.fts import CJK, Node, Or, QueryError, Term, query_tokens
+from ground.query import CJK, Node, Or, QueryError, Term, query_tokens
 from ground.settings import setting
 
 if TYPE_CHECKING:

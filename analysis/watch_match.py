@@ -25,14 +25,27 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from analysis.search import _pattern
-from db.fts import CJK, CJK_RUN, RUN, And, Node, Not, Or, Term, document_tokens, normalise, parse_query, query_tokens
-from db.queries import organisation_ids
+from analysis.search import literal_pattern
+from db.filters import organisation_ids
 from db.watches import active_watches, article_speakers, record_matches, watches_version
+from ground.query import (
+    CJK,
+    CJK_RUN,
+    RUN,
+    And,
+    Node,
+    Not,
+    Or,
+    Term,
+    document_tokens,
+    normalise,
+    parse_query,
+    query_tokens,
+)
 
 if TYPE_CHECKING:
     from attribution import Attribution
-    from db.store import Stored
+    from db.articles import Stored
     from db.watch_models import Watch
     from ground.article import Extracted
 
@@ -161,7 +174,7 @@ class CompiledWatch:
     def of(cls, watch: Watch) -> CompiledWatch:
         node = parse_watch_query(watch.query)
         query = compile_query(node) if node is not None else None
-        pattern = _pattern(node.literals()) if node is not None else None
+        pattern = literal_pattern(node.literals()) if node is not None else None
         return cls(watch.id, watch.name, node, query, watch.site, watch.speaker, watch.org, watch.kind, pattern)
 
 
@@ -260,7 +273,7 @@ class Matcher:
 
 def matching_sentence(title: str, body: str, literals: Iterable[str]) -> str:
     """The first sentence of the body where a term of the query stands (else the title, else the lead)."""
-    return sentence_of(title, body, _pattern(list(literals)))
+    return sentence_of(title, body, literal_pattern(list(literals)))
 
 
 def sentence_of(title: str, body: str, pattern: re.Pattern[str] | None) -> str:
@@ -370,8 +383,8 @@ def create_watch(
 
     Raises QueryError or WatchError (both ValueError) with a message for the user. Matching starts with the next
     article stored: the archive is what search is for."""
-    from db.fts import QueryError
     from db.watches import WatchError, add_watch
+    from ground.query import QueryError
     from ground.speech import KINDS
 
     if not NAME.match(name):

@@ -41,6 +41,21 @@ def policy_document(article: ArticleText, speakers: list[SpeakerFinding]) -> Fin
     return None
 
 
+# A document relayed as news: its issuing (印发《…通知》) in the lead, then its content under its short name.
+_ISSUED = re.compile(r"(?:印发|发布|出台|下发)(?:了)?《(?P<title>[^》]{4,80}(?:通知|意见|办法|方案|规定|规划|决定))》")
+_RESTATED = re.compile(r"《(?:通知|意见|办法|方案|规定|规划|决定)》(?:强调|要求|指出|明确|提出|规定|部署)")
+
+
+def policy_relayed(article: ArticleText, speakers: list[SpeakerFinding]) -> Finding | None:
+    """A news item that restates a document (X印发《关于…的通知》…《通知》强调…) and carries nobody's words."""
+    if speakers:
+        return None
+    for paragraph in article.paragraphs[:2]:
+        if _ISSUED.search(paragraph) and any(_RESTATED.search(p) for p in article.paragraphs):
+            return Finding("policy_document", paragraph, "kind:document issued + restated")
+    return None
+
+
 def press_conference(article: ArticleText, speakers: list[SpeakerFinding]) -> Finding | None:
     """A conference named in the title or lead, and a transcript: turns (主持人：, 记者：) or a spokesperson
     speaking in the first person."""
@@ -118,7 +133,14 @@ def speech_report(article: ArticleText, speakers: list[SpeakerFinding]) -> Findi
     return None
 
 
-RULES: tuple[Rule, ...] = (policy_document, press_conference, speech_excerpt, speech_full_text, speech_report)
+RULES: tuple[Rule, ...] = (
+    policy_document,
+    press_conference,
+    speech_excerpt,
+    speech_full_text,
+    speech_report,
+    policy_relayed,
+)
 
 
 def classify(article: ArticleText, speakers: list[SpeakerFinding]) -> Finding:

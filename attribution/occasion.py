@@ -117,6 +117,7 @@ def _strip_lead(text: str) -> str:
     match = _DATELINE.match(text)
     text = text[match.end() :] if match else text
     text = re.sub(r"^(?:编者按|编者的话)\s*[:：]\s*", "", text)
+    text = re.sub(r"^(?:当地时间|北京时间)\s*", "", text)  # an event abroad dated in its own time zone
     return re.sub(rf"^(?:(?:近日|日前|{_DAY_WORD})?{_PART_OF_DAY}[，,]|[（(][^）)]{{0,20}}[）)])\s*", "", text)
 
 

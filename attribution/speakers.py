@@ -19,9 +19,15 @@ SPEECH_VERBS = (
     "表示|说道|说|指出|强调|介绍|透露|称|认为|坦言|提出|提到|谈到|要求|希望|呼吁|提醒|宣布|回应|回答|解释|建议|直言|"
     "重申|分析|补充|表态|告诉记者|向记者介绍|向记者表示|答记者问|分享|谈到|说明|阐述|解读"
 )
+# Verbs of telling whose object is what was told (分享了…的实践, 介绍了…情况).
+_TOLD = "分享|介绍|谈到|阐述|解读|通报|说明"
 # A clause a speaker's words follow: NAME, an adverbial without punctuation (8日在接受…采访时), the verb, then
 # the words (after a comma or colon) or the end of the sentence (“…。”周海清向记者介绍。).
-_SPEECH = re.compile(rf"^(?P<adverbial>[^，,。！？；;：:“”\"]{{0,40}}?)(?:{SPEECH_VERBS})(?:[，,：:。]|$|要|将|，?“)")
+_SPEECH = re.compile(
+    rf"^(?P<adverbial>[^，,。！？；;：:“”\"]{{0,40}}?)(?:(?:{SPEECH_VERBS})(?:[，,：:。]|$|要|将|，?“)|(?:{_TOLD})了)"
+    # the words quoted after a colon, the clause before it saying how they were said (信心满满：“…”)
+    r"|^[^，,。！？；;：:“”\"]{0,8}[：:]“"
+)
 # The lead sentence of a speech: 出席论坛并作主旨发言, 出席会议并讲话, 在开幕式上致辞.
 _DELIVERS = re.compile(
     r"^[^。！？；;]{0,60}?(?:并|时|上)(?:发表)?(?:作|做)?(?:了)?(?:主旨|重要|专题|书面)?(?:讲话|致辞|发言|演讲|报告|解读)"
@@ -153,7 +159,7 @@ _NON_OFFICIAL_TITLE = re.compile("|".join(re.escape(t) for t in sorted(NON_OFFIC
 # Posts written after a name (习近平总书记, 李强总理, 王毅部长); followed by a verb or punctuation, not a body.
 _POST_AFTER_NAME = re.compile(
     r"(?:总书记|国家主席|主席|总理|副总理|国务委员|委员长|部长|副部长|省长|副省长|市长|书记|局长|司长|主任|发言人)"
-    rf"(?=在|于|对|向|就|同|与|[，,。：:、“]|{SPEECH_VERBS}|出席|主持|会见)"
+    rf"(?=在|于|对|向|就|同|与|[，,。：:、“]|{SPEECH_VERBS}|出席|主持|会见|重要(?:讲话|文章|指示|批示))"
 )
 
 

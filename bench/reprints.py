@@ -42,9 +42,9 @@ from analysis.reprints import (
     shingles,
     title_key,
 )
+from db.articles import content_hash, ensure_site, store_article
 from db.engine import Database
 from db.reprints import bucket_candidates, bulk_insert, cluster_map, signatures_after
-from db.store import content_hash, ensure_site, store_article
 from db.types import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

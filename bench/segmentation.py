@@ -17,7 +17,7 @@ import jieba
 
 from analysis.vocabulary import load_vocabulary
 from bench.generate import synthetic_articles
-from db.fts import document_tokens
+from ground.query import document_tokens
 
 
 def _rate(texts: list[str], segment: Callable[[str], object]) -> float:

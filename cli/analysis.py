@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
+import logging
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -16,6 +15,8 @@ import typer
 from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
+
+log = logging.getLogger(__name__)
 
 SiteOption = Annotated[
     list[str] | None,
@@ -64,7 +65,7 @@ def _filters(
     kind: str | None = None,
     dedupe: DedupeChoice | None = None,
 ) -> Any:
-    from db.search import Filters
+    from db.filters import Filters
 
     return Filters(
         site=(site[0] if len(site) == 1 else tuple(site)) if site else None,
@@ -77,14 +78,19 @@ def _filters(
     )
 
 
-def _run(function: Any, db: str | None, *args: Any, **kwargs: Any) -> Any:
-    """Open the database, call one analysis function in a transaction; a bad query is a one-line error."""
+def _run(function: Any, db: str | None, *args: Any, limited: bool = True, **kwargs: Any) -> Any:
+    """Open the database, call one analysis function in a transaction under the query time limit (db/limits.py;
+    NEWSMON_QUERY_TIMEOUT seconds, default 2, 0 for none); a bad or cut query is a one-line error."""
     from cli.database import reading
-    from db.fts import QueryError
+    from db.limits import time_limit
+    from ground.query import QueryError
 
     with reading(db) as database, database.session() as session:
         try:
-            return function(session, *args, **kwargs)
+            if not limited:
+                return function(session, *args, **kwargs)
+            with time_limit(session):
+                return function(session, *args, **kwargs)
         except QueryError as error:
             fail(str(error), code=2)
 
@@ -108,7 +114,9 @@ def _cannot_write(path: Path) -> Iterator[None]:
 
 
 def search(
-    query: Annotated[str, typer.Argument(help='Words or "quoted phrases"; OR, NOT (or -word), parentheses.')],
+    query: Annotated[
+        str, typer.Argument(help='Words or "quoted phrases"; OR, NOT (or -word), parentheses. "" browses the filters.')
+    ],
     site: SiteOption = None,
     speaker: SpeakerOption = None,
     org: OrgOption = None,
@@ -116,36 +124,99 @@ def search(
     date_from: FromOption = None,
     date_to: ToOption = None,
     dedupe: DedupeOption = None,
+    sort: Annotated[str, typer.Option(help="relevance (best first), date (newest first) or oldest.")] = "relevance",
+    facets: Annotated[
+        bool,
+        typer.Option("--facets", help="Also count the matches per site, 来源, kind, year, speaker and organisation."),
+    ] = False,
     limit: Annotated[int, typer.Option(min=1, max=1000, help="How many hits.")] = 20,
     offset: Annotated[int, typer.Option(min=0, help="Skip this many hits (paging).")] = 0,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Full-text search over titles and bodies, best match first, with highlighted snippets.
+    """Full-text search over titles and bodies, best match (or newest) first, with highlighted snippets.
 
-    A word matches as written: 数字政府 finds the four characters together, never 数字 … 政府 apart.
+    A word matches as written: 数字政府 finds the four characters together, never 数字 … 政府 apart. An empty
+    query lists the articles passing the filters, newest first.
     """
+    from analysis.search import facets as run_facets
     from analysis.search import mark_to_rich
     from analysis.search import search as run_search
 
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
-    page = _run(run_search, db, query, filters, limit=limit, offset=offset)
+    page = _run(run_search, db, query, filters, limit=limit, offset=offset, sort=sort)
+    counts = _run(run_facets, db, query, filters) if facets else None
     if json_out:
-        print_json(page.to_json())
+        print_json({**page.to_json(), **({"facets": counts} if counts is not None else {})})
         return
-    console.print(f"{page.total_text} articles match [bold]{query}[/]", highlight=False)
+    matched = f"match [bold]{query}[/]" if query.strip() else "pass the filters"
+    console.print(f"{page.total_text} articles {matched}", highlight=False)
     for hit in page.hits:
+        score = f" score {hit['score']}" if hit["score"] is not None else ""
+        copies = f" {hit['copies']} copies" if hit.get("copies", 1) > 1 else ""
         console.print(
             f"\n[bold]{hit['id']}[/] {mark_to_rich(hit['title_html'])}  "
             f"[dim]{(hit['published_at'] or '')[:10]} {hit['site_name']} {'、'.join(hit['speakers'])} "
-            f"{hit['kind'] or ''} score {hit['score']}[/]",
+            f"{hit['kind'] or ''}{score}{copies}[/]",
             highlight=False,
         )
         console.print("   " + mark_to_rich(hit["snippet"]), highlight=False)
+    for facet, values in (counts or {}).items():
+        if values:
+            print_table(values, ["label", "articles"], title=f"by {facet}")
+
+
+def context(
+    term: Annotated[
+        str, typer.Argument(help="A term or query whose sentences to read (一网通办, '放管服 OR 简政放权').")
+    ],
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    dedupe: CountDedupeOption = None,
+    oldest: Annotated[bool, typer.Option("--oldest", help="Oldest articles first (default: newest first).")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many sentences.")] = 50,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """A term in context: each sentence that holds it, with the article's date, site and speaker.
+
+    A reprinted speech is read once unless --dedupe copies.
+    """
+    from analysis.context import CONTEXT_COLUMNS, contexts
+    from analysis.export import csv_text
+    from analysis.search import mark_to_rich
+
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
+    order = "oldest" if oldest else "newest"
+    found = _run(contexts, db, term, filters, order=order, limit=limit)
+    if json_out:
+        print_json(found.to_json())
+    elif csv_out:
+        sys.stdout.write(csv_text(found.rows, CONTEXT_COLUMNS, bom=False))
+    elif not found.rows:
+        console.print(f"no sentence holds {term}")
+    else:
+        for row in found.rows:
+            console.print(
+                f"[dim]{(row['published_at'] or '')[:10]} {row['site_name']} {row['speaker'] or ''} #{row['id']}[/]\n"
+                f"  {mark_to_rich(row['sentence_html'])}",
+                highlight=False,
+            )
 
 
 def trend(
-    terms: Annotated[list[str], typer.Argument(help="One or more terms (curated terms count all their variants).")],
+    queries: Annotated[
+        list[str],
+        typer.Argument(
+            help="One or more terms or full queries (一网通办, '\"一网通办\" OR 指尖办 NOT 试点'); curated terms count "
+            "all their variants."
+        ),
+    ],
     by: Annotated[str, typer.Option(help="Period: month, quarter or year.")] = "month",
     site: SiteOption = None,
     speaker: SpeakerOption = None,
@@ -154,45 +225,79 @@ def trend(
     date_from: FromOption = None,
     date_to: ToOption = None,
     dedupe: CountDedupeOption = None,
-    per: Annotated[int, typer.Option(min=1, help="Rate per this many articles of the period.")] = 1000,
-    chart: Annotated[Path | None, typer.Option(help="Also draw the rates as a PNG chart here.")] = None,
+    per: Annotated[int, typer.Option(min=1, help="Share per this many articles of the period.")] = 1000,
+    floor: Annotated[
+        int, typer.Option(min=0, help="Periods with fewer articles than this are uncertain (kept off a chart's scale).")
+    ] = 30,
+    chart: Annotated[Path | None, typer.Option(help="Also draw the shares as a PNG chart here.")] = None,
+    count: Annotated[bool, typer.Option("--count", help="Chart matching articles, not their share.")] = False,
     terms_file: TermsFileOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
-    """Articles and occurrences per period for each term, and articles using it per 1000 of the period.
+    """Attention over time: per period and query, matching articles, all articles of the period (the
+    denominator) and the share per 1000. Periods with no article are gaps; those under --floor are uncertain.
 
     A reprinted speech counts once unless --dedupe copies.
     """
+    from analysis.export import csv_text
+    from analysis.trends import TREND_COLUMNS
     from analysis.trends import trend as run_trend
     from analysis.vocabulary import load_vocabulary
 
     if by not in ("month", "quarter", "year"):
         fail("--by must be month, quarter or year", code=2)
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
-    rows = _run(run_trend, db, terms, by=by, filters=filters, per=per, vocabulary=load_vocabulary(terms_file))
+    vocabulary = load_vocabulary(terms_file)
+    rows = _run(run_trend, db, queries, by=by, filters=filters, per=per, floor=floor, vocabulary=vocabulary)
     records = [r.to_json() for r in rows]
     if chart is not None:
         from analysis.chart import trend_chart
 
         with _fail_on(RuntimeError), _cannot_write(chart):
-            trend_chart(rows, chart, per=per, by=by)
+            trend_chart(rows, chart, per=per, by=by, count=count)
         console.print(f"chart written to {chart}", style="dim", highlight=False) if not (json_out or csv_out) else None
     if json_out:
         print_json(records)
     elif csv_out:
-        sys.stdout.write(trend_csv(records))
+        sys.stdout.write(csv_text(records, TREND_COLUMNS, bom=False))
     else:
-        print_table(records, ["period", "term", "articles", "occurrences", "total_articles", "rate"])
+        print_table(records, TREND_COLUMNS)
 
 
-def trend_csv(records: list[dict[str, Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, ["period", "term", "articles", "occurrences", "total_articles", "rate"])
-    writer.writeheader()
-    writer.writerows(records)
-    return buffer.getvalue()
+def words(
+    query: Annotated[str, typer.Argument(help="A search query (the same syntax as `newsmon search`).")],
+    site: SiteOption = None,
+    speaker: SpeakerOption = None,
+    org: OrgOption = None,
+    kind: KindOption = None,
+    date_from: FromOption = None,
+    date_to: ToOption = None,
+    dedupe: CountDedupeOption = None,
+    sample: Annotated[int, typer.Option(min=10, max=5000, help="Newest articles read on each side.")] = 200,
+    limit: Annotated[int, typer.Option(min=1, max=500, help="How many words.")] = 30,
+    terms_file: TermsFileOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """The words distinctive of a query's matches against the archive under the same filters (jieba with the
+    domain vocabulary; stop words left out)."""
+    from analysis.export import csv_text
+    from analysis.vocabulary import load_vocabulary
+    from analysis.words import WORDS_COLUMNS, distinctive_words
+
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
+    vocabulary = load_vocabulary(terms_file)
+    report = _run(distinctive_words, db, query, filters, sample=sample, limit=limit, vocabulary=vocabulary)
+    if json_out:
+        print_json(report)
+    elif csv_out:
+        sys.stdout.write(csv_text(report["words"], WORDS_COLUMNS, bom=False))
+    else:
+        title = f"words of {query} ({report['matches_read']} matches against {report['archive_read']} articles)"
+        print_table(report["words"], WORDS_COLUMNS, title=title)
 
 
 def first(
@@ -350,7 +455,7 @@ def export(
     shown = make_url(database_url(db)).render_as_string(hide_password=True)
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
     with _cannot_write(out):
-        manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown)
+        manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown, limited=False)
     if json_out:
         print_json(manifest)
     else:
@@ -362,18 +467,33 @@ def web(
     host: Annotated[
         str | None, typer.Option(help="Interface to bind (web.host); 127.0.0.1 unless you mean to share it.")
     ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="A name the dashboard may be reached by (the Host header), beside the loopback ones; repeatable.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Serve the read-only analyst dashboard (search, articles, trends, ops) on 127.0.0.1."""
+    """Serve the read-only analyst dashboard (search, trends, context, speakers, ops) on 127.0.0.1.
+
+    The dashboard has no login: binding another interface warns, and only requests addressed to a loopback name,
+    the --host given or an --allowed-host are answered.
+    """
     import uvicorn
 
     from ground.settings import setting
     from web.app import create_app, freeze_startup_heap
+    from web.security import LOOPBACK_HOSTS, is_loopback
 
     host, port = host or setting("web.host"), setting("web.port") if port is None else port
 
+    hosts = (*LOOPBACK_HOSTS, *(allowed_host or []), *([host] if host not in ("0.0.0.0", "::") else []))
+    if not is_loopback(host):
+        log.warning("the dashboard has no login and listens on %s: anyone who can reach it can read it", host)
     try:
-        app = create_app(db)
+        app = create_app(db, hosts=hosts)
     except (OSError, RuntimeError) as error:
         fail(f"cannot serve the dashboard: {error}", code=2)
         return
@@ -383,6 +503,6 @@ def web(
 
 
 def register(app: typer.Typer) -> None:
-    for command in (search, trend, first, who, terms, export, web):
+    for command in (search, trend, context, words, first, who, terms, export, web):
         app.command(command.__name__)(command)
     app.command("index-terms")(index_terms)

@@ -22,11 +22,12 @@ from cli.output import console, err_console, fail, fail_on, print_json, print_ta
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
 from cli.sites import sites_app
 from cli.speakers import app as speakers_app
+from cli.usage import OneLineUsageErrors
 from cli.watch import watch_app
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, cls=OneLineUsageErrors)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
 mirror_app = typer.Typer(help="The offline mirror of saved pages served on 127.0.0.1.", no_args_is_help=True)

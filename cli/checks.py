@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 def check_filters(session: Session, sites: list[str] | None, kind: str | None = None) -> None:
     """Unknown sites and kinds are errors that list the valid ones (exit 2), not empty answers."""
     from analysis.search import check_kind, check_sites
-    from db.fts import QueryError
+    from ground.query import QueryError
 
     try:
         check_sites(session, sites)

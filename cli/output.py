@@ -104,12 +104,18 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def fail(message: str, code: int = 1) -> None:
-    import typer
+def error_line(message: str) -> None:
+    """`error: …` on stderr, one line: the message is text, not markup (a [bracket] in a query, newsmon[analysis],
+    is printed as written), and its own line breaks become spaces."""
     from rich.markup import escape
 
-    # The message is text, not markup: a [bracket] in it (a query, newsmon[analysis]) is printed as written.
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False)
+
+
+def fail(message: str, code: int = 1) -> None:
+    import typer
+
+    error_line(message)
     raise typer.Exit(code)
 
 

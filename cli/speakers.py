@@ -21,8 +21,8 @@ def speakers_list(
     ] = None,
     limit: Annotated[int, typer.Option(min=1)] = 200,
     dedupe: Annotated[
-        DedupeChoice, typer.Option(help="copies: count every copy; reprints: count each speech once.")
-    ] = DedupeChoice.copies,
+        DedupeChoice, typer.Option(help="reprints: count each speech once (the default); copies: count every copy.")
+    ] = DedupeChoice.reprints,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:

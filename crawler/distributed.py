@@ -17,7 +17,7 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.database import database_for
-from db.store import hold_run
+from db.runs import hold_run
 from ground.settings import default, setting
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class LeasingScheduler(Scheduler):
 
     def _hold_run(self) -> None:
         """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/recorder.py), so
-        that once this process is gone any other can tell its run is dead (db.store.close_abandoned_runs)."""
+        that once this process is gone any other can tell its run is dead (db.runs.close_abandoned_runs)."""
         run_id = getattr(self.spider, "run_id", None)
         if not run_id:
             return

@@ -15,7 +15,7 @@ from crawler.distributed import DEFAULT_LEASE_TIMEOUT
 from crawler.ledger import Ledger
 from crawler.monitors import check_run
 from db.frontier import advance_frontiers, crawl_left_gaps
-from db.store import close_abandoned_runs, finish_run, hold_run, start_run
+from db.runs import close_abandoned_runs, finish_run, hold_run, start_run
 from pipelines.coverage import COVERED_FIELDS
 
 log = logging.getLogger(__name__)

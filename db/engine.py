@@ -21,7 +21,6 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import fts
 from ground.settings import setting
 
 if TYPE_CHECKING:
@@ -31,7 +30,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration in db/migrations/versions; tests/test_cli_startup.py checks it against Alembic's head.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 class DatabaseUnusable(RuntimeError):
@@ -57,8 +56,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-    # The full-text triggers (migration 0005) call this to tokenise titles and bodies.
-    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -94,7 +91,6 @@ def _json_text(value: Any) -> str:
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA busy_timeout=30000")
-    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def make_read_only_engine(url: str) -> Engine:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.types import Compressed, ShanghaiDateTime
+from db.types import SHANGHAI, Compressed, ShanghaiDateTime
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -60,7 +60,7 @@ class Article(Base):
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     title: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None] = mapped_column(ShanghaiDateTime(stored_in=SHANGHAI), index=True)
     # 'YYYY-MM' of published_at in Asia/Shanghai, written with it: trends group by it through an index
     # instead of computing the month of every row (migration 0007).
     published_month: Mapped[str | None] = mapped_column(String(7))
@@ -322,7 +322,7 @@ class ArticleVersion(Base):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None] = mapped_column(ShanghaiDateTime(stored_in=SHANGHAI))
     content_hash: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime]  # when this version was first fetched
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))

@@ -2,37 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, case, distinct, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from db.filters import Filters, Sites, copies_passing, organisation_ids, site_condition
+from db.filters import apply as apply_filters
 from db.models import (
     Alert,
     Article,
     ArticleReprint,
     ArticleSpeaker,
+    ArticleTerm,
     ArticleVersion,
     CrawlRun,
     FailedPage,
     Lease,
-    Organisation,
-    OrganisationAlias,
     Person,
     PersonRole,
     Site,
 )
-from db.types import SHANGHAI
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), SHANGHAI)
 
 
 def article_summary(article: Article, site: Site) -> dict[str, Any]:
@@ -53,64 +48,17 @@ def article_summary(article: Article, site: Site) -> dict[str, Any]:
 Dedupe = Literal["copies", "reprints"]
 
 
-def speech_key() -> ColumnElement[int]:
-    """One value per speech: the id of the article's reprint-cluster original (its own id when it has no copies
-    or was stored before matching existed). Needs `with_reprints(query)`; count with COUNT(DISTINCT speech_key())."""
-    return func.coalesce(ArticleReprint.canonical_id, Article.id)
-
-
 def with_reprints(query: Select[Any]) -> Select[Any]:
     """Outer-join each article's reprint membership, so speech_key() can be selected, grouped or counted."""
     return query.outerjoin(ArticleReprint, ArticleReprint.article_id == Article.id)
 
 
-Sites = str | Sequence[str] | None  # one site or several (their articles together), by domain or name
 ALERT_STATUSES = ("open", "resolved")
-
-
-def site_condition(sites: Sites) -> ColumnElement[bool]:
-    """Site rows named by domain or name (people.com.cn or 人民网), one or several."""
-    names = [sites] if isinstance(sites, str) else list(sites or ())
-    return or_(Site.domain.in_(names), Site.name.in_(names))
 
 
 def known_sites(session: Session) -> list[tuple[str, str]]:
     """(domain, name) of every site the database holds, by domain."""
     return [(d, n) for d, n in session.execute(select(Site.domain, Site.name).order_by(Site.domain))]
-
-
-def _filtered(
-    query: Select[Any],
-    *,
-    site: Sites = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    contains: str | None = None,
-    speaker: str | None = None,
-    org_ids: list[int] | None = None,
-    kind: str | None = None,
-) -> Select[Any]:
-    if site:
-        query = query.where(site_condition(site))
-    if date_from:
-        query = query.where(Article.published_at >= _day_start(date_from))
-    if date_to:
-        query = query.where(Article.published_at < _day_start(date_to + timedelta(days=1)))
-    if contains:
-        query = query.where(
-            or_(Article.title.contains(contains, autoescape=True), Article.body.contains(contains, autoescape=True))
-        )
-    if kind:
-        query = query.where(Article.kind == kind)
-    if speaker:
-        query = query.where(
-            Article.id.in_(select(ArticleSpeaker.article_id).join(Person).where(Person.name == speaker))
-        )
-    if org_ids is not None:
-        query = query.where(
-            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(org_ids)))
-        )
-    return query
 
 
 def list_articles(
@@ -132,48 +80,26 @@ def list_articles(
     `speaker` is a person's name, `org` a body's name or alias (工信部 finds its departments' speakers too),
     `kind` an attribution kind (speech_full_text, speech_report, press_conference …).
 
-    dedupe="reprints" lists each speech once among the articles that pass the filters: the cluster's original
-    when it passes them, else its earliest copy that does; `copies` then says how many copies passed.
+    dedupe="reprints" lists each speech once among the articles that pass the filters (db/filters.py); `copies`
+    then says how many copies passed.
     """
-    filters: dict[str, Any] = {
-        "site": site,
-        "date_from": date_from,
-        "date_to": date_to,
-        "contains": contains,
-        "speaker": speaker,
-        "org_ids": organisation_ids(session, org) if org else None,
-        "kind": kind,
-    }
-    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
-    if dedupe == "copies":
-        query: Select[Any] = _filtered(select(Article, Site).join(Site), **filters)
-        query = query.order_by(*order).limit(limit).offset(offset)
-        return [article_summary(a, s) for a, s in session.execute(query).all()]
-    first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
-    ranked = _filtered(
-        with_reprints(
-            select(
-                Article.id.label("id"),
-                func.row_number()
-                .over(partition_by=speech_key(), order_by=(first, Article.published_at.asc().nulls_last(), Article.id))
-                .label("rank"),
-                func.count().over(partition_by=speech_key()).label("copies"),
-            )
-            .select_from(Article)
-            .join(Site)
-        ),
-        **filters,
-    ).subquery()
-    query = (
-        select(Article, Site, ranked.c.copies)
-        .join(Site)
-        .join(ranked, ranked.c.id == Article.id)
-        .where(ranked.c.rank == 1)
-        .order_by(*order)
-        .limit(limit)
-        .offset(offset)
+    filters = Filters(
+        site=site if site is None or isinstance(site, str) else tuple(site),
+        date_from=date_from,
+        date_to=date_to,
+        speaker=speaker,
+        org=org,
+        kind=kind,
+        dedupe=dedupe,
+        contains=contains,
     )
-    return [{**article_summary(a, s), "copies": int(n)} for a, s, n in session.execute(query).all()]
+    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    query = apply_filters(session, select(Article, Site).join(Site), filters).order_by(*order)
+    rows = session.execute(query.limit(limit).offset(offset)).all()
+    if dedupe == "copies":
+        return [article_summary(a, s) for a, s in rows]
+    copies = copies_passing(session, [a.id for a, _ in rows], filters)
+    return [{**article_summary(a, s), "copies": copies[a.id]} for a, s in rows]
 
 
 def count_articles(
@@ -184,17 +110,22 @@ def count_articles(
     date_to: date | None = None,
     contains: str | None = None,
     dedupe: Dedupe = "copies",
+    speaker: str | None = None,
+    org: str | None = None,
+    kind: str | None = None,
 ) -> int:
     """How many articles pass the filters: every copy, or each speech once (dedupe="reprints")."""
-    counted = func.count(Article.id) if dedupe == "copies" else func.count(distinct(speech_key()))
-    query = _filtered(
-        with_reprints(select(counted).select_from(Article).join(Site)),
-        site=site,
+    filters = Filters(
+        site=site if site is None or isinstance(site, str) else tuple(site),
         date_from=date_from,
         date_to=date_to,
+        speaker=speaker,
+        org=org,
+        kind=kind,
         contains=contains,
+        dedupe=dedupe,
     )
-    return int(session.scalar(query) or 0)
+    return int(session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0)
 
 
 def reprint_cluster(session: Session, article_id: int) -> dict[str, Any]:
@@ -360,6 +291,17 @@ def list_failed_pages(session: Session, *, run_id: int | None = None, limit: int
     ]
 
 
+def failed_by_reason(session: Session) -> list[dict[str, Any]]:
+    """Failed pages counted by reason (and HTTP status), most first."""
+    count = func.count(FailedPage.id)
+    rows = session.execute(
+        select(FailedPage.reason, FailedPage.http_status, count)
+        .group_by(FailedPage.reason, FailedPage.http_status)
+        .order_by(count.desc(), FailedPage.reason)
+    ).all()
+    return [{"reason": reason, "http_status": status, "pages": int(n)} for reason, status, n in rows]
+
+
 def articles_per_site(session: Session) -> list[dict[str, Any]]:
     rows = session.execute(
         select(Site.domain, Site.name, func.count(Article.id), func.max(Article.published_at))
@@ -414,18 +356,6 @@ def site_activity(session: Session) -> dict[str, dict[str, Any]]:
 # ---- Speakers and the registry of officials --------------------------------------------------------------
 
 
-def organisation_ids(session: Session, name: str) -> list[int]:
-    """The body named `name` (its name or an alias) and every body under it (工信部 → its departments)."""
-    found = set(session.scalars(select(Organisation.id).where(Organisation.name == name)))
-    found |= set(session.scalars(select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == name)))
-    frontier = set(found)
-    while frontier:
-        children = set(session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier))))
-        frontier = children - found
-        found |= children
-    return sorted(found)
-
-
 def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
     rows = session.execute(
         select(ArticleSpeaker, Person.name)
@@ -446,11 +376,24 @@ def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def _spoken_days(session: Session, person_id: int, *, dedupe: Dedupe) -> list[date]:
+    """The days a person spoke, each speech once with dedupe="reprints": the day the text gives, else the day
+    it was published (Shanghai). The one basis of a speaker's first and last day, in the list and on the page."""
+    statement = apply_filters(
+        session,
+        select(Article.spoken_on, Article.published_at).where(
+            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.person_id == person_id))
+        ),
+        Filters(dedupe=dedupe),
+    )
+    return [spoken or published.date() for spoken, published in session.execute(statement) if spoken or published]
+
+
 def list_speakers(
-    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "copies"
+    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "reprints"
 ) -> list[dict[str, Any]]:
     """People who spoke, most articles first: their latest post and body, article count (each speech once with
-    dedupe="reprints"), and the first and last day they were seen speaking."""
+    dedupe="reprints", the default), and the first and last day they were seen speaking."""
     articles = func.count(func.distinct(ArticleSpeaker.article_id))
     if dedupe == "reprints":
         articles = func.count(func.distinct(func.coalesce(ArticleReprint.canonical_id, ArticleSpeaker.article_id)))
@@ -468,45 +411,67 @@ def list_speakers(
     for person_id, name, count in session.execute(query).all():
         roles = session.scalars(select(PersonRole).where(PersonRole.person_id == person_id)).all()
         latest = max(roles, key=lambda r: (r.last_seen or date.min, r.id), default=None)
-        # The days the person spoke (or, where the text gives none, the publish days), in Shanghai.
-        days = [
-            spoken or published.date()
-            for spoken, published in session.execute(
-                select(Article.spoken_on, Article.published_at)
-                .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-                .where(ArticleSpeaker.person_id == person_id)
-            ).all()
-            if spoken or published
-        ]
-        firsts = lasts = days
+        days = _spoken_days(session, person_id, dedupe=dedupe)
         result.append(
             {
                 "name": name,
                 "role": latest.role if latest else None,
                 "org": (latest.org_name or None) if latest else None,
                 "articles": count,
-                "first_seen": min(firsts).isoformat() if firsts else None,
-                "last_seen": max(lasts).isoformat() if lasts else None,
+                "first_seen": min(days).isoformat() if days else None,
+                "last_seen": max(days).isoformat() if days else None,
             }
         )
     return result
 
 
-def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
-    """One person: roles over time (first and last day seen), articles by kind and by year, and the articles."""
+def speaker_terms(session: Session, ids: list[int], *, top: int = 10) -> dict[str, Any]:
+    """The curated terms a speaker's articles use most (articles using each), and per year how many of them used
+    each of those terms: how their use changes over time."""
+    if not ids:
+        return {"top": [], "by_year": {}}
+    used = func.count(func.distinct(ArticleTerm.article_id))
+    rows = session.execute(
+        select(ArticleTerm.term, used)
+        .where(ArticleTerm.article_id.in_(ids))
+        .group_by(ArticleTerm.term)
+        .order_by(used.desc(), ArticleTerm.term)
+        .limit(top)
+    ).all()
+    terms = [t for t, _ in rows]
+    year = func.substr(ArticleTerm.published_month, 1, 4)
+    by_year: dict[str, dict[str, int]] = {}
+    for term, in_year, n in session.execute(
+        select(ArticleTerm.term, year, used)
+        .where(ArticleTerm.article_id.in_(ids), ArticleTerm.term.in_(terms), ArticleTerm.published_month.is_not(None))
+        .group_by(ArticleTerm.term, year)
+    ):
+        by_year.setdefault(str(in_year), {})[term] = int(n)
+    return {"top": [{"term": t, "articles": int(n)} for t, n in rows], "by_year": dict(sorted(by_year.items()))}
+
+
+def get_speaker(session: Session, name: str, *, dedupe: Dedupe = "reprints") -> dict[str, Any] | None:
+    """One person: roles over time (first and last day seen), first and last day spoken (as in the list),
+    articles by kind and by year, the terms they use most and by year, and the articles; each speech once by
+    default (dedupe="reprints": a reprint is not a new speech; its copies are counted beside it)."""
     person = session.scalar(select(Person).where(Person.name == name))
     if person is None:
         return None
     roles = session.execute(
         select(PersonRole).where(PersonRole.person_id == person.id).order_by(PersonRole.first_seen, PersonRole.id)
     ).scalars()
+    filters = Filters(speaker=name, dedupe=dedupe)
     articles = session.execute(
-        select(Article, Site, ArticleSpeaker)
-        .join(Site, Site.id == Article.site_id)
-        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-        .where(ArticleSpeaker.person_id == person.id)
-        .order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        apply_filters(
+            session,
+            select(Article, Site, ArticleSpeaker)
+            .join(Site, Site.id == Article.site_id)
+            .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+            .where(ArticleSpeaker.person_id == person.id),
+            filters,
+        ).order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
     ).all()
+    copies = copies_passing(session, [a.id for a, _, _ in articles], Filters(speaker=name))
     by_kind: dict[str, int] = {}
     by_year: dict[str, int] = {}
     listed = []
@@ -527,10 +492,15 @@ def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
                 "role": link.role,
                 "org": link.org,
                 "occasion": article.occasion,
+                "copies": copies[article.id] if dedupe == "reprints" else 1,
             }
         )
+    days = _spoken_days(session, person.id, dedupe=dedupe)
     return {
         "name": person.name,
+        "dedupe": dedupe,
+        "first_seen": min(days).isoformat() if days else None,
+        "last_seen": max(days).isoformat() if days else None,
         "roles": [
             {
                 "role": r.role,
@@ -542,6 +512,7 @@ def get_speaker(session: Session, name: str) -> dict[str, Any] | None:
         ],
         "articles_by_kind": dict(sorted(by_kind.items())),
         "articles_by_year": dict(sorted(by_year.items())),
+        "terms": speaker_terms(session, [a["id"] for a in listed]),
         "articles": listed,
     }
 

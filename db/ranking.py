@@ -26,7 +26,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from db.fts import And, Node, Not, Or, Term, query_tokens
+from ground.query import And, Node, Not, Or, Term, query_tokens
 
 # Articles (the most recently stored) in which a bigram's share is estimated.
 SAMPLE = 20_000

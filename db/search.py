@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -18,9 +17,7 @@ from sqlalchemy import (
     Select,
     Subquery,
     bindparam,
-    case,
     column,
-    exists,
     func,
     literal_column,
     or_,
@@ -30,49 +27,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from db.fts import ID_BLOCK, Node, block_lexeme, normalise
-from db.models import Article, ArticleReprint, ArticleSpeaker, ArticleTerm, Person, Site
-from db.queries import organisation_ids, site_condition
+from db.filters import Filters
+from db.filters import apply as apply_filters
+from db.fts import ID_BLOCK, block_lexeme
+from db.models import Article, ArticleReprint, ArticleSpeaker, Person, Site
 from db.ranking import ranking_query
-from db.terms import counted, counter_for
-from db.types import SHANGHAI
+from ground.query import Node
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What narrows a search or a trend besides the query.
-
-    speaker is a person's name; org a body's name or alias, its departments included (工信部 → 信软司 …);
-    kind an attribution kind. dedupe="reprints" keeps one article per speech (reprint cluster), "copies" (or
-    None) every copy; the analysis layer chooses the default per command.
-    """
-
-    site: str | tuple[str, ...] | None = None  # one site or several, by domain or name
-    date_from: date | None = None
-    date_to: date | None = None  # inclusive
-    speaker: str | None = None
-    org: str | None = None
-    kind: str | None = None
-    dedupe: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "from": self.date_from.isoformat() if self.date_from else None,
-            "to": self.date_to.isoformat() if self.date_to else None,
-            "speaker": self.speaker,
-            "org": self.org,
-            "kind": self.kind,
-            "dedupe": self.dedupe,
-        }
-
-
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time(), SHANGHAI)
 
 
 def matches(session: Session, query: Node) -> Subquery:
@@ -99,80 +63,11 @@ def _fts5_match(query: Node) -> ColumnElement[bool]:
     return text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5())  # type: ignore[return-value]
 
 
-def _site_ids(sites: str | tuple[str, ...]) -> Select[Any]:
-    return select(Site.id).where(site_condition(sites))
-
-
 def _match_count_sqlite(session: Session, query: Node, *, at_most: int) -> int:
     """How many articles the query matches (no more than `at_most`), from the FTS5 index alone, no score computed.
     (PostgreSQL counts in _ranked_page_postgresql.)"""
     found: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
     return session.scalar(select(func.count()).select_from(found.limit(at_most).subquery())) or 0
-
-
-def _conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
-    """The filters as conditions on Article alone (no join needed), shared by every read below."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.site:
-        conditions.append(Article.site_id.in_(_site_ids(filters.site)))
-    if filters.date_from:
-        conditions.append(Article.published_at >= _day_start(filters.date_from))
-    if filters.date_to:
-        conditions.append(Article.published_at < _day_start(filters.date_to + timedelta(days=1)))
-    if filters.kind:
-        conditions.append(Article.kind == filters.kind)
-    if filters.speaker:
-        spoke = select(ArticleSpeaker.article_id).join(Person).where(Person.name == filters.speaker)
-        conditions.append(Article.id.in_(spoke))
-    if filters.org:
-        bodies = organisation_ids(session, filters.org)
-        of_org = select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(bodies))
-        conditions.append(Article.id.in_(of_org))
-    return conditions
-
-
-def reprint_losers(conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    """Ids of the reprints to leave out to count each speech once among the articles meeting the conditions: in
-    every cluster with copies, all but the original when it meets them, else all but its earliest copy that does
-    (the choice `list_articles(dedupe="reprints")` makes).
-
-    Only clusters with copies are ranked; every other article is its own speech. Ranking all articles (most are
-    singletons) cost a trend seconds at a million articles.
-    """
-    with_copies = select(ArticleReprint.canonical_id).where(ArticleReprint.article_id != ArticleReprint.canonical_id)
-    original_first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
-    rank = func.row_number().over(
-        partition_by=ArticleReprint.canonical_id,
-        order_by=(original_first, Article.published_at.asc().nulls_last(), Article.id),
-    )
-    ranked = (
-        select(Article.id.label("id"), rank.label("rank"))
-        .join(ArticleReprint, ArticleReprint.article_id == Article.id)
-        .where(ArticleReprint.canonical_id.in_(with_copies), *conditions)
-        .subquery("speeches")
-    )
-    return select(ranked.c.id).where(ranked.c.rank > 1)
-
-
-def not_a_reprint_loser(article_id: Any, conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
-    """NOT EXISTS rather than NOT IN: PostgreSQL plans it as one anti-join however many copies there are."""
-    losers = reprint_losers(conditions).subquery("losers")
-    return ~exists(select(losers.c.id).where(losers.c.id == article_id))
-
-
-def _filtered(session: Session, statement: Select[Any], filters: Filters) -> Select[Any]:
-    conditions = _conditions(session, filters)
-    statement = statement.where(*conditions)
-    if filters.dedupe == "reprints":
-        # Chosen among the articles passing the filters, not the query, so a trend's numerator and denominator
-        # count the same article for each speech.
-        statement = statement.where(not_a_reprint_loser(Article.id, conditions))
-    return statement
-
-
-def _by_site_only(filters: Filters) -> bool:
-    """Whether the filters need no article column but the site (tables with site_id can answer alone)."""
-    return not (filters.date_from or filters.date_to or filters.kind or filters.speaker or filters.org)
 
 
 # A query without filters matching more articles than this ranks the most recently stored this many of them:
@@ -193,18 +88,43 @@ class Found:
     exact: bool
     ranked: int
     rows: list[tuple[Article, Site, float]]
+    # Whether the scores mean the same as those of the same query without filters (PostgreSQL's ts_rank_cd scores
+    # an article alone; SQLite's BM25 differs between its two paths), so a page shows them only when they do.
+    scored: bool = True
 
 
-def search(session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
-    """One page of matches, best first, then most recently stored."""
-    if _by_site_only(filters) and not filters.site and filters.dedupe != "reprints":
+SORTS = ("relevance", "date", "oldest")  # date: newest published first
+
+
+def search(
+    session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0, sort: str = "relevance"
+) -> Found:
+    """One page of matches: best first (then most recently stored), newest published first (sort="date") or
+    oldest first (sort="oldest")."""
+    if sort == "relevance" and filters.by_site_only and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
-    base = _filtered(session, base, filters)
+    base = apply_filters(session, base, filters)
     total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
-    rows = session.execute(base.order_by(matched.c.score.desc(), Article.id.desc()).limit(limit).offset(offset)).all()
-    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows])
+    if sort == "date":
+        order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    elif sort == "oldest":
+        order = (Article.published_at.asc().nulls_last(), Article.id.asc())
+    else:
+        order = (matched.c.score.desc(), Article.id.desc())
+    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+    scored = session.get_bind().dialect.name == "postgresql"
+    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows], scored)
+
+
+def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
+    """One page of the articles passing the filters, newest published first: a search with no query."""
+    base = apply_filters(session, select(Article, Site).join(Site), filters)
+    total = session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0
+    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
+    return Found(total, True, total, [(a, s, 0.0) for a, s in rows], False)
 
 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
@@ -360,90 +280,10 @@ def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: in
     return [(i, scores.get(i, 0.0)) for i in ordered[offset : offset + limit]]
 
 
-def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
-    """All articles per month (the denominator of a rate), under the same filters as the term counts."""
-    month = Article.published_month
-    statement = _filtered(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
-    return {m: n for m, n in session.execute(statement.group_by(month)).all()}
-
-
-def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
-    """month -> articles a full query (OR, NOT, phrases, brackets) matches, under the filters."""
-    matched = matches(session, query)
-    month = Article.published_month
-    statement = _filtered(
-        session,
-        select(month, func.count(Article.id)).join(matched, matched.c.id == Article.id).where(month.is_not(None)),
-        filters,
-    )
-    return {m: n for m, n in session.execute(statement.group_by(month)).all()}
-
-
-def term_per_month(
-    session: Session, query: Node, variants: list[str], filters: Filters, *, term: str | None = None
-) -> dict[str, tuple[int, int]]:
-    """month -> (articles using the term, occurrences of its variants in them).
-
-    A curated `term` whose counts are complete (db/terms.py) is read from article_terms; any other term is
-    counted in the text of the articles the full-text index finds, by the same rule.
-    """
-    if term is not None and counted(session, term, variants):
-        return {m: (n, int(o or 0)) for m, n, o in session.execute(_term_counts(session, term, filters)).all()}
-    per_month: dict[str, tuple[int, int]] = {}
-    for _, month, uses in _uses_in_text(session, query, variants, filters, Article.published_month):
-        if month is not None:
-            articles, total = per_month.get(month, (0, 0))
-            per_month[month] = (articles + 1, total + uses)
-    return per_month
-
-
-def _uses_in_text(
-    session: Session, query: Node, variants: list[str], filters: Filters, *columns: Any
-) -> Iterator[tuple[Any, ...]]:
-    """(id, *columns, occurrences) of each article the index finds that uses the term, counted in its text by
-    the rule of db/terms.py (the counted path's rule, so both give the same answers)."""
-    tally = counter_for({"term": [normalise(v) for v in variants]})
-    matched = matches(session, query)
-    statement = _filtered(
-        session,
-        select(Article.id, Article.title, Article.body, *columns)
-        .join(matched, matched.c.id == Article.id)
-        .join(Site, Site.id == Article.site_id),
-        filters,
-    )
-    for article_id, title, body, *values in session.execute(statement):
-        uses = tally.count(title, body).get("term", 0)
-        if uses:
-            yield (article_id, *values, uses)
-
-
-def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
-    if not _by_site_only(filters):
-        month = Article.published_month
-        statement = _filtered(
-            session,
-            select(month, func.count(), func.sum(ArticleTerm.occurrences))
-            .select_from(ArticleTerm)
-            .join(Article, Article.id == ArticleTerm.article_id)
-            .where(ArticleTerm.term == term, month.is_not(None)),
-            filters,
-        )
-        return statement.group_by(month)
-    month = ArticleTerm.published_month
-    statement = select(month, func.count(), func.sum(ArticleTerm.occurrences)).where(
-        ArticleTerm.term == term, month.is_not(None)
-    )
-    if filters.site:
-        statement = statement.where(ArticleTerm.site_id.in_(_site_ids(filters.site)))
-    if filters.dedupe == "reprints":
-        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, _conditions(session, filters)))
-    return statement.group_by(month)
-
-
 def first_use(session: Session, query: Node, filters: Filters, *, limit: int = 1) -> list[tuple[Article, Site]]:
     """The earliest published articles the query matches."""
     matched = matches(session, query)
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(Article, Site)
         .join(matched, matched.c.id == Article.id)
@@ -453,157 +293,6 @@ def first_use(session: Session, query: Node, filters: Filters, *, limit: int = 1
     )
     rows = session.execute(statement.order_by(Article.published_at, Article.id).limit(limit)).all()
     return [(a, s) for a, s in rows]
-
-
-def _when(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def users_of(
-    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int = 20, term: str | None = None
-) -> list[dict[str, Any]]:
-    """Who uses the term most: per speaker and the organisation they spoke for (article_speakers); articles with
-    no attributed speaker fall back to their 来源 (the organisation a copy names as its origin) and site.
-
-    A curated `term` with complete counts is read from article_terms, any other counted in the text, as in
-    term_per_month."""
-    if term is None or not counted(session, term, variants):
-        return _users_in_text(session, query, variants, filters, limit=limit)
-    matched = (
-        select(ArticleTerm.article_id.label("id"), ArticleTerm.occurrences.label("occurrences"))
-        .where(ArticleTerm.term == term)
-        .subquery("matched")
-    )
-    uses = matched.c.occurrences
-    n_articles = func.count(func.distinct(Article.id)).label("articles")
-    measures = (
-        n_articles,
-        func.sum(uses).label("occurrences"),
-        func.min(Article.published_at),
-        func.max(Article.published_at),
-    )
-    by_speaker = _filtered(
-        session,
-        select(Person.name, ArticleSpeaker.org, *measures)
-        .select_from(Article)
-        .join(matched, matched.c.id == Article.id)
-        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-        .join(Person, Person.id == ArticleSpeaker.person_id),
-        filters,
-    ).group_by(Person.name, ArticleSpeaker.org)
-    unattributed = _filtered(
-        session,
-        select(Article.source, Site.domain, Site.name, *measures)
-        .join(matched, matched.c.id == Article.id)
-        .join(Site)
-        .where(Article.id.not_in(select(ArticleSpeaker.article_id))),
-        filters,
-    ).group_by(Article.source, Site.domain, Site.name)
-    rows = [
-        {
-            "speaker": name,
-            "org": org,
-            "source": None,
-            "site": None,
-            "site_name": None,
-            "articles": count,
-            "occurrences": int(occ or 0),
-            "first": _when(first),
-            "last": _when(last),
-        }
-        for name, org, count, occ, first, last in session.execute(by_speaker.order_by(n_articles.desc()).limit(limit))
-    ]
-    rows += [
-        {
-            "speaker": None,
-            "org": None,
-            "source": source,
-            "site": domain,
-            "site_name": site_name,
-            "articles": count,
-            "occurrences": int(occ or 0),
-            "first": _when(first),
-            "last": _when(last),
-        }
-        for source, domain, site_name, count, occ, first, last in session.execute(
-            unattributed.order_by(n_articles.desc()).limit(limit)
-        )
-    ]
-    return _most_first(rows, limit)
-
-
-def _most_first(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
-    """Most articles first; a named speaker before a 来源 fallback with as many."""
-    rows.sort(key=lambda r: (-r["articles"], r["speaker"] is None, r["speaker"] or "", r["source"] or ""))
-    return rows[:limit]
-
-
-def _users_in_text(
-    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int
-) -> list[dict[str, Any]]:
-    """users_of for a term without counts: each match counted in its text, grouped here as the SQL groups."""
-    found = {
-        article_id: (uses, published, source, domain, site_name)
-        for article_id, published, source, domain, site_name, uses in _uses_in_text(
-            session, query, variants, filters, Article.published_at, Article.source, Site.domain, Site.name
-        )
-    }
-    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
-
-    def add(key: tuple[Any, ...], row: dict[str, Any], uses: int, published: Any) -> None:
-        group = groups.setdefault(key, {**row, "articles": 0, "occurrences": 0, "first": None, "last": None})
-        group["articles"] += 1
-        group["occurrences"] += uses
-        if published is not None:
-            group["first"] = min(group["first"] or published, published)
-            group["last"] = max(group["last"] or published, published)
-
-    spoken: set[int] = set()
-    ids = list(found)
-    for start in range(0, len(ids), 500):
-        speakers = session.execute(
-            select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.org)
-            .join(Person, Person.id == ArticleSpeaker.person_id)
-            .where(ArticleSpeaker.article_id.in_(ids[start : start + 500]))
-        )
-        for article_id, name, org in speakers:
-            spoken.add(article_id)
-            uses, published, *_ = found[article_id]
-            row = {"speaker": name, "org": org, "source": None, "site": None, "site_name": None}
-            add(("speaker", name, org), row, uses, published)
-    for article_id, (uses, published, source, domain, site_name) in found.items():
-        if article_id not in spoken:
-            row = {"speaker": None, "org": None, "source": source, "site": domain, "site_name": site_name}
-            add(("source", source, domain, site_name), row, uses, published)
-    rows = list(groups.values())
-    for row in rows:
-        row["first"], row["last"] = _when(row["first"]), _when(row["last"])
-    return _most_first(rows, limit)
-
-
-def articles_between(
-    session: Session, start: datetime, end: datetime, filters: Filters, *, limit: int | None = None
-) -> list[tuple[int, str, str]]:
-    """(id, title, body) of articles published in [start, end), for term analysis."""
-    statement = _filtered(
-        session,
-        select(Article.id, Article.title, Article.body)
-        .join(Site)
-        .where(Article.published_at >= start, Article.published_at < end),
-        filters,
-    ).order_by(Article.id)
-    if limit is not None:
-        statement = statement.limit(limit)
-    return [(i, t, b) for i, t, b in session.execute(statement).all()]
-
-
-def count_between(session: Session, start: datetime, end: datetime, filters: Filters) -> int:
-    statement = _filtered(
-        session,
-        select(func.count(Article.id)).join(Site).where(Article.published_at >= start, Article.published_at < end),
-        filters,
-    )
-    return session.scalar(statement) or 0
 
 
 def speakers_of(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
@@ -649,7 +338,7 @@ def iter_articles(session: Session, ids: list[int]) -> list[tuple[Article, Site]
 def matching_ids(session: Session, query: Node, filters: Filters) -> list[int]:
     """Every matching article id, best first (an export's rows, in the order search shows them)."""
     matched = matches(session, query)
-    statement = _filtered(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
+    statement = apply_filters(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
     order = statement.order_by(matched.c.score.desc(), Article.id.desc())
     return list(session.scalars(order))
 
@@ -663,7 +352,7 @@ def schema_revision(session: Session) -> str | None:
 
 def scan_count(session: Session, literal: str, filters: Filters) -> int:
     """Articles whose title or body contains the text, by a plain LIKE scan: the baseline search is measured against."""
-    statement = _filtered(
+    statement = apply_filters(
         session,
         select(func.count(Article.id))
         .join(Site)

@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
+from typing import Any, Protocol
 
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from analysis.vocabulary import Vocabulary
-from db.fts import normalise
 from db.models import Article, ArticleTerm, IndexedTerm, table_of
 from db.types import SHANGHAI
+from ground.query import normalise
 from ground.text import nfkc
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,15 @@ log = logging.getLogger(__name__)
 SEPARATOR = "|"
 CHUNK = 2000
 _WORD_CHAR = re.compile("[a-z0-9]", re.IGNORECASE)
+
+
+class Vocabulary(Protocol):
+    """What counting needs of the curated vocabulary (analysis/vocabulary.py): its terms and their spellings."""
+
+    @property
+    def terms(self) -> Mapping[str, Any]: ...
+
+    def variants(self, term: str) -> list[str]: ...
 
 
 def spellings_of(vocabulary: Vocabulary, term: str) -> list[str]:

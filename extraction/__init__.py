@@ -8,7 +8,7 @@ from typing import Any
 
 from extraction.clean import clean_body_parts, prune_container
 from extraction.dates import SHANGHAI, ParsedDate, check_plausible
-from extraction.density import best_body_element, body_in_scripts, cjk_count, describe
+from extraction.density import best_body_element, body_in_scripts, captions_in_scripts, cjk_count, describe
 from extraction.page import Page, site_of
 from extraction.rules import (
     GENERIC_AUTHORS,
@@ -79,6 +79,9 @@ def _body_html(page: Page, rules: SiteRules) -> tuple[str, str, bool] | None:
                 prune_container(in_script, drop=rules.body_drop),
                 True,
             )
+        shown = "".join(element.itertext()) if element is not None else ""
+        if (captions := captions_in_scripts(scripts, shown)) is not None:
+            return "generic:script-captions", prune_container(captions, drop=()), True
     if element is not None:
         return f"generic:text-density:{describe(element)}", prune_container(element, drop=rules.body_drop), True
     return None

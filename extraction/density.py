@@ -388,3 +388,34 @@ def body_in_scripts(scripts: list[str]) -> Any:
             if cjk > best_cjk:
                 best, best_cjk = element, cjk
     return best
+
+
+# An array of JS/JSON string literals; escapes may be doubled when the JSON is itself inside a JS string.
+_STRING_ARRAY = re.compile(r"""\[\s*((\\*)"(?:[^"\\]|\\.)*?\2"(?:\s*,\s*\2"(?:[^"\\]|\\.)*?\2")+)\s*\]""")
+_ARRAY_ITEM = re.compile(r"""(\\*)"((?:[^"\\]|\\.)*?)\1\"""")
+_MIN_CAPTIONS = 3
+_MIN_CAPTION_CJK = 10
+
+
+def captions_in_scripts(scripts: list[str], shown: str) -> Any:
+    """A photo gallery's text: the DOM shows one caption and the page's script keeps all of them in an array
+    (`"sub_abstracts": ["…", "…"]`). The array whose first caption is the one shown, as one paragraph per
+    caption, or None."""
+    anchor = "".join(_CJK.findall(shown))
+    if len(anchor) < _MIN_CAPTION_CJK:
+        return None
+    for script in scripts:
+        for match in _STRING_ARRAY.finditer(script):
+            items = _ARRAY_ITEM.finditer(match.group(1))
+            captions = [unescape_js(unescape_js(item.group(2))).strip() for item in items]
+            if len(captions) < _MIN_CAPTIONS or any(len(_CJK.findall(c)) < _MIN_CAPTION_CJK for c in captions):
+                continue
+            first = "".join(_CJK.findall(captions[0]))[: _MIN_CAPTION_CJK * 2]
+            if first not in anchor:
+                continue
+            wrapper = etree.Element("div")
+            for caption in captions:
+                paragraph = etree.SubElement(wrapper, "p")
+                paragraph.text = caption
+            return wrapper
+    return None

@@ -301,10 +301,25 @@ _META_DATES = (
 _AFTER_HEADLINE = 400
 
 
+# A time some templates print one part per inline element ("2019", "09", "/", "07", "19", ":", "02"): the parts
+# come out one per line and are read joined.
+_SPLIT_TIME = re.compile(r"(?:^|\n)((?:[0-9]{1,4}|[/:\-.年月日])(?:\n(?:[0-9]{1,4}|[/:\-.年月日])){4,})(?=\n|$)")
+
+
+def _joined_time_parts(info: str) -> str:
+    def joined(match: re.Match[str]) -> str:
+        text = ""
+        for part in match.group(1).split("\n"):
+            text += " " + part if text and part.isdigit() and text[-1].isdigit() else part
+        return "\n" + text
+
+    return _SPLIT_TIME.sub(joined, info)
+
+
 def _date_after_headline(page: Page) -> tuple[ParsedDate, str] | None:
     """The first dated line right under the headline, where templates print the publication time, and the
     text it was read from."""
-    info = _near_headline(page)
+    info = _joined_time_parts(_near_headline(page))
     found = find_date(info, now=page.now) if info else None
     return (found, info[:80]) if found and found.value.year > 1990 else None
 
@@ -327,10 +342,24 @@ def _meta_dates(page: Page) -> list[ParsedDate]:
     return found
 
 
+# A publication date a page's script states for its own renderer (`"publishDate": "2019-09-07T00:31:40Z"`).
+_SCRIPT_DATE = re.compile(
+    r"""["']?(?:publishDate|datePublished|pubDate|publish_time|publishTime|pubtime)["']?\s*[:=]\s*["']([^"'\n]{8,40})["']"""
+)
+
+
+def _script_dates(page: Page) -> list[ParsedDate]:
+    found = []
+    for match in _SCRIPT_DATE.finditer(page.text):
+        if (parsed := _date(match.group(1))) is not None:
+            found.append(parsed)
+    return found
+
+
 def _with_stated_year(page: Page, parsed: ParsedDate) -> ParsedDate:
-    """A date printed without its year ("10-08 12:00") got the current year from the parser; a meta of the
-    same month and day says which year it was."""
-    for stated in _meta_dates(page):
+    """A date printed without its year ("10-08 12:00") got the current year from the parser; a meta, or a
+    script's publish-date key, of the same month and day says which year it was."""
+    for stated in (*_meta_dates(page), *_script_dates(page)):
         same_day = (stated.value.month, stated.value.day) == (parsed.value.month, parsed.value.day)
         if same_day and stated.value.year != parsed.value.year:
             return ParsedDate(parsed.value.replace(year=stated.value.year), parsed.precision)
@@ -364,7 +393,7 @@ def _published_at_stated(page: Page) -> ParsedDate | None:
 
 # WeChat public-account articles (the template most government accounts publish in): the account name in
 # #js_name, the publication time as a Unix timestamp in the page script (the page shows only 昨天).
-_WECHAT_TIME = re.compile(r"""\bvar\s+ct\s*=\s*["'](\d{10})["']""")
+_WECHAT_TIME = re.compile(r"""var\s+ct\s*=\s*["'](\d{10})["']""")
 
 
 def _wechat_time(page: Page) -> ParsedDate | None:
@@ -391,7 +420,34 @@ def date_above(page: Page, paragraph: str) -> ParsedDate | None:
     return None
 
 
+# A full date before 1990 where the page shows its publication time (after 发布时间, or the info line under the
+# headline): the parser refuses such years, so without this another date on the page (a link's, a footer's)
+# would stand in for the misread. A date meta that old is a CMS's empty default (1970-01-01), not a statement.
+_EARLY_DATE = re.compile(r"(?<![0-9])(1[89][0-9]{2})\s*[-年/.]\s*([0-9]{1,2})\s*[-月/.]\s*([0-9]{1,2})(?![0-9])")
+_INFO_LINE = 60
+_FULL_DATE = re.compile(r"[0-9]{4}\s*[-年/.]\s*[0-9]{1,2}\s*[-月/.]\s*[0-9]{1,2}")
+
+
+def _stated_before_1990(page: Page) -> ParsedDate | None:
+    """The publication time a page shows (发布时间：, the info line under the headline) when it is before 1990:
+    kept, so that the page is reported as impossible, not stored misdated."""
+    label = _PUBLISHED_LABEL.search(visible_text(page))
+    # The info line: the first short line under the headline with a full date (a body's sentence is not short).
+    lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()]
+    info = next((line for line in lines[:6] if len(line) <= _INFO_LINE and _FULL_DATE.search(line)), "")
+    for text in (label.group(1) if label else None, info):
+        match = _EARLY_DATE.search(text or "")
+        if match and int(match.group(1)) < 1990:
+            try:
+                year, month, day = (int(part) for part in match.groups())
+                return ParsedDate(datetime(year, month, day, tzinfo=SHANGHAI), "day")
+            except ValueError:
+                continue
+    return None
+
+
 GENERIC_PUBLISHED_AT = (
+    Rule("stated-before-1990", _stated_before_1990),
     Rule("meta|label|under-headline", _published_at_stated),
     Rule("template:wechat:ct", _wechat_time),
     Rule("text:first-date", lambda page: find_date(visible_text(page)[:3000], now=page.now)),
@@ -445,6 +501,11 @@ _PUBLISHER = re.compile(
 _NAME_LIKE = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·()（）\- ]{1,19}$")
 
 
+_CREDITED = re.compile(
+    r"([\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z0-9·]{1,19})\s*[\[【（(](?:整理|编译|综合|原创)[\]】）)]"
+)
+
+
 def _source_beside_date(page: Page) -> str | None:
     """The publisher's name printed beside the time in the info line under the headline, without a label:
     "南方都市报 2019-09-09 16:01", "2019-09-26 10:56:28 证券时报网", "石佳/中国青年报" (writer/publisher)."""
@@ -452,15 +513,58 @@ def _source_beside_date(page: Page) -> str | None:
     for index, line in enumerate(lines):
         if not re.search(r"\d{4}[-年/.]\d{1,2}|\d{1,2}[-月/]\d{1,2}日?\s+\d{1,2}:\d{2}|^(?:发布)?时间[:：]\s*\d", line):
             continue
+        # A name the info line marks as the compiler of the piece: "2019-09-05 11:10 游民星空[整理]".
+        if credited := _CREDITED.search(" ".join(lines[index : index + 2])):
+            return credited.group(1)
         for other in (*lines[max(0, index - 2) : index][::-1], *lines[index + 1 : index + 3]):
             value = other.rsplit("/", 1)[-1].strip() if "/" in other else other
-            if _INFO_FURNITURE.match(value) or re.search(r"\d", value) or not _NAME_LIKE.match(value):
+            if _INFO_FURNITURE.match(value) or _ACCOUNT_LABEL.match(value) or re.search(r"\d", value):
+                continue
+            if not _NAME_LIKE.match(value):
                 continue
             # Only a name that reads as a publisher: a newspaper, site, agency, channel or account.
             if _PUBLISHER.search(value):
                 return value
         return None
     return None
+
+
+# The label a self-media platform prints beside the account that published the piece (企鹅号, 百家号 badges).
+_ACCOUNT_LABEL = re.compile(
+    r"^(?:企鹅号|百家号|头条号|大风号|网易号|搜狐号|澎湃号|一点号|优质[^\s]{0,6}作者|[^\s]{0,6}领域创作者)$"
+)
+
+
+def _account_beside_label(page: Page) -> str | None:
+    """A self-media account: the name in the info line just before the platform's label ("扬眼" "企鹅号"),
+    the time between them skipped ("加拿大必读" "发布时间：10-08" "12:00" "优质原创作者")."""
+    lines = [line.strip() for line in _near_headline(page).split("\n") if line.strip()][:16]
+    for index, line in enumerate(lines):
+        if not _ACCOUNT_LABEL.match(line):
+            continue
+        for other in reversed(lines[max(0, index - 3) : index]):
+            if re.search(r"\d", other) or _INFO_FURNITURE.match(other):
+                continue
+            return other if _NAME_LIKE.match(other) else None
+        return None
+    return None
+
+
+# The source a page's script states in its page config (`source: '补壹刀微信公号', // 来源`), for templates that
+# print it only as a link to the account.
+# A JS object key (unquoted, unlike the JSON of listed items, whose sources are other pages').
+_SCRIPT_SOURCE = re.compile(r"""(?:^|[\s,{;])source\s*:\s*["']([^"'\n<>]{2,30})["']""")
+
+
+def _source_in_script(page: Page) -> str | None:
+    values = set()
+    for script in page.sel.root.xpath("//script[not(@src)]/text()"):
+        for match in _SCRIPT_SOURCE.finditer(script):
+            value = shape_source(match.group(1))
+            if value and has_cjk(value) and _NAME_LIKE.match(value):
+                values.add(value)
+    # Several sources in the scripts are a list of other articles, not this page's config.
+    return values.pop() if len(values) == 1 else None
 
 
 GENERIC_SOURCE = (
@@ -477,6 +581,8 @@ GENERIC_SOURCE = (
     Rule(
         "template:wechat:#js_name", lambda page: page.first_text("#js_name") if page.first_node("#js_content") else None
     ),
+    Rule("text:account-beside-platform-label", _account_beside_label),
+    Rule("script:source-key", _source_in_script),
 )
 
 # "（记者 燕帅 宋心蕊）" in a dateline; "（评论员 罗博 萧海川）" as a sign-off.

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.articles import Stored
 from db.engine import Database
-from db.store import Stored
 from db.write_errors import FATAL, WriteFailed, with_retries
 from extraction.plaintext import import_url, parse_plaintext
 from ground.article import Extracted, ExtractionError

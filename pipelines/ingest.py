@@ -16,9 +16,9 @@ from analysis.reprints import Prepared, match_article
 from analysis.reprints import prepare as sign
 from analysis.watch_match import match_watches
 from attribution import attribute_record
+from db.articles import RawInput, Stored, store_article
 from db.engine import Database
 from db.reprints import ArticleText
-from db.store import RawInput, Stored, store_article
 from extraction.text import has_cjk
 from ground.article import Extracted
 from ground.sites import site_name

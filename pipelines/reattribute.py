@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from attribution import ArticleText, attribute
 from db.models import Article
-from db.store import store_attribution
+from db.registry import store_attribution
 
 REATTRIBUTE_BATCH = 200  # articles per transaction: another writer waits for one batch, never the whole run
 

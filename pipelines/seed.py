@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from db.articles import article_count
 from db.engine import Database, open_migrated
-from db.store import article_count, sync_registry
+from db.registry import sync_registry
 from ground.bodies import default_registry
 
 SEED_FILE = Path(__file__).resolve().parents[1] / "data" / "seed" / "000_d3230bdcfa9362f9.txt"

@@ -31,9 +31,9 @@ from scrapy.crawler import Crawler
 from crawler.database import database_for
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import LIST, Ledger
+from db.articles import RawInput, Stored, mark_removed, record_failed_page
 from db.engine import Database
 from db.queries import seen_gone_before
-from db.store import RawInput, Stored, mark_removed, record_failed_page
 from db.write_errors import FATAL, WriteFailed, with_retries
 from pipelines.ingest import prepare, write
 

@@ -18,9 +18,10 @@ from crawler.database import database_for
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import ARTICLE, LIST, PAGE_META, Clerk, Ledger, page_of, redirect_chain
 from crawler.page_checks import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, page_problem
+from db.articles import known_urls
 from db.frontier import column_frontiers, retry_urls
 from db.queries import gone_urls, recent_article_urls
-from db.store import known_urls, now_shanghai
+from db.types import now_shanghai
 from extraction import Extracted, extract_fields, unstorable
 from extraction.dates import DateParseError, ParsedDate, parse_date
 from ground.sites import site_by_key, site_name

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from db.articles import store_article
 from db.engine import Database
-from db.store import store_article, store_attribution
+from db.registry import store_attribution
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from ground.speech import Attribution, Speaker
@@ -52,7 +53,7 @@ ARTICLES = [
         datetime(2024, 5, 5, 9, 0, tzinfo=SHANGHAI),
         "新华社",
         "深化政务公开",
-        "各级政府要深化政务公开，回应社会关切。各地各部门要认真抓好贯彻落实。",
+        "各级政府要深化政务公开，回应社会关切，各级政府要回应社会关切。",
     ),
     (
         "f",
@@ -61,7 +62,7 @@ ARTICLES = [
         datetime(2023, 12, 31, 23, 30, tzinfo=SHANGHAI),
         "人民网",
         "年终盘点：一网通办",
-        "这一年，一网通办覆盖更多事项。相关工作将在新的一年继续推进落实。",
+        "这一年，一网通办覆盖更多事项，越来越多的事项已经实现网上办理。",
     ),
 ]
 

@@ -17,11 +17,11 @@ from analysis.search import search
 from analysis.trends import first, parse_period, rising_terms, trend, who
 from analysis.vocabulary import load_vocabulary, segment
 from db.engine import Database, head_revision, upgrade
-from db.fts import QueryError, document_tokens, parse_query
 from db.models import Article, ArticleVersion
 from db.search import Filters
 from db.types import SHANGHAI
 from ground.article import Extracted
+from ground.query import QueryError, document_tokens, parse_query
 from pipelines.seed import open_database
 from tests.analysis_fixtures import ARTICLES, build, build_speeches
 
@@ -279,7 +279,7 @@ def test_speaker_counts_each_speech_once_with_dedupe_reprints(speeches: tuple[Da
 
     database, _ = speeches
     with database.session() as session:
-        copies = {s["name"]: s["articles"] for s in list_speakers(session)}
+        copies = {s["name"]: s["articles"] for s in list_speakers(session, dedupe="copies")}
         once = {s["name"]: s["articles"] for s in list_speakers(session, dedupe="reprints")}
     assert copies == {"王明": 2, "赵红": 1, "谢少锋": 1}
     assert once == {"王明": 1, "赵红": 1, "谢少锋": 1}

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from attribution import Attribution, Speaker
+from db.articles import store_article
 from db.models import ArticleSpeaker, Organisation, OrganisationAlias, Person, PersonRole
 from db.queries import get_article, get_speaker, list_articles, list_speakers
-from db.store import store_article
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

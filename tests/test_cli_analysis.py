@@ -23,7 +23,8 @@ def test_search_trend_first_export_commands(sqlite_url: str, tmp_path: Path) -> 
 
     table = runner.invoke(app, ["trend", "一网通办", "--by", "year", "--csv", "--db", sqlite_url])
     assert table.exit_code == 0, table.output
-    assert "2023,一网通办,1,2,3,333.333" in table.output.splitlines()
+    assert "2023,一网通办,1,2,3,333.333,True" in table.output.splitlines()  # 3 articles: under the floor of 30
+    assert "2019,一网通办,0,0,0,,False" in table.output.splitlines()  # no article at all: a gap, no share
 
     earliest = runner.invoke(app, ["first", "一网通办", "--db", sqlite_url, "--json"])
     assert json.loads(earliest.output)[0]["id"] == ids["f"]
@@ -33,6 +34,38 @@ def test_search_trend_first_export_commands(sqlite_url: str, tmp_path: Path) -> 
     assert exported.exit_code == 0, exported.output
     assert len(out.read_text(encoding="utf-8").splitlines()) == 4
     assert json.loads((tmp_path / "hits.jsonl.manifest.json").read_text(encoding="utf-8"))["rows"] == 4
+
+
+def test_trend_of_full_queries_and_terms_in_context(db_url: str) -> None:
+    database, ids = build_speeches(db_url)
+    database.dispose()
+    db = ["--db", db_url]
+    rows = _json("trend", '"一网通办" OR 数字政府', "政务公开 NOT 各级政府", "--by", "year", "--floor", "2", *db)
+    by_query: dict[str, list[Any]] = {}
+    for row in rows:
+        by_query.setdefault(row["term"], []).append(
+            (row["period"], row["articles"], row["total_articles"], row["rate"])
+        )
+    assert by_query['"一网通办" OR 数字政府'][-2:] == [("2023", 2, 3, 666.667), ("2024", 2, 3, 666.667)]
+    assert by_query["政务公开 NOT 各级政府"][0] == ("2018", 1, 1, 1000.0)
+    assert by_query["政务公开 NOT 各级政府"][1] == ("2019", 0, 0, None)
+    assert by_query["政务公开 NOT 各级政府"][-1] == ("2024", 0, 3, 0.0)  # e says 各级政府
+    assert [r["uncertain"] for r in rows if r["period"] == "2018"] == [True, True]
+    dangling = runner.invoke(app, ["trend", "一网通办 OR", *db])
+    assert dangling.exit_code == 2 and "OR needs a word" in dangling.output
+
+    found = _json("context", "一网通办", "--oldest", *db)
+    assert found["articles"] == 3  # each speech once: g, the copy of c, is not read again
+    assert [s["sentence"] for s in found["sentences"]][:2] == [
+        "这一年，一网通办覆盖更多事项。",
+        "一网通办让企业和群众少跑腿。",
+    ]
+    assert found["sentences"][1]["speaker"] == "王明" and found["sentences"][1]["id"] == ids["c"]
+    table = runner.invoke(app, ["context", "放管服", *db])
+    assert table.exit_code == 0 and "深化放管服改革" in table.output
+    browse = _json("search", "", "--site", "news.cn", "--sort", "date", "--facets", *db)
+    assert [h["id"] for h in browse["hits"]] == [ids["e"], ids["d"], ids["g"]]
+    assert {f["label"]: f["articles"] for f in browse["facets"]["kind"]} == {"press_conference": 1, "speech_report": 1}
 
 
 def test_bad_query_and_unknown_dedupe_exit_2(sqlite_url: str) -> None:

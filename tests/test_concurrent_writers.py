@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from db.articles import RawInput, store_article
 from db.models import Article, Site
-from db.store import RawInput, store_article
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

@@ -35,17 +35,21 @@ LAYERS = (
     Layer("evaluation", "scheduler", independent=False),
     # Running and watching crawls: the run recorder, site jobs, monitors, alerts, distributed crawls.
     Layer("crawler.run", "crawler.catalog", independent=False),
-    Layer("crawler.runs", "crawler.monitors", "crawler.distributed", "crawler.jobs", independent=False),
+    Layer("crawler.recorder", "crawler.monitors", "crawler.distributed", "crawler.jobs", independent=False),
     Layer("crawler.alerts"),
     # The spiders, then the write path every article takes.
     Layer("spiders"),
     Layer("pipelines", "crawler.database", independent=False),
     # What a spider hands over (items, its ledger, page checks), the Scrapy plumbing, the demo mirror.
-    Layer("crawler.items", "crawler.ledger", "crawler.page_checks", "crawler.middlewares", "crawler.settings", "mirror"),
+    Layer(
+        "crawler.items", "crawler.ledger", "crawler.page_checks", "crawler.middlewares", "crawler.settings", "mirror"
+    ),
     # Analysis over stored articles: search, trends, reprint matching, watches.
     Layer("analysis"),
-    # The domain (pure: page → fields, text → who spoke) and storage, side by side, not importing each other.
-    Layer("db", "extraction", "attribution"),
+    # Who spoke, read off an extracted article.
+    Layer("attribution"),
+    # The domain (pure: a page's bytes → fields) and storage, side by side, not importing each other.
+    Layer("db", "extraction"),
     # The words every layer shares.
     Layer("ground"),
 )
@@ -68,10 +72,13 @@ def graph() -> grimp.ImportGraph:
 
 def test_no_import_runs_from_a_lower_layer_to_a_higher_one(graph: grimp.ImportGraph) -> None:
     illegal = graph.find_illegal_dependencies_for_layers(layers=LAYERS)
-    shown = [
-        f"{route.heads} → {route.middle} → {route.tails}" for dependency in illegal for route in dependency.routes
-    ]
+    shown = [f"{route.heads} → {route.middle} → {route.tails}" for dependency in illegal for route in dependency.routes]
     assert not illegal, "imports against the layers:\n" + "\n".join(sorted(shown))
+
+
+def test_the_domain_never_touches_storage(graph: grimp.ImportGraph) -> None:
+    for domain in ("extraction", "attribution"):
+        assert not graph.chain_exists(importer=domain, imported="db", as_packages=True), domain
 
 
 def test_no_import_cycles(graph: grimp.ImportGraph) -> None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from db.articles import record_failed_page, store_article
 from db.queries import gone_urls, site_activity
-from db.store import finish_run, record_failed_page, start_run, store_article
+from db.runs import finish_run, start_run
 from db.types import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

@@ -18,13 +18,13 @@ from analysis.vocabulary import Vocabulary, load_vocabulary
 from cli.app import app
 from db import search as db_search
 from db import terms
+from db.articles import store_article
 from db.engine import upgrade
-from db.fts import normalise, parse_query
 from db.models import Article, ArticleTerm, IndexedTerm
 from db.search import Filters
-from db.store import store_article
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
+from ground.query import normalise, parse_query
 from pipelines.seed import open_database
 from tests.analysis_fixtures import build, build_speeches
 
@@ -232,8 +232,8 @@ def test_the_dashboard_pages_only_through_ranked_matches(default_db_url: str, mo
     database, _ = build(default_db_url)
     database.dispose()
     monkeypatch.setattr(db_search, "RANK_LIMIT", 2)
-    monkeypatch.setattr("web.app.PAGE_SIZE", 1)
-    client = TestClient(create_app(default_db_url))
+    monkeypatch.setattr("web.explore.PAGE_SIZE", 1)
+    client = TestClient(create_app(default_db_url), base_url="http://127.0.0.1")
     first = client.get("/search", params={"q": "政务"})
     assert first.status_code == 200
     assert "most recent shown" in first.text and "page=2" in first.text and "page=3" not in first.text

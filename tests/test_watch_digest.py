@@ -13,7 +13,7 @@ from analysis.watch_match import create_watch
 from crawler.alerts.config import AlertConfig
 from crawler.alerts.digest import WatchConfig, deliver_digests, load_watch_config
 from db.engine import Database
-from db.store import now_shanghai
+from db.types import now_shanghai
 from db.watches import get_watch
 from pipelines.ingest import prepare, write
 from pipelines.seed import open_database
@@ -122,7 +122,7 @@ def test_a_channel_down_is_tried_for_one_watch_only_in_a_round(database: Databas
 
 def test_one_process_sends_at_a_time(database: Database, hooks: dict[int, Hook]) -> None:
     from crawler.alerts.digest import DIGEST_LEASE
-    from db.store import acquire_lease
+    from db.runs import acquire_lease
 
     _store(database, "c")
     with database.session() as session:

@@ -133,7 +133,7 @@ def test_a_crawl_is_matched_sent_by_webhook_and_email_and_served_as_a_feed(
         # The feed: valid Atom, one entry per match, stable ids, newest first.
         from web.app import create_app
 
-        client = TestClient(create_app(db_url))
+        client = TestClient(create_app(db_url), base_url="http://127.0.0.1")
         response = client.get("/watch/shuzi.atom")
         assert response.status_code == 200 and response.headers["content-type"].startswith("application/atom+xml")
         feed = feedparser.parse(response.content)

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from analysis.watch_match import Article, Matcher, Text, anchors, create_watch, holds, matching_sentence
 from db import search as db_search
-from db.fts import QueryError, parse_query
 from db.models import Article as ArticleRow
 from db.models import Site
 from db.search import Filters
 from db.watch_models import Watch, WatchMatch
 from db.watches import WatchError
+from ground.query import QueryError, parse_query
 from pipelines.ingest import prepare, write
 from tests.analysis_fixtures import ARTICLES, REPRINT_G, SPEECH_C, build_speeches, url_of
 

@@ -22,7 +22,7 @@ def client(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
     database, ids = build(db_url)
     database.dispose()
     app = create_app(db_url)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client, ids
     app.state.database.dispose()
 
@@ -32,7 +32,7 @@ def speeches_client(db_url: str) -> Iterator[tuple[TestClient, dict[str, int]]]:
     database, ids = build_speeches(db_url)
     database.dispose()
     app = create_app(db_url)
-    with TestClient(app) as test_client:
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
         yield test_client, ids
     app.state.database.dispose()
 
@@ -62,7 +62,15 @@ def test_speakers_list_and_one_speaker(speeches_client: tuple[TestClient, dict[s
         assert f">{name}</a>" in listing.text
     of_miit = http.get("/speakers", params={"org": "工信部"})
     assert ">赵红</a>" in of_miit.text and ">王明</a>" not in of_miit.text
-    page = http.get("/speakers/王明")
+    once = http.get("/speakers/王明")
+    assert "<tr><th>speech_report</th><td>1</td></tr>" in once.text  # c and its reprint g: one speech
+    assert '<p id="spoken">讲话 Spoke: 2024-01-14 – 2024-01-14' in once.text
+    assert f'<a href="/articles/{ids["g"]}">' not in once.text and "<td>数字政府建设推进会</td><td>2</td>" in once.text
+    listed = http.get("/speakers").text  # the list on the same basis: one speech, first and last day spoken
+    assert "<td>上海市人民政府</td>\n    <td>1</td><td>2024-01-14</td><td>2024-01-14</td>" in listed
+    terms = once.text.split('<table id="terms">', 1)[1].split("</table>", 1)[0]
+    assert ">一网通办</a></td><td>1</td>" in terms and "<th>2024</th>" in terms  # the terms he uses, by year
+    page = http.get("/speakers/王明", params={"dedupe": "copies"})
     assert page.status_code == 200
     assert '<h1 id="name">王明</h1>' in page.text
     assert "<td>副市长</td><td>上海市人民政府</td><td>2024-01-14</td>" in page.text
@@ -110,7 +118,7 @@ def test_search_page_highlights_and_filters(client: tuple[TestClient, dict[str, 
 
 def test_search_paging(client: tuple[TestClient, dict[str, int]], monkeypatch: pytest.MonkeyPatch) -> None:
     http, _ = client
-    monkeypatch.setattr("web.app.PAGE_SIZE", 2)
+    monkeypatch.setattr("web.explore.PAGE_SIZE", 2)
     first = http.get("/search", params={"q": "政务"})
     assert "第 1 / 2 页" in first.text and 'id="next"' in first.text
     second = http.get("/search", params={"q": "政务", "page": 2})
@@ -129,14 +137,14 @@ def test_article_page(client: tuple[TestClient, dict[str, int]]) -> None:
 
 def test_trend_page_and_csv(client: tuple[TestClient, dict[str, int]]) -> None:
     http, _ = client
-    page = http.get("/trends", params={"terms": "一网通办,数字政府", "by": "year"})
+    page = http.get("/trends", params={"q": ["一网通办", "数字政府"], "by": "year"})
     assert page.status_code == 200
     assert '<script src="/static/chart.umd.min.js"></script>' in page.text
     assert '"periods": ["2018", "2019", "2020", "2021", "2022", "2023", "2024"]' in page.text
     assert http.get("/static/chart.umd.min.js").status_code == 200
-    download = http.get("/trends.csv", params={"terms": "一网通办", "by": "year"})
+    download = http.get("/trends.csv", params={"q": "一网通办", "by": "year"})
     assert download.headers["content-type"].startswith("text/csv")
-    assert "2023,一网通办,1,2,3,333.333" in download.text.splitlines()
+    assert "2023,一网通办,1,2,3,333.333,True,2023-01-01,2023-12-31" in download.text.splitlines()
 
 
 @pytest.mark.parametrize(
@@ -147,13 +155,12 @@ def test_trend_page_and_csv(client: tuple[TestClient, dict[str, int]]) -> None:
         "/search?q=" + "政" * 201,
         "/search?q=a&page=abc",
         "/search?q=a&page=0",
-        "/search?q=a&page=100000",
         "/search?q=a&from=2024-13-40",
         "/articles/abc",
         "/articles/99999999999999999999",
-        "/trends?terms=a,b,c,d,e,f,g",
-        "/trends?terms=a&by=week",
-        "/trends?terms=%E3%80%82",  # 。 alone: nothing to count
+        "/trends?q=a&q=b&q=c&q=d&q=e&q=f&q=g",
+        "/trends?q=a&by=week",
+        "/trends?q=%E3%80%82",  # 。 alone: nothing to count
         "/nowhere",
     ],
 )

@@ -207,7 +207,7 @@ def test_search_form_highlights_filters_and_pages(
     assert tab.page.locator("input[name=q]").input_value() == "一网通办"
 
     # Paging: with two hits a page, following 下一页 visits every hit of 政务 exactly once.
-    monkeypatch.setattr("web.app.PAGE_SIZE", 2)
+    monkeypatch.setattr("web.explore.PAGE_SIZE", 2)
     tab.goto("/search?q=政务")
     total = int(tab.text("#total").split(" ", 1)[0])
     assert total > 2
@@ -247,15 +247,16 @@ def test_article_page_from_a_result_link(tab: Tab, ids: dict[str, int]) -> None:
 
 def test_trend_chart_draws(tab: Tab, browser: Any, dashboard: tuple[str, dict[str, int]]) -> None:
     tab.goto("/trends")
-    tab.page.fill("input[name=terms]", "一网通办,数字政府")
+    tab.page.locator("input[name=q]").nth(0).fill("一网通办")
+    tab.page.locator("input[name=q]").nth(1).fill("数字政府")
     tab.page.select_option("select[name=by]", "year")
     tab.page.click("button[type=submit]")
-    tab.page.wait_for_url("**/trends?terms=*")
+    tab.page.wait_for_url("**/trends?q=*")
     canvas = tab.page.locator("canvas#trend-chart")
     canvas.wait_for(state="visible")
     tab.page.wait_for_function("window.trendChart && window.trendChart.chartArea")
     labels = tab.page.evaluate("window.trendChart.data.datasets.map(d => d.label)")
-    assert labels == ["一网通办", "数字政府"]
+    assert labels == ["一网通办", "数字政府", "all articles"]
     drawn = canvas.screenshot()
     for colour in SERIES_COLOURS:
         assert _coloured_pixels(drawn, colour) > 150, f"no line in {colour} on the chart"
@@ -264,22 +265,32 @@ def test_trend_chart_draws(tab: Tab, browser: Any, dashboard: tuple[str, dict[st
     # The control: the same page without its chart library leaves the canvas empty, and the same check says so.
     with _open_tab(browser, dashboard[0]) as control:
         control.page.route("**/static/chart.umd.min.js", lambda route: route.abort())
-        control.goto("/trends?terms=一网通办,数字政府&by=year")
+        control.goto("/trends?q=一网通办&q=数字政府&by=year")
         blank = control.page.locator("canvas#trend-chart").screenshot()
         assert any("Chart is not defined" in e for e in control.console_errors), control.console_errors
     assert Image.open(io.BytesIO(blank)).size == Image.open(io.BytesIO(drawn)).size
     assert all(_coloured_pixels(blank, colour) == 0 for colour in SERIES_COLOURS)
     assert _distinct_colours(blank) <= 2
 
-    # The CSV link downloads the rows the table shows (the table leaves out periods without the term).
+    # The CSV link downloads the rows the table shows.
     with tab.page.expect_download() as download_info:
         tab.page.click("#csv")
     download = download_info.value
     assert download.suggested_filename == "newsmon-trend.csv"
-    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
-    assert rows[0] == ["period", "term", "articles", "occurrences", "total_articles", "rate"]
-    table = [r.split("\t") for r in tab.page.locator("#trend-table tr").all_inner_texts()[1:]]
-    assert table and [r for r in rows[1:] if r[2] != "0"] == table
+    rows = list(csv.reader(io.StringIO(Path(download.path()).read_text(encoding="utf-8-sig"))))
+    assert rows[0] == [
+        "period",
+        "term",
+        "articles",
+        "occurrences",
+        "total_articles",
+        "rate",
+        "uncertain",
+        "date_from",
+        "date_to",
+    ]
+    table = [r.split("\t")[:5] for r in tab.page.locator("#trend-table tr").all_inner_texts()[1:]]
+    assert [[p, t, a, n, rate or "—"] for p, t, a, _, n, rate, *_ in rows[1:]] == table
     assert {r[1] for r in rows[1:]} == {"一网通办", "数字政府"}
     assert tab.base + "/static/chart.umd.min.js" in tab.requests
     tab.assert_clean()
@@ -322,18 +333,26 @@ def test_ops_and_speakers_pages_render_chinese(tab: Tab) -> None:
     tab.assert_clean()
 
 
-def test_a_request_off_loopback_is_seen_and_blocked(tab: Tab) -> None:
-    """The control for assert_clean: a page that reaches out is caught, and the request goes nowhere."""
-    tab.goto("/ops")
-    assert tab.off_loopback() == []
-    outcome = tab.page.evaluate("fetch('http://192.0.2.1/beacon').then(() => 'reached', e => 'blocked: ' + e.message)")
-    assert outcome.startswith("blocked")
-    assert tab.off_loopback() == ["http://192.0.2.1/beacon"]
-    with pytest.raises(AssertionError):
-        tab.assert_clean()
+def test_a_request_off_loopback_is_seen_and_blocked(browser: Any, dashboard: tuple[str, dict[str, int]]) -> None:
+    """The control for assert_clean: a page that reaches out is caught, and the request goes nowhere. The
+    dashboard's Content-Security-Policy already stops such a request in the page; with the policy bypassed the
+    request is made, recorded and aborted."""
+    with _open_tab(browser, dashboard[0]) as tab:
+        tab.goto("/ops")
+        outcome = tab.page.evaluate("fetch('http://192.0.2.1/beacon').then(() => 'reached', e => 'blocked')")
+        assert outcome == "blocked" and tab.off_loopback() == []
+        assert any("Content Security Policy" in e for e in tab.console_errors), tab.console_errors
+    with _open_tab(browser, dashboard[0], bypass_csp=True) as tab:
+        tab.goto("/ops")
+        assert tab.off_loopback() == []
+        outcome = tab.page.evaluate("fetch('http://192.0.2.1/beacon').then(() => 'reached', e => 'blocked')")
+        assert outcome == "blocked"
+        assert tab.off_loopback() == ["http://192.0.2.1/beacon"]
+        with pytest.raises(AssertionError):
+            tab.assert_clean()
 
 
-@pytest.mark.parametrize("path", ["/search?q=a&page=abc", "/articles/abc", "/trends?terms=a&by=week", "/nowhere"])
+@pytest.mark.parametrize("path", ["/articles/abc", "/articles/99999", "/nowhere"])
 def test_bad_parameter_shows_a_4xx_page(tab: Tab, path: str) -> None:
     response = tab.goto(path)
     assert 400 <= response.status < 500
@@ -354,3 +373,87 @@ def test_bad_query_typed_into_the_form(tab: Tab) -> None:
     assert navigation.value.status == 400
     message = tab.text("#error-message")
     assert message and "Traceback" not in tab.page.content()
+
+
+SCREENSHOTS = Path(os.environ.get("NEWSMON_SCREENSHOTS", "build/screenshots"))
+
+
+def _download(tab: Tab, selector: str) -> list[dict[str, str]]:
+    with tab.page.expect_download() as download_info:
+        tab.page.click(selector)
+    body = Path(download_info.value.path()).read_bytes()
+    assert body.startswith(b"\xef\xbb\xbf"), f"{selector}: no UTF-8 BOM"
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+def test_an_analyst_explores_a_formulation(browser: Any, dashboard: tuple[str, dict[str, int]]) -> None:
+    """Two queries on one chart with their gaps, a point's articles, the facets, a term in context, every CSV
+    read back, a speaker; a screenshot of each page at 1400 px wide goes to build/screenshots (NEWSMON_SCREENSHOTS)."""
+    base, ids = dashboard
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with _open_tab(browser, base, viewport={"width": 1400, "height": 900}, accept_downloads=True) as tab:
+        tab.goto("/trends?q=一网通办 OR 数字政府&q=政务公开&by=year&floor=2")
+        tab.page.wait_for_function("window.trendChart && window.trendChart.chartArea")
+        chart = tab.page.evaluate(
+            """() => { const c = window.trendChart; return {
+                labels: c.data.datasets.map(d => d.label),
+                values: c.data.datasets.slice(0, 2).map(d => d.data),
+                xs: c.getDatasetMeta(0).data.map(p => p.x),
+                points: c.getDatasetMeta(0).data.map(p => [p.x, p.y]),
+                area: c.chartArea, top: c.scales.y.max }; }"""
+        )
+        assert chart["labels"] == ["一网通办 OR 数字政府", "政务公开", "all articles"]
+        assert chart["values"][0][1:5] == [None] * 4  # 2019–2022: no articles, gaps
+        assert chart["top"] < 1000  # 政务公开's 1000 per 1000 of 2018 (one article) does not set the scale
+        drawn = _pixels(tab.page.locator("canvas#trend-chart").screenshot())
+        # Inside the gap (between the 2019 and 2022 ticks) no series line is drawn across the plot.
+        left, right = int(chart["xs"][1]) + 3, int(chart["xs"][4]) - 3
+        top, bottom = int(chart["area"]["top"]), int(chart["area"]["bottom"]) - 2
+        gap = drawn[top:bottom, left:right]
+        for colour in SERIES_COLOURS:
+            assert int((np.abs(gap - np.array(colour)) <= 40).all(axis=-1).sum()) == 0, f"{colour} across a gap"
+        assert _coloured_pixels(tab.page.locator("canvas#trend-chart").screenshot(), SERIES_COLOURS[0]) > 100
+        tab.page.screenshot(path=str(SCREENSHOTS / "trends.png"), full_page=True)
+        trend_rows = _download(tab, "#csv")
+        assert {r["term"] for r in trend_rows} == {"一网通办 OR 数字政府", "政务公开"}
+
+        # A point opens its articles: 2024 of the first query.
+        x, y = chart["points"][-1]
+        box = tab.page.locator("canvas#trend-chart").bounding_box()
+        with tab.page.expect_navigation():
+            tab.page.mouse.click(box["x"] + x, box["y"] + y)
+        assert "/search?" in tab.page.url and "from=2024-01-01" in tab.page.url
+        assert set(_hit_ids(tab)) == {ids["c"], ids["d"]}  # each speech once: g folded under c
+        assert "2 份 copies" in tab.text(f".hit:has(a[href='/articles/{ids['c']}']) .meta")
+        assert "王明" in tab.text("#facet-speaker") and "赵红" in tab.text("#facet-speaker")
+        tab.page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+        hits = _download(tab, "#search-csv")
+        assert sorted(int(r["id"]) for r in hits) == sorted([ids["c"], ids["d"]])
+        facets = _download(tab, "#facets-csv")
+        assert {"facet": "site", "value": "news.cn", "label": "新华网", "articles": "1"} in facets
+
+        # The same query's sentences, oldest first.
+        tab.page.click("#to-context")
+        tab.page.wait_for_url("**/context?*")
+        tab.page.select_option("select[name=order]", "oldest")
+        tab.page.click("button[type=submit]")
+        tab.page.wait_for_url("**order=oldest*")
+        sentences = tab.page.locator(".sentence .text").all_inner_texts()
+        assert sentences[0] == "一网通办让企业和群众少跑腿。"
+        tab.page.screenshot(path=str(SCREENSHOTS / "context.png"), full_page=True)
+        read = _download(tab, "#context-csv")
+        assert [r["sentence"] for r in read] == sentences
+
+        # Browse by the filters alone, and on to a speaker.
+        tab.goto("/search?site=news.cn&sort=date")
+        assert tab.text("#total").startswith("3 篇文章")
+        tab.page.screenshot(path=str(SCREENSHOTS / "browse.png"), full_page=True)
+        tab.page.locator("a.speaker", has_text="王明").first.click()
+        tab.page.wait_for_url("**/speakers/*")
+        assert tab.text("#name") == "王明"
+        tab.page.screenshot(path=str(SCREENSHOTS / "speaker.png"), full_page=True)
+        for name, path in [("speakers", "/speakers"), ("ops", "/ops"), ("article", f"/articles/{ids['c']}")]:
+            tab.goto(path)
+            tab.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        tab.assert_clean()
+    assert {p.name for p in SCREENSHOTS.glob("*.png")} >= {"trends.png", "search.png", "context.png", "speaker.png"}

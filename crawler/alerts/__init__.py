@@ -8,7 +8,7 @@ from crawler.alerts.channels import to_email, to_log, to_webhook
 from crawler.alerts.config import AlertConfig, load_config
 from db.engine import Database
 from db.queries import alerts_by_id
-from db.store import record_deliveries
+from db.runs import record_deliveries
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from typing import Any
 from crawler.alerts.channels import post_json, send_email
 from crawler.alerts.config import AlertConfig, load_config
 from db.engine import Database
-from db.store import acquire_lease, now_shanghai, release_lease
+from db.runs import acquire_lease, release_lease
+from db.types import now_shanghai
 from db.watches import (
     active_watches,
     mark_delivered,

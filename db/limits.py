@@ -1,0 +1,82 @@
+"""A time limit on a read: SQLite stops it from a progress handler, PostgreSQL by statement_timeout (set before each
+statement to the time the block has left, so several statements share one limit).
+
+A search, trend, facet or context query that runs past the limit is cut and raises TimeLimitExceeded (a
+QueryError, so every caller that shows a bad query's message shows this one too), and the one request or command
+that asked pays for it instead of every other user.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from ground.query import QueryError
+
+DEFAULT_SECONDS = 2.0
+# SQLite calls the handler every this many virtual-machine instructions (about a millisecond's work).
+STEPS = 10_000
+
+
+class TimeLimitExceeded(QueryError):
+    """The query ran longer than its time limit and was stopped."""
+
+
+def default_seconds() -> float:
+    """NEWSMON_QUERY_TIMEOUT (seconds) if set, else 2 s; 0 means no limit."""
+    value = os.environ.get("NEWSMON_QUERY_TIMEOUT", "")
+    try:
+        return float(value) if value else DEFAULT_SECONDS
+    except ValueError as error:
+        raise QueryError(f"NEWSMON_QUERY_TIMEOUT must be a number of seconds, not {value!r}") from error
+
+
+def _message(seconds: float) -> str:
+    return (
+        f"this query took longer than its time limit ({seconds:g} s) and was stopped: narrow it (a longer phrase, "
+        "fewer OR branches, a site or a date range)"
+    )
+
+
+@contextmanager
+def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]:
+    """Every statement the session runs inside the block together stops after `seconds` (None: the default;
+    0: no limit), raising TimeLimitExceeded."""
+    seconds = default_seconds() if seconds is None else seconds
+    if seconds <= 0:
+        yield
+        return
+    connection = session.connection()
+    deadline = time.monotonic() + seconds
+    postgresql = connection.dialect.name == "postgresql"
+
+    def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
+        """Before each statement: none starts past the deadline; on PostgreSQL, statement_timeout is set to the
+        time the block has left."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeLimitExceeded(_message(seconds))
+        if postgresql:
+            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+
+    event.listen(connection, "before_cursor_execute", before)
+    raw: Any = None if postgresql else connection.connection.driver_connection
+    if raw is not None:  # SQLite: a long statement is interrupted from its progress handler
+        raw.set_progress_handler(lambda: int(time.monotonic() > deadline), STEPS)
+    try:
+        yield
+    except OperationalError as error:
+        if getattr(error.orig, "sqlstate", None) == "57014" or "interrupted" in str(error.orig):
+            raise TimeLimitExceeded(_message(seconds)) from error
+        raise
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+        if raw is not None:
+            raw.set_progress_handler(None, 0)

@@ -1,0 +1,271 @@
+"""Reads for attention over time and who says what: matching articles and all articles per month (a trend's
+numerator and denominator), a term's uses counted from article_terms or the text, and who uses a term, each under
+the filters of db/filters.py."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from db.filters import Filters, conditions, not_a_reprint_loser, site_condition
+from db.filters import apply as apply_filters
+from db.models import Article, ArticleSpeaker, ArticleTerm, Person, Site
+from db.search import matches
+from db.terms import counted, counter_for
+from ground.query import Node, normalise
+
+# Period totals (a trend's denominator) are kept this long per database, filters and newest article: a new
+# article is counted at once (the newest id changes), an edited date within this many seconds. Counting every
+# article per month on each trend page grew with the archive.
+TOTALS_SECONDS = 60.0
+_totals: dict[tuple[Any, ...], tuple[float, dict[str, int]]] = {}
+_totals_lock = threading.Lock()
+
+
+def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
+    """All articles per month (the denominator of a rate), under the same filters as the term counts."""
+    newest = session.scalar(select(func.max(Article.id)))
+    key = (str(session.get_bind().engine.url), filters, newest)
+    now = time.monotonic()
+    with _totals_lock:
+        kept = _totals.get(key)
+    if kept is not None and now - kept[0] < TOTALS_SECONDS:
+        return dict(kept[1])
+    month = Article.published_month
+    statement = apply_filters(session, select(month, func.count(Article.id)).where(month.is_not(None)), filters)
+    totals = {m: n for m, n in session.execute(statement.group_by(month)).all()}
+    with _totals_lock:
+        if len(_totals) > 256:
+            _totals.clear()
+        _totals[key] = (now, totals)
+    return dict(totals)
+
+
+def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
+    """month -> articles a full query (OR, NOT, phrases, brackets) matches, under the filters."""
+    matched = matches(session, query)
+    month = Article.published_month
+    statement = apply_filters(
+        session,
+        select(month, func.count(Article.id)).join(matched, matched.c.id == Article.id).where(month.is_not(None)),
+        filters,
+    )
+    return {m: n for m, n in session.execute(statement.group_by(month)).all()}
+
+
+def term_per_month(
+    session: Session, query: Node, variants: list[str], filters: Filters, *, term: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """month -> (articles using the term, occurrences of its variants in them).
+
+    A curated `term` whose counts are complete (db/terms.py) is read from article_terms; any other term is
+    counted in the text of the articles the full-text index finds, by the same rule.
+    """
+    if term is not None and counted(session, term, variants):
+        return {m: (n, int(o or 0)) for m, n, o in session.execute(_term_counts(session, term, filters)).all()}
+    per_month: dict[str, tuple[int, int]] = {}
+    for _, month, uses in _uses_in_text(session, query, variants, filters, Article.published_month):
+        if month is not None:
+            articles, total = per_month.get(month, (0, 0))
+            per_month[month] = (articles + 1, total + uses)
+    return per_month
+
+
+def _uses_in_text(
+    session: Session, query: Node, variants: list[str], filters: Filters, *columns: Any
+) -> Iterator[tuple[Any, ...]]:
+    """(id, *columns, occurrences) of each article the index finds that uses the term, counted in its text by
+    the rule of db/terms.py (the counted path's rule, so both give the same answers)."""
+    tally = counter_for({"term": [normalise(v) for v in variants]})
+    matched = matches(session, query)
+    statement = apply_filters(
+        session,
+        select(Article.id, Article.title, Article.body, *columns)
+        .join(matched, matched.c.id == Article.id)
+        .join(Site, Site.id == Article.site_id),
+        filters,
+    )
+    for article_id, title, body, *values in session.execute(statement):
+        uses = tally.count(title, body).get("term", 0)
+        if uses:
+            yield (article_id, *values, uses)
+
+
+def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
+    if not filters.by_site_only:
+        month = Article.published_month
+        statement = apply_filters(
+            session,
+            select(month, func.count(), func.sum(ArticleTerm.occurrences))
+            .select_from(ArticleTerm)
+            .join(Article, Article.id == ArticleTerm.article_id)
+            .where(ArticleTerm.term == term, month.is_not(None)),
+            filters,
+        )
+        return statement.group_by(month)
+    month = ArticleTerm.published_month
+    statement = select(month, func.count(), func.sum(ArticleTerm.occurrences)).where(
+        ArticleTerm.term == term, month.is_not(None)
+    )
+    if filters.site:
+        statement = statement.where(ArticleTerm.site_id.in_(select(Site.id).where(site_condition(filters.site))))
+    if filters.dedupe == "reprints":
+        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, conditions(session, filters)))
+    return statement.group_by(month)
+
+
+def _when(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def users_of(
+    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int = 20, term: str | None = None
+) -> list[dict[str, Any]]:
+    """Who uses the term most: per speaker and the organisation they spoke for (article_speakers); articles with
+    no attributed speaker fall back to their 来源 (the organisation a copy names as its origin) and site.
+
+    A curated `term` with complete counts is read from article_terms, any other counted in the text, as in
+    term_per_month."""
+    if term is None or not counted(session, term, variants):
+        return _users_in_text(session, query, variants, filters, limit=limit)
+    matched = (
+        select(ArticleTerm.article_id.label("id"), ArticleTerm.occurrences.label("occurrences"))
+        .where(ArticleTerm.term == term)
+        .subquery("matched")
+    )
+    uses = matched.c.occurrences
+    n_articles = func.count(func.distinct(Article.id)).label("articles")
+    measures = (
+        n_articles,
+        func.sum(uses).label("occurrences"),
+        func.min(Article.published_at),
+        func.max(Article.published_at),
+    )
+    by_speaker = apply_filters(
+        session,
+        select(Person.name, ArticleSpeaker.org, *measures)
+        .select_from(Article)
+        .join(matched, matched.c.id == Article.id)
+        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+        .join(Person, Person.id == ArticleSpeaker.person_id),
+        filters,
+    ).group_by(Person.name, ArticleSpeaker.org)
+    unattributed = apply_filters(
+        session,
+        select(Article.source, Site.domain, Site.name, *measures)
+        .join(matched, matched.c.id == Article.id)
+        .join(Site)
+        .where(Article.id.not_in(select(ArticleSpeaker.article_id))),
+        filters,
+    ).group_by(Article.source, Site.domain, Site.name)
+    rows = [
+        {
+            "speaker": name,
+            "org": org,
+            "source": None,
+            "site": None,
+            "site_name": None,
+            "articles": count,
+            "occurrences": int(occ or 0),
+            "first": _when(first),
+            "last": _when(last),
+        }
+        for name, org, count, occ, first, last in session.execute(by_speaker.order_by(n_articles.desc()).limit(limit))
+    ]
+    rows += [
+        {
+            "speaker": None,
+            "org": None,
+            "source": source,
+            "site": domain,
+            "site_name": site_name,
+            "articles": count,
+            "occurrences": int(occ or 0),
+            "first": _when(first),
+            "last": _when(last),
+        }
+        for source, domain, site_name, count, occ, first, last in session.execute(
+            unattributed.order_by(n_articles.desc()).limit(limit)
+        )
+    ]
+    return _most_first(rows, limit)
+
+
+def _most_first(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """Most articles first; a named speaker before a 来源 fallback with as many."""
+    rows.sort(key=lambda r: (-r["articles"], r["speaker"] is None, r["speaker"] or "", r["source"] or ""))
+    return rows[:limit]
+
+
+def _users_in_text(
+    session: Session, query: Node, variants: list[str], filters: Filters, *, limit: int
+) -> list[dict[str, Any]]:
+    """users_of for a term without counts: each match counted in its text, grouped here as the SQL groups."""
+    found = {
+        article_id: (uses, published, source, domain, site_name)
+        for article_id, published, source, domain, site_name, uses in _uses_in_text(
+            session, query, variants, filters, Article.published_at, Article.source, Site.domain, Site.name
+        )
+    }
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add(key: tuple[Any, ...], row: dict[str, Any], uses: int, published: Any) -> None:
+        group = groups.setdefault(key, {**row, "articles": 0, "occurrences": 0, "first": None, "last": None})
+        group["articles"] += 1
+        group["occurrences"] += uses
+        if published is not None:
+            group["first"] = min(group["first"] or published, published)
+            group["last"] = max(group["last"] or published, published)
+
+    spoken: set[int] = set()
+    ids = list(found)
+    for start in range(0, len(ids), 500):
+        speakers = session.execute(
+            select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.org)
+            .join(Person, Person.id == ArticleSpeaker.person_id)
+            .where(ArticleSpeaker.article_id.in_(ids[start : start + 500]))
+        )
+        for article_id, name, org in speakers:
+            spoken.add(article_id)
+            uses, published, *_ = found[article_id]
+            row = {"speaker": name, "org": org, "source": None, "site": None, "site_name": None}
+            add(("speaker", name, org), row, uses, published)
+    for article_id, (uses, published, source, domain, site_name) in found.items():
+        if article_id not in spoken:
+            row = {"speaker": None, "org": None, "source": source, "site": domain, "site_name": site_name}
+            add(("source", source, domain, site_name), row, uses, published)
+    rows = list(groups.values())
+    for row in rows:
+        row["first"], row["last"] = _when(row["first"]), _when(row["last"])
+    return _most_first(rows, limit)
+
+
+def articles_between(
+    session: Session, start: datetime, end: datetime, filters: Filters, *, limit: int | None = None
+) -> list[tuple[int, str, str]]:
+    """(id, title, body) of articles published in [start, end), for term analysis."""
+    statement = apply_filters(
+        session,
+        select(Article.id, Article.title, Article.body)
+        .join(Site)
+        .where(Article.published_at >= start, Article.published_at < end),
+        filters,
+    ).order_by(Article.id)
+    if limit is not None:
+        statement = statement.limit(limit)
+    return [(i, t, b) for i, t, b in session.execute(statement).all()]
+
+
+def count_between(session: Session, start: datetime, end: datetime, filters: Filters) -> int:
+    statement = apply_filters(
+        session,
+        select(func.count(Article.id)).join(Site).where(Article.published_at >= start, Article.published_at < end),
+        filters,
+    )
+    return session.scalar(statement) or 0
