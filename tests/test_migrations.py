@@ -15,13 +15,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import DateTime, Integer, MetaData, Table, inspect, select, text, update
+from sqlalchemy import DateTime, Integer, MetaData, String, Table, inspect, select, text, update
 from sqlalchemy.engine import Connection, Engine
 from typer.testing import CliRunner
 
@@ -37,6 +38,9 @@ DERIVED_COLUMNS = {("articles", "published_month")}
 # version (an archive from before 0003 kept no versions, so its version 1 names no run) and the version's row id
 # (concurrent writers take ids in the order they commit; a version is known by its article and number).
 UNCOMPARED_COLUMNS = {("indexed_terms", "indexed_at"), ("article_versions", "run_id"), ("article_versions", "id")}
+# SQLite archives stored times as naive UTC text ("2024-01-15 02:00:00.000000") before this revision, ISO 8601 text
+# with an offset from it on.
+ISO_TIMES_FROM = "0011"
 QUERIES = ['"数字 政府"', "5g", "网络安全 OR 工业互联网 -主持"]
 
 # The project's own text: a speech and another site's reprint of it (a lead added, a paragraph dropped).
@@ -134,13 +138,22 @@ def user_tables(connection: Connection) -> list[Table]:
     ]
 
 
-def replay_facts(fresh: Engine, old: Engine, copied: dict[str, set[str]], derived: set[str]) -> None:
+def replay_facts(fresh: Engine, old: Engine, revision: str, copied: dict[str, set[str]], derived: set[str]) -> None:
     """Give the old database the reference's stored facts that its revision has room for and that no revision
     derives: new tables' rows, and new columns' values in tables it already holds. A new table the upgrade has
-    filled itself is derived too (the known ones are listed, so that one left empty is not filled from here)."""
+    filled itself is derived too (the known ones are listed, so that one left empty is not filled from here).
+    On SQLite times go over as text, in the form the revision stored them."""
     with fresh.connect() as source, old.begin() as target:
         reference = {t.name: t for t in user_tables(source)}
-        for table in user_tables(target):
+        targets = user_tables(target)
+        times: set[tuple[str, str]] = set()
+        if target.dialect.name == "sqlite":
+            for table in [*reference.values(), *targets]:
+                for column in table.columns:
+                    if isinstance(column.type, DateTime):
+                        times.add((table.name, column.name))
+                        column.type = String()
+        for table in targets:
             if table.name not in copied and target.execute(select(table).limit(1)).first() is not None:
                 derived.add(table.name)
             if table.name in derived:
@@ -153,16 +166,28 @@ def replay_facts(fresh: Engine, old: Engine, copied: dict[str, set[str]], derive
                 continue
             keys = [c.name for c in table.primary_key.columns]
             ref = reference[table.name]
-            rows = source.execute(select(*(ref.c[c] for c in columns)).order_by(*(ref.c[k] for k in keys))).all()
+            rows = [
+                {c: stored_then(v, revision) if (table.name, c) in times else v for c, v in r._mapping.items()}
+                for r in source.execute(select(*(ref.c[c] for c in columns)).order_by(*(ref.c[k] for k in keys)))
+            ]
             if have is None:
                 if rows:
-                    target.execute(table.insert(), [dict(r._mapping) for r in rows])
+                    target.execute(table.insert(), rows)
                 continue
-            for row in rows:
-                values = row._mapping
+            for values in rows:
                 target.execute(
                     update(table).where(*(table.c[k] == values[k] for k in keys)).values({c: values[c] for c in wanted})
                 )
+
+
+def stored_then(raw: Any, revision: str) -> Any:
+    """A SQLite time as an archive at `revision` held it: naive UTC text before ISO_TIMES_FROM, else as now."""
+    if raw is None or revision >= ISO_TIMES_FROM:
+        return raw
+    when = datetime.fromisoformat(raw)
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def replay_sequences(fresh: Engine, old: Engine) -> None:
@@ -189,7 +214,7 @@ def build_old_archive(fresh: Engine, old: Engine) -> None:
     derived = set(DERIVED_TABLES)
     for revision in revisions():
         upgrade(old, revision)
-        replay_facts(fresh, old, copied, derived)
+        replay_facts(fresh, old, revision, copied, derived)
     replay_sequences(fresh, old)
 
 
