@@ -4,7 +4,7 @@ PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
-.PHONY: install browser demo test lint typecheck unit unit-pg eval clean
+.PHONY: install browser demo test lint typecheck unit unit-pg eval docs clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: lint typecheck unit unit-pg
 # Extraction scores on the gold corpus (needs ../shared/corpus).
 eval: install
 	$(BIN)/newsmon eval --floors eval_floors.json --attribution-floors attribution_floors.json
+
+# The generated references (docs/cli.md, the table of docs/settings.md, newsmon.toml.example); tests/test_docs.py
+# fails when they miss a command, option or setting.
+docs: install
+	$(BIN)/python docs/gen_reference.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -36,8 +36,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect, text
 from sqlalchemy.orm import Session
 
-from db.engine import Database, database_url, open_database
+from db.engine import Database, database_url
 from db.types import SHANGHAI
+from ground.settings import setting
+from pipelines.seed import open_database
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +55,9 @@ JOB_DEFAULTS: dict[str, Any] = {
     "max_instances": 1,
 }
 JOB_TABLE = "apscheduler_jobs"  # SQLAlchemyJobStore's default table (created by migration 0003)
-MAX_PARALLEL_CRAWLS = 4  # different sites may crawl at the same time, each in its own process
 LEASE_NAME = "scheduler"
 LEASE_TTL = timedelta(seconds=60)  # another scheduler may take over this long after the holder stops renewing
 HEARTBEAT_SECONDS = 15.0  # renew the lease and re-read schedules (the CLI edits them from other processes)
-STOP_GRACE_SECONDS = 60.0  # how long running crawls get to stop cleanly (and save their job dir) on SIGTERM
 QUIET_CHECK_SECONDS = 3600.0  # between crawls, a site that went quiet is noticed within the hour
 
 
@@ -104,7 +104,7 @@ def _scheduler(database: Database) -> BackgroundScheduler:
 def _settings(database: Database) -> dict[str, Any]:
     return {
         "jobstores": {"default": SQLAlchemyJobStore(engine=database.engine)},
-        "executors": {"default": ThreadPoolExecutor(max_workers=MAX_PARALLEL_CRAWLS)},
+        "executors": {"default": ThreadPoolExecutor(max_workers=setting("schedule.max_parallel_crawls"))},
         "job_defaults": JOB_DEFAULTS,
         "timezone": SHANGHAI,
     }
@@ -245,6 +245,7 @@ class SubprocessLauncher:
         self.extra_args = extra_args or []
         self._running: dict[int, subprocess.Popen[bytes]] = {}
         self._stopped: dict[int, bool] = {}  # crawls this launcher asked to stop
+        self._closing = False  # stop_all() was called: nothing more is started
         self._lock = threading.Lock()
 
     def launch(self, spider: str) -> int:
@@ -252,8 +253,8 @@ class SubprocessLauncher:
             sys.executable,
             "-m",
             "cli",
-            # The crawl's warnings and errors go to the scheduler's log; what it did is in its run record, and
-            # the scheduler logs one line when it ends (INFO stays at about a line per run).
+            # The crawl's warnings and errors go to the scheduler's log; what it did is in its run record, which
+            # the scheduler sums up in the one line it logs when the crawl ends (INFO: a line per run).
             "--log-level",
             "WARNING",
             "crawl",
@@ -264,10 +265,16 @@ class SubprocessLauncher:
             self.db_url,
             *self.extra_args,
         ]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        started = time.monotonic()
+        since = datetime.now(SHANGHAI)
         with self._lock:
+            # A job already due when the scheduler is told to stop starts nothing: stop_all() would miss it.
+            if self._closing:
+                log.info("crawl of %s not started: the scheduler is stopping", spider)
+                return -signal.SIGTERM
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
             self._running[process.pid] = process
-        log.info("crawl of %s started (pid %d)", spider, process.pid)
+        log.debug("crawl of %s started (pid %d)", spider, process.pid)
         try:
             code = process.wait()
         finally:
@@ -275,17 +282,47 @@ class SubprocessLauncher:
                 self._running.pop(process.pid, None)
         with self._lock:
             stopped = self._stopped.pop(process.pid, False) or code == -signal.SIGTERM
+        took = f"{time.monotonic() - started:.0f}s"
         if stopped:
-            log.info("crawl of %s stopped by SIGTERM; its next run carries on where it stopped", spider)
+            log.info("crawl of %s stopped by SIGTERM after %s; its next run carries on where it stopped", spider, took)
         elif code == 0:
-            log.info("crawl of %s finished", spider)
+            log.info("crawl of %s finished in %s: %s", spider, took, self._run_summary(spider, since))
         else:
-            log.error("crawl of %s failed with exit code %d (see `newsmon runs list`)", spider, code)
+            log.error("crawl of %s failed with exit code %d after %s (see `newsmon runs list`)", spider, code, took)
         return code
+
+    def _run_summary(self, spider: str, since: datetime) -> str:
+        """What the run did, from its record."""
+        from sqlalchemy import select
+
+        from db.engine import open_read_only
+        from db.models import CrawlRun
+
+        try:
+            database = open_read_only(self.db_url)
+        except Exception as error:
+            return f"its run record cannot be read ({type(error).__name__})"
+        try:
+            with database.session() as session:
+                run = session.scalars(
+                    select(CrawlRun)
+                    .where(CrawlRun.spider == spider, CrawlRun.started_at >= since)
+                    .order_by(CrawlRun.id.desc())
+                    .limit(1)
+                ).first()
+                if run is None:
+                    return "no run recorded"
+                return (
+                    f"run {run.id} {run.status}, {run.pages_fetched} pages, {run.articles_new} new, "
+                    f"{run.articles_changed} changed, {run.pages_failed} failed, {run.http_errors} HTTP errors"
+                )
+        finally:
+            database.dispose()
 
     def stop_all(self, grace: float) -> None:
         """SIGTERM every running crawl (Scrapy stops cleanly and keeps its job dir), SIGKILL after `grace`."""
         with self._lock:
+            self._closing = True
             running = list(self._running.values())
             self._stopped.update((process.pid, True) for process in running)
         for process in running:
@@ -320,7 +357,8 @@ class SchedulerService:
         lease_ttl: timedelta = LEASE_TTL,
     ) -> None:
         self.db_url = database_url(db_url)
-        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url)
+        shared = ["--distributed"] if setting("schedule.distributed") else []  # workers join the scheduled crawls
+        self.launcher: Launcher = launcher or SubprocessLauncher(self.db_url, shared)
         self.heartbeat_seconds = heartbeat_seconds
         self.lease_ttl = lease_ttl
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -331,7 +369,7 @@ class SchedulerService:
 
     def start(self) -> None:
         from db.queries import lease_holder
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         global _active_launcher
         database = open_database(self.db_url)
@@ -354,7 +392,7 @@ class SchedulerService:
         log.info("scheduler %s started: %d schedules", self.owner, len(self._scheduler.get_jobs()))
 
     def _beat(self) -> None:
-        from db.store import acquire_lease
+        from db.runs import acquire_lease
 
         last_quiet_check = time.monotonic()
         while not self.stopping.wait(self.heartbeat_seconds):
@@ -391,7 +429,7 @@ class SchedulerService:
 
     def stop(self) -> None:
         """Stop starting crawls, let running ones stop cleanly, give the lease back."""
-        from db.store import release_lease
+        from db.runs import release_lease
 
         global _active_launcher
         self.stopping.set()
@@ -402,7 +440,7 @@ class SchedulerService:
             self._heartbeat = None
         if self._scheduler is not None:
             self._scheduler.pause()
-            self.launcher.stop_all(STOP_GRACE_SECONDS)
+            self.launcher.stop_all(setting("schedule.stop_grace_seconds"))
             self._scheduler.shutdown(wait=True)
             self._scheduler = None
         if self._database is not None:

@@ -13,12 +13,10 @@ import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 from sqlalchemy.orm import Session
 
-from analysis.similarity import containment, jaccard, shingles
-from analysis.watch_match import match_watches
-from crawler.attribution import Attribution
-from crawler.extraction.record import Extracted
 from db import reprints as store
-from db.store import Stored, content_hash, store_article
+from db.articles import content_hash
+from ground.similarity import containment, jaccard, shingles
+from ground.sites import SITES, publisher
 from ground.text import nfkc_key
 
 log = logging.getLogger(__name__)
@@ -35,33 +33,17 @@ SOURCE_WINDOW = timedelta(days=30)  # a stated-source match: same title, publish
 # 转载自人民网 / 转自：新华社 / 原标题…（来源：中国政府网）written into the body by the copying site.
 _REPOST = re.compile(r"(?:转载自|转自|来源[:：])\s*《?([^\s，,。；;）)》]{2,40})")
 
-# Publisher names and domains as pages write them in 来源 / 转载自, mapped to the registrable domain.
-PUBLISHERS: dict[str, tuple[str, ...]] = {
-    "people.com.cn": ("人民网", "人民日报", "people.com.cn"),
-    "news.cn": ("新华网", "新华社", "新华每日电讯", "xinhuanet.com", "news.cn"),
-    "gov.cn": ("中国政府网", "中央人民政府", "www.gov.cn"),
-    "miit.gov.cn": ("工业和信息化部", "工信部", "miit.gov.cn"),
-    "e-gov.org.cn": ("中国电子政务网", "e-gov.org.cn"),
-    "cac.gov.cn": ("国家互联网信息办公室", "中国网信网", "网信办", "cac.gov.cn"),
-}
-_SAME_PUBLISHER = {"xinhuanet.com": "news.cn"}
-
-
-def publisher(domain: str) -> str:
-    """The key a site is compared by: its registrable domain, with a publisher's second domain folded in."""
-    return _SAME_PUBLISHER.get(domain, domain)
-
 
 def resolve_source(text: str | None) -> str | None:
     """The site a 来源 string names (the first publisher named in it), or None if it names none newsmon knows."""
     if not text:
         return None
     best: tuple[int, int, str] | None = None
-    for domain, aliases in PUBLISHERS.items():
-        for alias in aliases:
+    for site in SITES:
+        for alias in site.source_names:
             at = text.find(alias)
             if at >= 0 and (best is None or (at, -len(alias)) < (best[0], best[1])):
-                best = (at, -len(alias), domain)
+                best = (at, -len(alias), site.domain)
     return best[2] if best else None
 
 
@@ -220,7 +202,7 @@ def match_article(
             matches[other_id] = (jaccard(prepared.grams, grams), {"text"})
     own = publisher(article.site)
     named = [] if prepared.stated_site is None else [prepared.stated_site]
-    named += [domain for domain, key in _SAME_PUBLISHER.items() if named and key == prepared.stated_site]
+    named += [alias for site in SITES if named and site.domain == prepared.stated_site for alias in site.aliases]
     for other in store.same_title(session, prepared.title_key, exclude=article_id, named_domains=named, naming=own):
         names_other = prepared.stated_site is not None and prepared.stated_site == publisher(other.site)
         named_by_other = other.stated_site is not None and other.stated_site == own
@@ -315,16 +297,6 @@ def _earliest(m: store.Member) -> tuple[bool, date | None, bool, datetime | None
     if m.published_at is None:
         return (True, None, True, None, m.article_id)
     return (False, m.published_at.date(), m.published_precision == "day", m.published_at, m.article_id)
-
-
-def store_and_match(
-    session: Session, record: Extracted, *, site_name: str | None = None, attribution: Attribution | None = None
-) -> Stored:
-    """The import path: store the article and match it to earlier copies, in the session's one transaction."""
-    stored = store_article(session, record, site_name=site_name, attribution=attribution)
-    match_article(session, stored.article_id)
-    match_watches(session, stored, record, attribution)
-    return stored
 
 
 def reindex(session: Session, article_ids: Sequence[int]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ground.query import CJK, Node, Or, QueryError, Term, query_tokens
+from ground.settings import setting
 
 if TYPE_CHECKING:
     import jieba
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TERMS_DIR = Path(__file__).resolve().parents[1] / "data" / "terms"
-ENV_VAR = "NEWSMON_TERMS_FILE"
 # High enough that jieba keeps a curated term whole against its general dictionary's splits.
 TERM_FREQUENCY = 200_000
 WORD = re.compile(f"^[{CJK}]{{2,}}$")
@@ -76,11 +75,11 @@ def parse_terms(lines: Iterable[str]) -> list[list[str]]:
 
 
 def load_vocabulary(extra: Path | str | None = None, *, analyst: bool = True) -> Vocabulary:
-    """The curated files in data/terms/, then the analyst's file (argument, or $NEWSMON_TERMS_FILE) unless
+    """The curated files in data/terms/, then the analyst's file (argument, or the search.terms_file setting) unless
     `analyst` is false (the shipped terms alone)."""
     vocabulary = Vocabulary()
     files = sorted(TERMS_DIR.glob("*.txt"))
-    extra = (extra or os.environ.get(ENV_VAR)) if analyst else None
+    extra = (extra or setting("search.terms_file")) if analyst else None
     if extra:
         path = Path(extra)
         if not path.is_file():

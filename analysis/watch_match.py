@@ -44,10 +44,10 @@ from ground.query import (
 )
 
 if TYPE_CHECKING:
-    from crawler.attribution import Attribution
-    from crawler.extraction.record import Extracted
-    from db.store import Stored
+    from attribution import Attribution
+    from db.articles import Stored
     from db.watch_models import Watch
+    from ground.article import Extracted
 
 log = logging.getLogger(__name__)
 
@@ -345,7 +345,7 @@ def match_watches(
     matcher = matcher_for(session)
     if matcher.count == 0:
         return 0
-    from crawler.extraction.sites import site_name
+    from ground.sites import site_name
 
     article = Article(
         stored.article_id,
@@ -383,9 +383,9 @@ def create_watch(
 
     Raises QueryError or WatchError (both ValueError) with a message for the user. Matching starts with the next
     article stored: the archive is what search is for."""
-    from crawler.attribution.model import KINDS
     from db.watches import WatchError, add_watch
     from ground.query import QueryError
+    from ground.speech import KINDS
 
     if not NAME.match(name):
         raise WatchError("a watch name is 1–100 characters without spaces, /, \\, ?, # or %")

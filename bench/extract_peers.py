@@ -4,7 +4,7 @@
     .venv/bin/python bench/extract_peers.py [--corpus ../shared/corpus] [--rounds 5] [--json]
 
 Every extractor reads the same pages in the same process, pinned to one core. Quality is scored with
-crawler.extraction.evaluate (the corpus README's rules); a field an extractor does not produce scores 0 and
+evaluation.extraction (the corpus README's rules); a field an extractor does not produce scores 0 and
 is reported missing. Speed is the best of `--rounds` interleaved rounds (so a burst of load on a shared
 machine hits every extractor alike); the table prints pages/second and the ratio of each to trafilatura.
 
@@ -31,10 +31,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from crawler.extraction import extract_fields
-from crawler.extraction.charset import decode_html
-from crawler.extraction.dates import SHANGHAI, find_date
-from crawler.extraction.evaluate import (
+from evaluation.extraction import (
     SCORED_FIELDS,
     GoldPage,
     Report,
@@ -42,7 +39,10 @@ from crawler.extraction.evaluate import (
     load_gold_set,
     score_predictions,
 )
-from crawler.extraction.text import split_names
+from extraction import extract_fields
+from extraction.charset import decode_html
+from extraction.dates import SHANGHAI, find_date
+from extraction.text import split_names
 
 Predict = Callable[[GoldPage, bytes, str], dict[str, Any]]
 

@@ -6,8 +6,8 @@ import random
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
-from crawler.extraction.record import Extracted
 from db.types import SHANGHAI
+from ground.article import Extracted
 from mirror.synthetic import synthetic_text
 
 

@@ -42,11 +42,12 @@ from analysis.reprints import (
     shingles,
     title_key,
 )
-from crawler.extraction.record import Extracted
-from db.engine import Database, open_database
+from db.articles import content_hash, ensure_site, store_article
+from db.engine import Database
 from db.reprints import bucket_candidates, bulk_insert, cluster_map, signatures_after
-from db.store import content_hash, ensure_site, store_article
 from db.types import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 
 CONTENT = Path(__file__).resolve().parents[1] / "mirror" / "content"
 EDIT_LEVELS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)

@@ -30,14 +30,16 @@ from sqlalchemy import func, insert, select
 from analysis.search import search
 from analysis.trends import trend
 from bench.generate import synthetic_articles
-from crawler.extraction.record import Extracted
 from db import fts
 from db import search as db_search
-from db.engine import Database, open_database
+from db.articles import article_values, ensure_site, store_article
+from db.engine import Database
 from db.models import Article, ArticleTerm, ArticleVersion
 from db.search import Filters
-from db.store import article_values, ensure_site, now_shanghai, store_article
 from db.terms import SEPARATOR, counter_for, indexed_spellings
+from db.types import now_shanghai
+from ground.article import Extracted
+from pipelines.seed import open_database
 from web.app import freeze_startup_heap
 
 QUERIES = [
@@ -94,7 +96,7 @@ def _open(url: str, indexed: bool) -> Database:
 
 
 def ingest(database: Database, articles: list[Extracted], per_transaction: int = 1) -> tuple[float, float]:
-    """Articles stored through db.store (the crawl pipeline's writer) per wall-clock second and per CPU second
+    """Articles stored through db.articles (the crawl pipeline's writer) per wall-clock second and per CPU second
     of this process (on a shared machine the CPU figure is the one-core rate; for SQLite it includes indexing,
     for PostgreSQL the server's work is not in it)."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -151,9 +153,9 @@ def populate(database: Database, records: Iterator[Extracted], total: int, per_t
 
 
 def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_transaction: int = 2000) -> float:
-    """Load new articles as db.store writes them (article, version 1, term counts; the index triggers run on
+    """Load new articles as db.articles writes them (article, version 1, term counts; the index triggers run on
     every row), but a batch of rows per INSERT: the 1M-article database in minutes instead of an hour. Ingest
-    itself is measured through db.store (measure_ingest)."""
+    itself is measured through db.articles (measure_ingest)."""
     started, loaded, reported = time.perf_counter(), 0, 0
     sites: dict[str, int] = {}
     with database.session() as session:  # the terms the writer counts: those listed in indexed_terms
@@ -257,7 +259,7 @@ def measure_ingest(args: argparse.Namespace, articles: Iterator[Extracted], data
         batched_rate, batched_cpu = ingest(scratch, sample, per_transaction=500)
         scratch.dispose()
     indexed_rate, indexed_cpu = ingest(database, sample)
-    print(f"ingest of {args.ingest} articles through db.store (articles/s: wall clock | per CPU second)")
+    print(f"ingest of {args.ingest} articles through db.articles (articles/s: wall clock | per CPU second)")
     print(f"  without the index (triggers dropped), one per transaction: {plain_rate:7.0f} | {plain_cpu:7.0f}")
     print(f"  with the index (head), one per transaction:             {indexed_rate:7.0f} | {indexed_cpu:7.0f}")
     print(f"  with the index (head), 500 per transaction:             {batched_rate:7.0f} | {batched_cpu:7.0f}")
@@ -336,7 +338,7 @@ def main() -> None:
                 print(f"loading the other {rest:,} articles in bulk, 2000 rows per INSERT …", flush=True)
                 bulk_load(database, articles, rest)
             else:
-                print(f"loading the other {rest:,} articles through db.store, 1000 per transaction …", flush=True)
+                print(f"loading the other {rest:,} articles through db.articles, 1000 per transaction …", flush=True)
                 populate(database, articles, rest)
         if args.replicate > 1:
             print(f"replicating the {stored_articles(database):,} stored articles {args.replicate}× …", flush=True)

@@ -5,7 +5,7 @@
 
 Each round stores the same synthetic articles (bench/generate.py: 600–4,000 characters, the domain vocabulary)
 into a new database per configuration, one transaction per article through the import path's writer
-(analysis.reprints.store_and_match: store, full-text index, term counts, reprint matching, then the watches), the
+(pipelines.ingest.write: store, full-text index, term counts, reprint matching, then the watches), the
 configurations in turn so that drift on the machine hits them alike. "off" is the same ingest with the watch hook
 removed; "0" has the hook and no watch (its cost is the one-row version check). Watches are generated from the
 curated vocabulary in the shapes analysts write (a term, A OR B, A B, A -B, a phrase, a filter). The hook's own
@@ -21,13 +21,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import analysis.reprints
 import analysis.watch_match
+import pipelines.ingest
 from analysis.watch_match import create_watch
 from bench.generate import synthetic_articles
 from bench.search import scratch_database
-from crawler.extraction.record import Extracted
 from db.engine import Database
+from ground.article import Extracted
 from mirror.synthetic import domain_terms
 
 CONFIGURATIONS = ("off", "0", "10", "100", "1000")
@@ -71,16 +71,16 @@ class HookTimer:
 def ingest(database: Database, articles: list[Extracted], hook: Callable[..., int]) -> tuple[float, float]:
     """Seconds (wall clock, and CPU of this thread) to store the articles one transaction each, with `hook` as the
     watch hook."""
-    original = analysis.reprints.match_watches
-    analysis.reprints.match_watches = hook
+    original = pipelines.ingest.match_watches
+    pipelines.ingest.match_watches = hook
     try:
         started, cpu = time.perf_counter(), time.thread_time()
         for record in articles:
             with database.session() as session:
-                analysis.reprints.store_and_match(session, record)
+                pipelines.ingest.write(session, pipelines.ingest.prepare(record))
         return time.perf_counter() - started, time.thread_time() - cpu
     finally:
-        analysis.reprints.match_watches = original
+        pipelines.ingest.match_watches = original
 
 
 def run_configuration(base: str | None, name: str, articles: list[Extracted]) -> dict[str, float]:

@@ -12,16 +12,12 @@ from typing import Annotated, Any
 
 import typer
 
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
 
 log = logging.getLogger(__name__)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="Database URL (sqlite:///newsmon.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 SiteOption = Annotated[
     list[str] | None,
     typer.Option("--site", help="Only this site (domain or name: people.com.cn, 人民网); repeat for several."),
@@ -53,7 +49,6 @@ TermsFileOption = Annotated[
     Path | None,
     typer.Option(
         "--terms-file",
-        envvar="NEWSMON_TERMS_FILE",
         exists=True,
         dir_okay=False,
         help="Your own terms (same format as data/terms/egov.txt) added to the curated vocabulary.",
@@ -468,8 +463,10 @@ def export(
 
 
 def web(
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8000,
-    host: Annotated[str, typer.Option(help="Interface to bind; 127.0.0.1 unless you mean to share it.")] = "127.0.0.1",
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port to listen on (web.port: 8000).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to bind (web.host); 127.0.0.1 unless you mean to share it.")
+    ] = None,
     allowed_host: Annotated[
         list[str] | None,
         typer.Option(
@@ -486,8 +483,11 @@ def web(
     """
     import uvicorn
 
+    from ground.settings import setting
     from web.app import create_app, freeze_startup_heap
     from web.security import LOOPBACK_HOSTS, is_loopback
+
+    host, port = host or setting("web.host"), setting("web.port") if port is None else port
 
     hosts = (*LOOPBACK_HOSTS, *(allowed_host or []), *([host] if host not in ("0.0.0.0", "::") else []))
     if not is_loopback(host):

@@ -4,74 +4,45 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from cli import ops, schedule
 from cli.analysis import register as register_analysis
 from cli.checks import check_filters
+from cli.config import apply_main_options, config_app
+from cli.crawl import crawl, print_run, runs_app
 from cli.database import reading, require_newsmon_database, writing
-from cli.output import console, err_console, fail, print_json, print_table, setup_logging
+from cli.distributed import worker
+from cli.options import ArticleId, ConfigOption, DbOption, JsonOption, LogFormatOption, LogOption
+from cli.output import console, err_console, fail, fail_on, print_json, print_table
 from cli.reprints import DedupeChoice, print_reprints, reprints_app
+from cli.sites import sites_app
+from cli.speakers import app as speakers_app
+from cli.usage import OneLineUsageErrors
+from cli.watch import watch_app
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, cls=OneLineUsageErrors)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
-runs_app = typer.Typer(help="Crawl runs: what each crawl did.", no_args_is_help=True)
 mirror_app = typer.Typer(help="The offline mirror of saved pages served on 127.0.0.1.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(articles_app, name="articles")
 app.add_typer(runs_app, name="runs")
 app.add_typer(mirror_app, name="mirror")
 app.add_typer(reprints_app, name="reprints")
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="NEWSMON_DATABASE_URL",
-        show_envvar=True,
-        help="Database URL (sqlite:///newsmon.db by default; postgresql+psycopg://… works the same).",
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
-MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL; a larger number is a usage error, not a crash
-
-
-ArticleId = Annotated[int, typer.Argument(help="Article id.", min=1, max=MAX_ID)]
-RunId = Annotated[int, typer.Argument(help="Run id.", min=1, max=MAX_ID)]
-AlertId = Annotated[int, typer.Argument(help="Alert id.", min=1, max=MAX_ID)]
-
-
-LogOption = Annotated[str, typer.Option("--log-level", help="Logging level: DEBUG, INFO, WARNING, ERROR.")]
-
-
-LogFormatOption = Annotated[
-    str,
-    typer.Option(
-        "--log-format",
-        envvar="NEWSMON_LOG_FORMAT",
-        help="auto (Rich on a terminal, one plain line per event otherwise), rich, plain or json (one object a line).",
-    ),
-]
+app.add_typer(config_app, name="config")
+app.command()(crawl)
 
 
 @app.callback()
-def main_options(log_level: LogOption = "WARNING", log_format: LogFormatOption = "auto") -> None:
-    from cli.output import LOG_FORMATS
-
-    if log_format not in LOG_FORMATS:
-        fail(f"--log-format must be one of {', '.join(LOG_FORMATS)}, not {log_format!r}", code=2)
-    if log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-        fail(f"--log-level must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}", code=2)
-    os.environ["NEWSMON_LOG_FORMAT"] = log_format  # crawls the scheduler starts log the same way
-    setup_logging(log_level, log_format)
+def main_options(config: ConfigOption = None, log_level: LogOption = None, log_format: LogFormatOption = None) -> None:
+    apply_main_options(config, log_level, log_format)
 
 
 @app.command()
@@ -117,7 +88,7 @@ def import_files(
     if url and len(files) > 1:
         fail("--url names one article: give one file with it")
     results: list[dict[str, object]] = []
-    with writing(db) as database, _fail_on(DatabaseRefused):
+    with writing(db) as database, fail_on(DatabaseRefused):
         for path in files:
             done = import_file(database, path, site=site, url=url, max_bytes=max_bytes)
             result: dict[str, object] = {"file": done.file, "status": done.status, "id": done.article_id}
@@ -133,146 +104,6 @@ def import_files(
         console.print(f"{len(results) - errors} of {len(results)} files imported, {errors} refused")
     if errors:
         raise typer.Exit(1)
-
-
-@app.command()
-def crawl(
-    sites: Annotated[
-        list[str], typer.Argument(help="Spider names or site domains (people, news.cn …), or `all` for every site.")
-    ],
-    db: DbOption = None,
-    mirror: Annotated[
-        str | None,
-        typer.Option(
-            envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server, e.g. http://127.0.0.1:8765."
-        ),
-    ] = None,
-    mirror_dir: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True, file_okay=False, help="Serve this mirror directory on 127.0.0.1 for the crawl's duration."
-        ),
-    ] = None,
-    full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (backfill).")] = False,
-    max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column's pages.")] = None,
-    recheck_days: Annotated[
-        int | None,
-        typer.Option(
-            envvar="NEWSMON_RECHECK_DAYS",
-            help="Also fetch again the articles first seen or published in the last N days (edits, 404s).",
-        ),
-    ] = None,
-    trigger: Annotated[str, typer.Option(help="Recorded on the run: manual or schedule.")] = "manual",
-    state_dir: Annotated[
-        str | None,
-        typer.Option(
-            envvar="NEWSMON_STATE_DIR",
-            help="Crawl state (job dirs that let a stopped crawl resume); default: beside the SQLite file.",
-        ),
-    ] = None,
-    distributed: Annotated[
-        bool, typer.Option(help="Seed a crawl shared over Redis (REDIS_URL) and work on it; see `newsmon worker`.")
-    ] = False,
-    json_out: JsonOption = False,
-) -> None:
-    """Crawl sites' columns into the database, all in one process, and record a run per site.
-
-    With one site, --json prints its run; with several (or `all`), a list of runs. A crawl that was stopped or
-    killed half-way is carried on by the next crawl of the same site.
-    """
-    from crawler.distributed import options_from_env
-    from crawler.run import CrawlOptions, resolve_spiders, run_crawls
-    from db.queries import get_run
-
-    spiders, unknown = resolve_spiders(sites)
-    if unknown or not spiders:
-        from crawler.run import spider_names
-
-        fail(
-            f"no spider for {', '.join(map(repr, unknown or sites))}; known: {', '.join(sorted(spider_names()))}, all",
-            code=2,
-        )
-        return
-    with writing(db):
-        pass  # migrate and seed before Scrapy starts, so a bad URL fails here with a clear message
-    with contextlib.ExitStack() as stack:
-        if mirror_dir is not None:
-            from mirror.serve import MirrorServer
-
-            server = stack.enter_context(MirrorServer(mirror_dir, port=0))
-            mirror = server.url
-        from crawler.jobs import CrawlBusy
-        from crawler.run import CrawlStopped
-
-        with console.status(f"crawling {', '.join(spiders)}…", spinner="dots"), _fail_on(CrawlBusy, CrawlStopped):
-            run_ids = run_crawls(
-                spiders,
-                CrawlOptions(
-                    db_url=db,
-                    mirror=mirror,
-                    full=full,
-                    trigger=trigger,
-                    max_list_pages=max_list_pages,
-                    recheck_days=recheck_days,
-                    log_level=logging.getLevelName(logging.getLogger().level),
-                    state_dir=state_dir,
-                    distributed=options_from_env("seeder") if distributed else None,
-                ),
-            )
-    if any(run_id is None for run_id in run_ids):
-        fail("a crawl did not start (see the log above)")
-        return
-    with reading(db) as database, database.session() as session:
-        runs = [get_run(session, run_id) for run_id in run_ids if run_id is not None]
-    if json_out:
-        print_json(runs[0] if len(sites) == 1 and len(runs) == 1 and sites[0].lower() != "all" else runs)
-    else:
-        for run in runs:
-            assert run is not None
-            _print_run(run)
-    if any(run is not None and run["status"] in NOT_DONE for run in runs):
-        raise typer.Exit(1)
-
-
-# A run with work left undone exits non-zero: a scheduler or script must not take it for a finished one.
-NOT_DONE = ("failed", "incomplete", "interrupted", "running")
-
-
-@contextlib.contextmanager
-def _fail_on(*error_types: type[Exception]) -> Iterator[None]:
-    """Turn an expected error into a one-line message and exit code 1."""
-    try:
-        yield
-    except error_types as error:
-        fail(str(error))
-
-
-def _print_run(run: dict[str, Any]) -> None:
-    colour = {"finished": "green", "failed": "red", "incomplete": "red"}.get(str(run["status"]), "yellow")
-    console.print(
-        f"run {run['id']} [{colour}]{run['status']}[/]: {run['site']} — "
-        f"{run['pages_fetched']} pages, {run['articles_new']} new, {run['articles_changed']} changed, "
-        f"{run['articles_unchanged']} unchanged, {run['pages_failed']} failed, "
-        f"{run['http_errors']} HTTP errors"
-    )
-    if run.get("message"):
-        console.print(f"  {run['message']}")
-    details = {
-        "trigger": run.get("trigger"),
-        "removed": run.get("articles_removed") or None,
-        "resumed run": run.get("resumed_from"),
-        "HTTP errors": ", ".join(f"{k}×{v}" for k, v in dict(run.get("http_status_counts") or {}).items()) or None,
-        "coverage": ", ".join(
-            f"{k} {v:.0%}" for k, v in dict(run.get("field_coverage") or {}).items() if k in _COVERAGE_SHOWN
-        )
-        or None,
-    }
-    for key, value in details.items():
-        if value is not None:
-            console.print(f"  [dim]{key}:[/] {value}")
-
-
-_COVERAGE_SHOWN = ("title", "published_at", "body", "source", "body_site_rule")
 
 
 @articles_app.command("list")
@@ -382,66 +213,6 @@ def _print_attribution(article: dict[str, Any]) -> None:
         console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
-def _now() -> datetime:
-    from db.types import SHANGHAI
-
-    return datetime.now(SHANGHAI)
-
-
-@runs_app.command("list")
-def runs_list(
-    site: Annotated[list[str] | None, typer.Option("--site", help="Only this site's runs (repeatable).")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 20,
-    db: DbOption = None,
-    json_out: JsonOption = False,
-) -> None:
-    """List crawl runs, newest first (a worker's run whose heartbeat stopped shows as interrupted)."""
-    from db.queries import list_runs, show_abandoned
-
-    with reading(db) as database, database.session() as session:
-        check_filters(session, site)
-        rows = show_abandoned(session, list_runs(session, site=site, limit=limit), now=_now())
-    if json_out:
-        print_json(rows)
-    else:
-        print_table(
-            rows,
-            [
-                "id",
-                "site",
-                "trigger",
-                "status",
-                "started_at",
-                "pages_fetched",
-                "articles_new",
-                "articles_unchanged",
-                "pages_failed",
-                "http_errors",
-                "message",
-            ],
-        )
-
-
-@runs_app.command("show")
-def runs_show(run_id: RunId, db: DbOption = None, json_out: JsonOption = False) -> None:
-    """Show one crawl run with its failed pages."""
-    from db.queries import get_run, show_abandoned
-
-    with reading(db) as database, database.session() as session:
-        run = get_run(session, run_id)
-        if run is not None:
-            run = show_abandoned(session, [run], now=_now())[0]
-    if run is None:
-        fail(f"no run {run_id}")
-        return
-    if json_out:
-        print_json(run)
-        return
-    _print_run(run)
-    if run["failed_pages"]:
-        print_table(run["failed_pages"], ["id", "url", "http_status", "reason"], title="failed pages")
-
-
 @app.command()
 def summary(
     db: DbOption = None,
@@ -461,7 +232,7 @@ def summary(
     print_table(sites, ["site", "name", "articles", "newest"], title="articles per site")
     print_table(newest_rows, ["id", "published_at", "site_name", "title"], title="newest articles")
     if last_run:
-        _print_run(last_run)
+        print_run(last_run)
 
 
 @mirror_app.command("serve")
@@ -524,7 +295,7 @@ def eval_command(
     grown one, with site rules and with the generic path alone, and body F1 on magic-html's pages."""
     import json
 
-    from crawler.extraction.evaluate import below_set_floors, evaluate_sets
+    from evaluation.extraction import below_set_floors, evaluate_sets
 
     if not (corpus / "gold").is_dir() and not (gold / "gold").is_dir():
         fail(f"neither {corpus} nor {gold} has a gold/ directory")
@@ -547,7 +318,7 @@ def eval_command(
 
 
 def _print_eval(runs: dict[str, Any], *, sites: bool, failures: bool) -> None:
-    from crawler.extraction.evaluate import SCORED_FIELDS
+    from evaluation.extraction import SCORED_FIELDS
 
     def cells(fields: dict[str, Any]) -> dict[str, str]:
         row = {
@@ -595,7 +366,7 @@ def _attribution_eval(
     the floors missed."""
     import json
 
-    from crawler.attribution.evaluate import evaluate_attribution
+    from evaluation.attribution import evaluate_attribution
 
     data = evaluate_attribution(corpus, speeches, shared)
     below = []
@@ -647,8 +418,8 @@ def extract(
 ) -> None:
     """Extract one saved page and print every field with the rule (or container) that gave it, what was tried
     for a field nothing gave, why it could not be stored if so, and who spoke (kind, speakers, occasion)."""
-    from crawler.attribution import attribute_record
-    from crawler.extraction import extract_fields, unstorable
+    from attribution import attribute_record
+    from extraction import extract_fields, unstorable
 
     extracted = extract_fields(url, file.read_bytes(), content_type)
     record = extracted.to_json()
@@ -675,15 +446,11 @@ def extract(
     console.print(record["body"] or "", markup=False, highlight=False)
 
 
-from cli.sites import sites_app  # noqa: E402  (it uses the options defined above)
-
 app.add_typer(sites_app, name="sites")
 
-from cli.speakers import app as speakers_app  # noqa: E402  (it uses the options defined above)
 
 app.add_typer(speakers_app, name="speakers")
 
-from cli import ops, schedule  # noqa: E402  (they use the options defined above)
 
 app.add_typer(schedule.schedule_app, name="schedule")
 app.add_typer(schedule.scheduler_app, name="scheduler")
@@ -693,11 +460,9 @@ articles_app.command("history")(ops.articles_history)
 
 register_analysis(app)
 
-from cli.watch import watch_app  # noqa: E402  (it uses the options defined above)
 
 app.add_typer(watch_app, name="watch")
 
-from cli.distributed import worker  # noqa: E402  (registered last: it reuses this module's helpers)
 
 app.command()(worker)
 

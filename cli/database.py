@@ -29,7 +29,7 @@ def reading(db: str | None) -> Iterator[Database]:
 @contextlib.contextmanager
 def writing(db: str | None, *, create: bool = False) -> Iterator[Database]:
     """The database migrated to head with the registry and seed in place; created only when `create`."""
-    from db.engine import open_database
+    from pipelines.seed import open_database
 
     with _opening(db):
         database = open_database(db, create=create)

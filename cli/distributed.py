@@ -7,41 +7,37 @@ from typing import Annotated
 
 import typer
 
-from cli.output import console, fail, print_json
+from cli.crawl import NOT_DONE, print_run
+from cli.database import reading, writing
+from cli.options import DbOption
+from cli.output import console, fail, fail_on, print_json
 
 RedisOption = Annotated[
     str | None,
-    typer.Option("--redis", envvar="REDIS_URL", show_envvar=True, help="Redis URL (redis://127.0.0.1:6379/0)."),
+    typer.Option("--redis", help="Redis URL (the distributed.redis_url setting: redis://127.0.0.1:6379/0)."),
 ]
 
 
 def worker(
     site: Annotated[str, typer.Argument(help="Spider name or site domain whose shared queue to work on.")],
-    db: Annotated[
-        str | None,
-        typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="The shared database URL."),
-    ] = None,
+    db: DbOption = None,
     redis: RedisOption = None,
     prefix: Annotated[
         str | None,
-        typer.Option(envvar="NEWSMON_REDIS_PREFIX", show_envvar=True, help="Namespace of the Redis keys (newsmon)."),
+        typer.Option(help="Namespace of the Redis keys (distributed.prefix: newsmon)."),
     ] = None,
     max_idle: Annotated[
         int | None,
-        typer.Option(
-            envvar="NEWSMON_MAX_IDLE", show_envvar=True, help="Exit after this many seconds with no work (30)."
-        ),
+        typer.Option(help="Exit after this many seconds with no work (distributed.max_idle: 30)."),
     ] = None,
     lease_timeout: Annotated[
         float | None,
         typer.Option(
-            envvar="NEWSMON_LEASE_TIMEOUT",
-            show_envvar=True,
-            help="Seconds without a heartbeat before a worker's requests go back to the queue (30).",
+            help="Seconds without a heartbeat before a worker's requests are queued again (distributed.lease_timeout).",
         ),
     ] = None,
     mirror: Annotated[
-        str | None, typer.Option(envvar="NEWSMON_MIRROR", help="Fetch every URL from a running mirror server.")
+        str | None, typer.Option(help="Fetch every URL from a running mirror server (crawl.mirror).")
     ] = None,
     full: Annotated[bool, typer.Option(help="Do not stop at already-stored URLs (as the seeder).")] = False,
     max_list_pages: Annotated[int | None, typer.Option(help="How deep to follow each column (as the seeder).")] = None,
@@ -52,8 +48,6 @@ def worker(
     Start any number of workers, on any machines, against the same Redis and database; `newsmon crawl SITE
     --distributed` seeds the crawl. Each worker records its own crawl run (trigger `worker`).
     """
-    from cli.app import NOT_DONE, _fail_on, _print_run
-    from cli.database import reading, writing
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, CrawlStopped, resolve_spider, run_crawl, spider_names
     from db.queries import get_run
@@ -67,7 +61,7 @@ def worker(
     distributed = options_from_env(
         "worker", redis_url=redis, prefix=prefix, max_idle=max_idle, lease_timeout=lease_timeout
     )
-    with console.status(f"working on the shared queue of {site}…", spinner="dots"), _fail_on(CrawlStopped):
+    with console.status(f"working on the shared queue of {site}…", spinner="dots"), fail_on(CrawlStopped):
         run_id = run_crawl(
             spider,
             CrawlOptions(
@@ -89,6 +83,6 @@ def worker(
     if json_out:
         print_json(run)
     else:
-        _print_run(run)
+        print_run(run)
     if run["status"] in NOT_DONE:
         raise typer.Exit(1)

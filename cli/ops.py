@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import AlertId, ArticleId, DbOption, JsonOption
 from cli.checks import check_filters
 from cli.database import reading, writing
+from cli.options import AlertId, ArticleId, DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 
 alerts_app: typer.Typer = typer.Typer(
@@ -43,7 +43,7 @@ def alerts_list(
 @alerts_app.command("resolve")
 def alerts_resolve(alert_id: AlertId, db: DbOption = None) -> None:
     """Close an alert by hand (alerts also close themselves when a later run passes the check)."""
-    from db.store import resolve_alerts
+    from db.runs import resolve_alerts
 
     with writing(db) as database, database.session() as session:
         closed = resolve_alerts(session, site="", alert_id=alert_id)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from rich.console import Console
@@ -31,9 +32,6 @@ class _NoTracebacks(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
-
-
-LOG_FORMATS = ("auto", "rich", "plain", "json")
 
 
 class OneLineFormatter(logging.Formatter):
@@ -106,10 +104,25 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def fail(message: str, code: int = 1) -> None:
-    import typer
+def error_line(message: str) -> None:
+    """`error: …` on stderr, one line: the message is text, not markup (a [bracket] in a query, newsmon[analysis],
+    is printed as written), and its own line breaks become spaces."""
     from rich.markup import escape
 
-    # The message is text, not markup: a [bracket] in it (a query, newsmon[analysis]) is printed as written.
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(' '.join(message.split()))}", highlight=False)
+
+
+def fail(message: str, code: int = 1) -> None:
+    import typer
+
+    error_line(message)
     raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def fail_on(*error_types: type[Exception]) -> Iterator[None]:
+    """Turn an expected error into a one-line message and exit code 1."""
+    try:
+        yield
+    except error_types as error:
+        fail(str(error))

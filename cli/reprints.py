@@ -51,9 +51,7 @@ def print_reprints(article: dict[str, Any]) -> None:
 
 @reprints_app.command("reindex")
 def reindex_command(
-    db: Annotated[
-        str | None, typer.Option("--db", envvar="NEWSMON_DATABASE_URL", help="Database URL (see newsmon --help).")
-    ] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (setting: database.url).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
 ) -> None:
     """Match articles stored before reprint matching existed (oldest first); articles already matched are kept."""

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import DbOption, JsonOption
 from cli.database import reading, require_newsmon_database, writing
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 
 schedule_app: typer.Typer = typer.Typer(

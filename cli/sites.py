@@ -15,7 +15,7 @@ sites_app = typer.Typer(help="The sites newsmon crawls.", no_args_is_help=True)
 def sites_list(
     db: Annotated[
         str | None,
-        typer.Option("--db", envvar="NEWSMON_DATABASE_URL", show_envvar=True, help="Database URL."),
+        typer.Option("--db", help="Database URL (setting: database.url)."),
     ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")] = False,
 ) -> None:

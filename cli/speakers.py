@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from cli.app import DbOption, JsonOption
 from cli.database import reading, writing
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 from cli.reprints import DedupeChoice
 
@@ -73,7 +73,7 @@ def speakers_attribute(
 
     Articles stored before attribution existed have none; --all re-runs it after the rules or registry changed.
     """
-    from db.store import reattribute_articles
+    from pipelines.reattribute import reattribute_articles
 
     with writing(db) as database, console.status("attributing…"):
         done = reattribute_articles(database.session, every=every)

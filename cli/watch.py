@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.app import DbOption, JsonOption
 from cli.database import reading, writing
+from cli.options import DbOption, JsonOption
 from cli.output import console, fail, print_json, print_table
 
 watch_app: typer.Typer = typer.Typer(
@@ -166,7 +166,7 @@ def watch_remove(name: Name, db: DbOption = None, json_out: JsonOption = False) 
 @watch_app.command("digest")
 def watch_digest(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Run the new-term check and send the digests now (a crawl run does this when it ends)."""
-    from alerts.digest import after_crawl_run
+    from crawler.alerts.digest import after_crawl_run
 
     with writing(db) as database:
         report = after_crawl_run(database, None)

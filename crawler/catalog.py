@@ -8,9 +8,9 @@ from scrapy import Spider
 from scrapy.spiderloader import SpiderLoader
 from sqlalchemy.orm import Session
 
-from crawler.extraction.sites import site_name
 from crawler.run import project_settings
 from db.queries import site_activity
+from ground.sites import site_name
 
 
 def spider_classes() -> list[type[Spider]]:

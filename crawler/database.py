@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from db.engine import Database, open_database
+from db.engine import Database
+from pipelines.seed import open_database
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -17,7 +17,8 @@ from scrapy_redis.scheduler import Scheduler
 from twisted.internet import task
 
 from crawler.database import database_for
-from db.store import hold_run
+from db.runs import hold_run
+from ground.settings import default, setting
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -25,12 +26,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-REDIS_URL_ENV = "REDIS_URL"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
-PREFIX_ENV = "NEWSMON_REDIS_PREFIX"
-DEFAULT_PREFIX = "newsmon"
-DEFAULT_MAX_IDLE = 30
-DEFAULT_LEASE_TIMEOUT = 30.0
+DEFAULT_REDIS_URL: str = default("distributed.redis_url")
+DEFAULT_LEASE_TIMEOUT: float = default("distributed.lease_timeout")
 
 # Push a request only if its fingerprint is new, in one step: a worker killed between the dupe filter's SADD
 # and the queue's ZADD would otherwise leave a URL marked seen that nobody will ever fetch.
@@ -61,8 +58,8 @@ return #entries / 2
 
 
 def redis_url(explicit: str | None = None) -> str:
-    """--redis wins, then REDIS_URL, then the Redis server on this machine."""
-    return explicit or os.environ.get(REDIS_URL_ENV) or DEFAULT_REDIS_URL
+    """--redis wins, then the distributed.redis_url setting (REDIS_URL), then the Redis server on this machine."""
+    return explicit or str(setting("distributed.redis_url"))
 
 
 @dataclass(frozen=True)
@@ -72,12 +69,12 @@ class DistributedOptions:
     role: str = "worker"  # seeder | worker
     redis_url: str | None = None
     prefix: str | None = None
-    max_idle: int = DEFAULT_MAX_IDLE
+    max_idle: int = default("distributed.max_idle")
     lease_timeout: float = DEFAULT_LEASE_TIMEOUT
 
     def settings(self) -> dict[str, object]:
         """Scrapy settings that switch a crawl onto the shared queue; the spiders themselves do not change."""
-        prefix = self.prefix or os.environ.get(PREFIX_ENV) or DEFAULT_PREFIX
+        prefix = self.prefix or setting("distributed.prefix")
         return {
             "SCHEDULER": "crawler.distributed.LeasingScheduler",
             "SCHEDULER_QUEUE_CLASS": "scrapy_redis.queue.PriorityQueue",
@@ -123,7 +120,7 @@ class LeasingScheduler(Scheduler):
         instance.crawler = crawler
         instance.worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         instance.lease_timeout = settings.getfloat("NEWSMON_LEASE_TIMEOUT", DEFAULT_LEASE_TIMEOUT)
-        instance.max_idle = settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", DEFAULT_MAX_IDLE)
+        instance.max_idle = settings.getfloat("MAX_IDLE_TIME_BEFORE_CLOSE", default("distributed.max_idle"))
         instance.role = settings.get("NEWSMON_DISTRIBUTED") or "worker"
         instance._leases = {}
         instance._idle_since = None
@@ -208,8 +205,8 @@ class LeasingScheduler(Scheduler):
             log.exception("worker %s: could not renew its crawl run's lease", self.worker_id)
 
     def _hold_run(self) -> None:
-        """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/runs.py), so
-        that once this process is gone any other can tell its run is dead (db.store.close_abandoned_runs)."""
+        """Renew the heartbeat lease of this worker's crawl run in the database (taken by crawler/recorder.py), so
+        that once this process is gone any other can tell its run is dead (db.runs.close_abandoned_runs)."""
         run_id = getattr(self.spider, "run_id", None)
         if not run_id:
             return
@@ -309,13 +306,7 @@ def _names(members: Any) -> list[str]:
 
 
 def options_from_env(role: str, **given: object) -> DistributedOptions:
-    """DistributedOptions from the command line, else REDIS_URL, NEWSMON_REDIS_PREFIX, NEWSMON_MAX_IDLE and
-    NEWSMON_LEASE_TIMEOUT, else the defaults."""
-    env = os.environ
-    values: dict[str, Any] = {
-        "redis_url": given.get("redis_url") or env.get(REDIS_URL_ENV),
-        "prefix": given.get("prefix") or env.get(PREFIX_ENV),
-        "max_idle": given.get("max_idle") or int(env.get("NEWSMON_MAX_IDLE", DEFAULT_MAX_IDLE)),
-        "lease_timeout": given.get("lease_timeout") or float(env.get("NEWSMON_LEASE_TIMEOUT", DEFAULT_LEASE_TIMEOUT)),
-    }
+    """DistributedOptions from the command line, else the [distributed] settings (ground/settings.py)."""
+    keys = ("redis_url", "prefix", "max_idle", "lease_timeout")
+    values: dict[str, Any] = {key: given.get(key) or setting(f"distributed.{key}") for key in keys}
     return DistributedOptions(role=role, **values)

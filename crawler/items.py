@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from crawler.attribution.model import Attribution
-from crawler.extraction.record import Extracted
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from db.store import Stored
+from ground.article import Extracted
 
 
 @dataclass
@@ -24,12 +16,6 @@ class ArticleItem:
     http_status: int
     content_type: str | None
     settles: str | None = None  # the URL the run discovered the page at (crawler/ledger.py), if not record.url
-    attribution: Attribution | None = None  # set by pipelines.attribute.AttributePipeline
-
-    # Steps later pipelines ask the store pipeline to run on its thread before the article's transaction opens
-    # (CPU work kept off the crawl loop and out of the transaction), then in the transaction, after the write.
-    before_transaction: list[Callable[[], None]] = field(default_factory=list)
-    in_transaction: list[Callable[[Session, Stored], None]] = field(default_factory=list)
 
 
 @dataclass

@@ -11,16 +11,16 @@ from types import TracebackType
 
 from sqlalchemy.engine import make_url
 
-STATE_ENV = "NEWSMON_STATE_DIR"
+from ground.settings import setting
 
 
 def state_dir(db_url: str, explicit: str | Path | None = None) -> Path:
-    """Where crawl state lives: --state-dir, then NEWSMON_STATE_DIR, then beside the SQLite file.
+    """Where crawl state lives: --state-dir, then the crawl.state_dir setting, then beside the SQLite file.
 
     For a server database the default is ./newsmon-state/<database>-<hash of its URL>, so two databases
     crawled from one directory never share job directories.
     """
-    chosen = explicit or os.environ.get(STATE_ENV)
+    chosen = explicit or setting("crawl.state_dir")
     if chosen:
         return Path(chosen)
     url = make_url(db_url)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from db.engine import Database
 from db.models import CrawlRun
 from db.queries import publish_times, recent_runs, run_row
-from db.store import now_shanghai, record_alert, resolve_alerts
+from db.runs import record_alert, resolve_alerts
+from db.types import now_shanghai
 from pipelines.coverage import COVERED_FIELDS
 
 log = logging.getLogger(__name__)
@@ -226,6 +227,6 @@ def _apply(session: Session, site: str, run_id: int | None, verdicts: dict[str, 
 def _send(database: Database, alert_ids: list[int]) -> None:
     if not alert_ids:
         return
-    from alerts import deliver  # the channels are configured once per process
+    from crawler.alerts import deliver  # the channels are configured once per process
 
     deliver(database, alert_ids)

@@ -13,9 +13,11 @@ from scrapy.spiderloader import SpiderLoader
 
 from crawler.distributed import DistributedOptions
 from crawler.jobs import SiteJob, state_dir
-from db.engine import database_url, open_database
+from crawler.settings import from_newsmon
+from db.engine import database_url, open_migrated
 from db.queries import get_run, last_run
-from db.store import close_dead_runs
+from db.runs import close_dead_runs
+from ground.settings import setting
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ class CrawlStopped(RuntimeError):
 def project_settings(**overrides: object) -> Settings:
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
+    settings.setdict({name: setting(key) for name, key in from_newsmon.items()}, priority="project")
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
@@ -152,7 +155,7 @@ def run_crawls(spiders: Sequence[str], options: CrawlOptions) -> list[int | None
 def _prepare_job(url: str, site: str, job: SiteJob) -> int | None:
     """Close runs a killed crawl left `running`; keep the job directory only for a cleanly stopped run.
     Returns the id of the run this crawl resumes, if any."""
-    database = open_database(url, seed=False)
+    database = open_migrated(url)
     try:
         with database.session() as session:
             previous = last_run(session, site)
@@ -169,7 +172,7 @@ def _prepare_job(url: str, site: str, job: SiteJob) -> int | None:
 
 
 def _run_status(url: str, run_id: int) -> str | None:
-    database = open_database(url, seed=False)
+    database = open_migrated(url)
     try:
         with database.session() as session:
             run = get_run(session, run_id)
@@ -179,9 +182,10 @@ def _run_status(url: str, run_id: int) -> str | None:
 
 
 def _overrides(options: CrawlOptions, url: str) -> dict[str, object]:
+    mirror = options.mirror or setting("crawl.mirror")
     overrides: dict[str, object] = {
         "NEWSMON_DATABASE_URL": url,
-        "NEWSMON_MIRROR": options.mirror,
+        "NEWSMON_MIRROR": mirror,
         "NEWSMON_FULL_CRAWL": options.full,
         "NEWSMON_MAX_LIST_PAGES": options.max_list_pages,
         "NEWSMON_RECHECK_DAYS": options.recheck_days,
@@ -190,7 +194,7 @@ def _overrides(options: CrawlOptions, url: str) -> dict[str, object]:
         # The caller owns logging (the CLI's Rich handler); LOG_LEVEL still filters Scrapy's own loggers.
         "LOG_INSTALL_ROOT_HANDLER": False,
     }
-    if options.mirror:
+    if mirror:
         handler = "crawler.middlewares.MirrorDownloadHandler"
         overrides["DOWNLOAD_HANDLERS"] = {"http": handler, "https": handler}
         if not options.polite:

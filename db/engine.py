@@ -21,18 +21,16 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import fts
+from ground.settings import setting
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
-DEFAULT_URL = "sqlite:///newsmon.db"
-ENV_VAR = "NEWSMON_DATABASE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration in db/migrations/versions; tests/test_cli_startup.py checks it against Alembic's head.
-HEAD_REVISION = "0010"
+HEAD_REVISION = "0011"
 
 
 class DatabaseUnusable(RuntimeError):
@@ -40,11 +38,11 @@ class DatabaseUnusable(RuntimeError):
 
 
 def database_url(explicit: str | None = None) -> str:
-    """--db wins, then NEWSMON_DATABASE_URL, then newsmon.db in the working directory.
+    """--db wins, then the database.url setting (NEWSMON_DATABASE_URL, newsmon.toml), then ./newsmon.db.
 
     Plain postgresql:// URLs are read as psycopg 3 (the driver newsmon ships with).
     """
-    url = explicit or os.environ.get(ENV_VAR) or DEFAULT_URL
+    url = explicit or setting("database.url")
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
@@ -58,8 +56,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
-    # The full-text triggers (migration 0005) call this to tokenise titles and bodies.
-    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -95,7 +91,6 @@ def _json_text(value: Any) -> str:
 
 def _sqlite_read_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA busy_timeout=30000")
-    dbapi_connection.create_function(fts.SQL_FUNCTION, 1, fts.bigram_text, deterministic=True)
 
 
 def make_read_only_engine(url: str) -> Engine:
@@ -183,8 +178,8 @@ class Database:
         self.engine.dispose()
 
 
-def open_database(url: str | None = None, *, seed: bool = True, create: bool = True) -> Database:
-    """Open the database for writing: migrate it to head and make sure the seed is article 1.
+def open_migrated(url: str | None = None, *, create: bool = True) -> Database:
+    """Open the database for writing, migrated to head (pipelines.seed.open_database also seeds it).
 
     With create=False a database that does not exist (no SQLite file, no newsmon schema) is refused instead of
     created."""
@@ -199,12 +194,7 @@ def open_database(url: str | None = None, *, seed: bool = True, create: bool = T
     if revision != head_revision():
         log.info("migrating %s to head", engine.url.render_as_string(hide_password=True))
         upgrade(engine)
-    database = Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
-    if seed:
-        from db.seed import ensure_seed  # the seed importer uses the extraction package
-
-        ensure_seed(database)
-    return database
+    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
 
 
 def _read_only(dbapi_connection: Any, _record: Any) -> None:

@@ -8,8 +8,9 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.articles import ensure_site
 from db.models import Article, ColumnFrontier, CrawlRun, FailedPage, Site
-from db.store import ensure_site, now_shanghai
+from db.types import now_shanghai
 
 RETRY_DAYS = 14  # a page that failed (or could not be stored) is fetched again by the crawls of this long
 RETRY_LIMIT = 2000  # at most this many per crawl, the most recent failures first

@@ -6,8 +6,10 @@ sequence of its bigrams at consecutive positions, so 数字政府 matches only w
 together, never 数字 … 政府 apart. Each run of Chinese also ends with its last character alone, so a
 one-character query (prefix match on the bigrams plus that unigram) finds every occurrence.
 
-PostgreSQL computes the same tokens with the SQL function ``newsmon_bigrams`` (migration 0005); SQLite
-calls :func:`bigram_text`, registered on every connection by db/engine.py. Both must agree token for token.
+The database computes the same tokens itself, so that a write from any tool keeps the index in step:
+PostgreSQL with the PL/pgSQL function ``newsmon_bigrams`` (migration 0005), SQLite with plain SQL in the
+triggers of migration 0011 (its character folds in the table ``fts_fold``). Both must agree with
+:func:`document_tokens` token for token (tests/test_outside_tools.py).
 """
 
 from __future__ import annotations

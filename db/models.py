@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from db.types import Compressed, ShanghaiDateTime
+from db.types import SHANGHAI, Compressed, ShanghaiDateTime
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -60,7 +60,7 @@ class Article(Base):
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     title: Mapped[str] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
+    published_at: Mapped[datetime | None] = mapped_column(ShanghaiDateTime(stored_in=SHANGHAI), index=True)
     # 'YYYY-MM' of published_at in Asia/Shanghai, written with it: trends group by it through an index
     # instead of computing the month of every row (migration 0007).
     published_month: Mapped[str | None] = mapped_column(String(7))
@@ -76,7 +76,7 @@ class Article(Base):
     warnings: Mapped[list[str]] = mapped_column(default=list)
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    # Attribution (crawler/attribution): what kind of text, where and when the words were spoken, and the
+    # Attribution (attribution): what kind of text, where and when the words were spoken, and the
     # evidence sentence and rule of each; the speakers are in article_speakers.
     kind: Mapped[str | None] = mapped_column(String(32), index=True)
     occasion: Mapped[str | None] = mapped_column(Text)
@@ -114,7 +114,7 @@ class CrawlRun(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     articles_removed: Mapped[int] = mapped_column(Integer, default=0)
     http_status_counts: Mapped[dict[str, Any]] = mapped_column(default=dict)  # "404" -> 3, "exception" -> 1
-    field_coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see crawler/runs.py field_coverage
+    field_coverage: Mapped[dict[str, Any]] = mapped_column(default=dict)  # see crawler/recorder.py field_coverage
     resumed_from: Mapped[int | None]  # the interrupted run of the same site this run carried on
 
     site: Mapped[Site] = relationship()
@@ -322,7 +322,7 @@ class ArticleVersion(Base):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None] = mapped_column(ShanghaiDateTime(stored_in=SHANGHAI))
     content_hash: Mapped[str] = mapped_column(String(64))
     seen_at: Mapped[datetime]  # when this version was first fetched
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))

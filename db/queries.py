@@ -132,7 +132,7 @@ def reprint_cluster(session: Session, article_id: int) -> dict[str, Any]:
     """The article's reprint cluster: its original and every other copy, with each copy's similarity to the
     original (Jaccard of character 5-grams) and the paragraphs it added or removed. An article with no copies
     is its own original."""
-    from analysis.similarity import paragraph_changes, similarity
+    from ground.similarity import paragraph_changes, similarity
 
     membership = session.get(ArticleReprint, article_id)
     query = with_reprints(select(Article, Site, ArticleReprint).join(Site))

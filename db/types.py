@@ -3,37 +3,55 @@
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, LargeBinary
+from sqlalchemy import DateTime, LargeBinary, String
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class ShanghaiDateTime(TypeDecorator[datetime]):
-    """Stored as UTC (timestamptz on PostgreSQL, naive UTC text on SQLite); read back aware in Asia/Shanghai.
+    """A point in time, read back aware in Asia/Shanghai. Naive datetimes are refused on write: every time in
+    newsmon says which zone it is in.
 
-    Naive datetimes are refused on write: every time in newsmon says which zone it is in.
+    PostgreSQL stores timestamptz. SQLite stores ISO 8601 text with its offset, which sqlite3, Datasette and
+    SQLite's own date functions read: `2024-01-15T10:00:00.000000+08:00`. A column keeps one offset (`stored_in`:
+    UTC unless told, Asia/Shanghai for article dates), so that the text sorts and compares as the times do.
+    Text in SQLAlchemy's older form (naive UTC, a space before the time) is still read.
     """
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def __init__(self, stored_in: tzinfo = UTC) -> None:
+        super().__init__()
+        self.stored_in = stored_in
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(32))
+        return dialect.type_descriptor(DateTime(timezone=True))
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | str | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: newsmon stores timezone-aware times only")
-        utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+        if dialect.name == "sqlite":
+            return value.astimezone(self.stored_in).isoformat(timespec="microseconds")
+        return value.astimezone(UTC)
 
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+    def process_result_value(self, value: datetime | str | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return value.astimezone(SHANGHAI)
@@ -50,3 +68,13 @@ class Compressed(TypeDecorator[bytes]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
         return zlib.decompress(bytes(value)) if value is not None else None
+
+
+def now_shanghai() -> datetime:
+    return datetime.now(SHANGHAI)
+
+
+def insert_for(session: Session, table: Any) -> Any:
+    """INSERT … ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)

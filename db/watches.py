@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.models import Article, ArticleSpeaker, Person, Site, table_of
 from db.queries import _iso
 from db.search import speakers_of
-from db.store import _insert, now_shanghai
+from db.types import insert_for, now_shanghai
 from db.watch_models import Watch, WatchDigest, WatchMatch, WatchTerm
 
 STATUSES = ("active", "paused")
@@ -174,7 +174,7 @@ def remove_watch(session: Session, name: str) -> bool:
 # ---- ingest ------------------------------------------------------------------------------------------------
 
 
-# Statements run for every stored article, built once so that SQLAlchemy compiles them once (db/store.py does
+# Statements run for every stored article, built once so that SQLAlchemy compiles them once (db/articles.py does
 # the same for the article's own writes).
 _VERSION = select(func.count(Watch.id), func.max(Watch.updated_at))
 _SPEAKERS = (
@@ -250,7 +250,7 @@ ON CONFLICT (watch_id, article_id) DO NOTHING
 
 @cache
 def _insert_matches() -> TextClause:
-    """The INSERT as text compiled once, its parameters typed (see db.store._insert_or_skip)."""
+    """The INSERT as text compiled once, its parameters typed (see db.articles._insert_or_skip)."""
     columns = table_of(WatchMatch).c
     return text(_INSERT_MATCH).bindparams(
         bindparam("watch_id", type_=Integer()),
@@ -491,7 +491,7 @@ def record_terms(session: Session, watch_id: int, rows: list[dict[str, Any]], *,
     if rows:
         values = [{**r, "watch_id": watch_id, "found_at": now, "pending": True, "delivered": {}} for r in rows]
         statement = (
-            _insert(session, WatchTerm).values(values).on_conflict_do_nothing(index_elements=["watch_id", "term"])
+            insert_for(session, WatchTerm).values(values).on_conflict_do_nothing(index_elements=["watch_id", "term"])
         )
         session.execute(statement)
     session.execute(update(Watch).where(Watch.id == watch_id).values(terms_checked_through=checked_through))

@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 from string import Template
 from typing import Any
+from urllib.parse import urlsplit
 
 from mirror.articles import CHINA_TZ, CONTENT_DIR, parse_plain_text
 
@@ -115,7 +116,9 @@ def robots(allow_all: bool = False) -> str:
 
 
 def relpath(url: str) -> str:
-    """<host>/<path> of a real URL (index.html for a trailing slash)."""
-    from mirror.generate import relpath_for
-
-    return relpath_for(url)
+    """Where a real URL lives in a mirror: <host>/<path>, with index.html for a trailing slash."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    if path.endswith("/"):
+        path += "index.html"
+    return f"{parts.netloc}{path}"

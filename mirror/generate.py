@@ -6,11 +6,10 @@ import argparse
 import json
 import logging
 from collections.abc import Sequence
+from importlib import import_module
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from mirror import cac, egov, govcn, miit, people, xinhua
-from mirror.articles import Article, load_articles
+from ground.sites import crawled_sites
 from mirror.common import SiteFiles
 from mirror.serve import RESPONSES_FILE
 
@@ -19,59 +18,12 @@ logger = logging.getLogger(__name__)
 SITE_DIR = Path(__file__).resolve().parent / "site"
 
 
-def relpath_for(url: str) -> str:
-    """Where a real URL lives in a mirror: <host>/<path>, with index.html for a trailing slash."""
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    if path.endswith("/"):
-        path += "index.html"
-    return f"{parts.netloc}{path}"
-
-
-def encode_page(text: str, where: str) -> bytes:
-    """GBK bytes, as the real site serves under its GB2312 declaration; refuse what GBK cannot hold."""
-    try:
-        return text.encode("gbk")
-    except UnicodeEncodeError as exc:
-        bad = text[exc.start : exc.end]
-        raise ValueError(f"{where}: {bad!r} (U+{ord(bad[0]):04X}) cannot be encoded in GBK") from exc
-
-
-def render_site(articles: Sequence[Article]) -> dict[str, str]:
-    """Every file of the mirror as text, keyed by its path relative to the mirror root."""
-    files: dict[str, str] = {}
-    for article in articles:
-        others = [a for a in articles if a is not article]
-        for page_no, url in enumerate(article.page_urls, 1):
-            files[relpath_for(url)] = people.render_article_page(article, page_no, others)
-
-    size = people.LIST_PAGE_SIZE
-    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
-    for page_no, chunk in enumerate(chunks, 1):
-        url = f"http://{people.LIST_HOST}{people.LIST_DIR}{people.list_page_name(page_no)}"
-        files[relpath_for(url)] = people.render_list_page(chunk, page_no, len(chunks))
-
-    # The cpc column carries the cpc.people.com.cn items and repeats the newest politics ones, as the
-    # real columns overlap: the spider must fetch each article once.
-    cpc_items = [a for a in articles if a.host == "cpc.people.com.cn"] + [
-        a for a in articles if a.host == people.LIST_HOST
-    ][:2]
-    files[relpath_for(people.CPC_LIST_URL)] = people.render_cpc_list_page(cpc_items)
-
-    for host in sorted({people.LIST_HOST, "cpc.people.com.cn", *(a.host for a in articles)}):
-        files[f"{host}/robots.txt"] = people.render_robots()
-    return files
-
-
-# One module a site; each renders its pages, feeds and robots.txt as bytes (people.com.cn: render_site below).
-SITE_MODULES = (xinhua, govcn, miit, cac, egov)
-
-
 def render_all() -> dict[str, bytes]:
     """Every file of the mirror as bytes, keyed by its path relative to the mirror root."""
-    files = {rel: encode_page(text, rel) for rel, text in render_site(load_articles()).items()}
+    files: dict[str, bytes] = {}
     special = SiteFiles()
-    for module in SITE_MODULES:
+    for site in crawled_sites():  # one generator module a site of the registry: mirror/<key>.py
+        module = import_module(f"mirror.{site.key}")
         rendered: SiteFiles = module.render()
         clash = set(rendered.files) & set(files)
         if clash:

@@ -9,7 +9,8 @@ from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
-from mirror.articles import Article
+from mirror.articles import Article, load_articles
+from mirror.common import SiteFiles, relpath
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates" / "people"
 
@@ -263,3 +264,43 @@ def render_cpc_list_page(items: Sequence[Article]) -> str:
 def render_robots() -> str:
     """robots.txt: article (/n1/) and column (/GB/) paths stay allowed."""
     return "User-agent: *\nDisallow: /sso/\nDisallow: /cgi-bin/\nDisallow: /bbs/\n"
+
+
+def encode_page(text: str, where: str) -> bytes:
+    """GBK bytes, as the real site serves under its GB2312 declaration; refuse what GBK cannot hold."""
+    try:
+        return text.encode("gbk")
+    except UnicodeEncodeError as exc:
+        bad = text[exc.start : exc.end]
+        raise ValueError(f"{where}: {bad!r} (U+{ord(bad[0]):04X}) cannot be encoded in GBK") from exc
+
+
+def render_pages(articles: Sequence[Article]) -> dict[str, str]:
+    """Every file of the mirror as text, keyed by its path relative to the mirror root."""
+    files: dict[str, str] = {}
+    for article in articles:
+        others = [a for a in articles if a is not article]
+        for page_no, url in enumerate(article.page_urls, 1):
+            files[relpath(url)] = render_article_page(article, page_no, others)
+
+    size = LIST_PAGE_SIZE
+    chunks = [articles[i : i + size] for i in range(0, len(articles), size)]
+    for page_no, chunk in enumerate(chunks, 1):
+        url = f"http://{LIST_HOST}{LIST_DIR}{list_page_name(page_no)}"
+        files[relpath(url)] = render_list_page(chunk, page_no, len(chunks))
+
+    # The cpc column carries the cpc.people.com.cn items and repeats the newest politics ones, as the
+    # real columns overlap: the spider must fetch each article once.
+    cpc_items = [a for a in articles if a.host == "cpc.people.com.cn"] + [a for a in articles if a.host == LIST_HOST][
+        :2
+    ]
+    files[relpath(CPC_LIST_URL)] = render_cpc_list_page(cpc_items)
+
+    for host in sorted({LIST_HOST, "cpc.people.com.cn", *(a.host for a in articles)}):
+        files[f"{host}/robots.txt"] = render_robots()
+    return files
+
+
+def render() -> SiteFiles:
+    """people.com.cn's share of the mirror: its pages in GBK, as the real site serves them."""
+    return SiteFiles(files={rel: encode_page(text, rel) for rel, text in render_pages(load_articles()).items()})

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from mirror import people
 from mirror.articles import CHINA_TZ, Article, load_articles
-from mirror.generate import encode_page, relpath_for
+from mirror.common import relpath
 from mirror.synthetic import synthetic_text
 
 FIRST_CONTENT_ID = 50_000_000
@@ -106,20 +106,20 @@ def build_scaled(out_dir: Path, count: int, per_list_page: int = 50) -> ScaledMi
         neighbours = articles[max(index - 2, 0) : index] + articles[index + 1 : index + 3]
         article_urls.append(article.url)
         for page_no, url in enumerate(article.page_urls, 1):
-            files[relpath_for(url)] = people.render_article_page(article, page_no, neighbours)
+            files[relpath(url)] = people.render_article_page(article, page_no, neighbours)
             page_urls.append(url)
     chunks = [articles[i : i + per_list_page] for i in range(0, len(articles), per_list_page)]
     for page_no, chunk in enumerate(chunks, 1):
         url = f"http://{people.LIST_HOST}{people.LIST_DIR}{people.list_page_name(page_no)}"
-        files[relpath_for(url)] = people.render_list_page(chunk, page_no, len(chunks))
+        files[relpath(url)] = people.render_list_page(chunk, page_no, len(chunks))
         page_urls.append(url)
     # The cpc column repeats the two newest items, as the real columns overlap.
-    files[relpath_for(people.CPC_LIST_URL)] = people.render_cpc_list_page(articles[:2])
+    files[relpath(people.CPC_LIST_URL)] = people.render_cpc_list_page(articles[:2])
     page_urls.append(people.CPC_LIST_URL)
     for host in (people.LIST_HOST, "cpc.people.com.cn"):
         files[f"{host}/robots.txt"] = people.render_robots()
     for rel, text in files.items():
         target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(encode_page(text, rel))
+        target.write_bytes(people.encode_page(text, rel))
     return ScaledMirror(out_dir, article_urls, page_urls)

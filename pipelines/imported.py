@@ -6,16 +6,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.reprints import store_and_match
-from crawler.attribution import Attribution, attribute_record
-from crawler.extraction.plaintext import import_url, parse_plaintext
-from crawler.extraction.record import Extracted, ExtractionError
-from crawler.extraction.sites import site_name
-from crawler.items import ArticleItem
+from db.articles import Stored
 from db.engine import Database
-from db.store import Stored
 from db.write_errors import FATAL, WriteFailed, with_retries
-from pipelines.validate import problems
+from extraction.plaintext import import_url, parse_plaintext
+from ground.article import Extracted, ExtractionError
+from pipelines.ingest import Ready, Refused, prepare, write
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an article is tens of KB; anything this big is not one
 # C0 controls but tab, newline and carriage return, and DEL: never part of a UTF-8 or GB18030 multi-byte
@@ -55,12 +51,14 @@ def import_file(
     except (OSError, ValueError) as error:
         return Imported(name, "error", reason=f"{type(error).__name__}: {error}")
     _strip_controls(record)
-    found = problems(ArticleItem(record=record, raw_body=data, http_status=200, content_type="text/plain"))
-    if found:
-        return Imported(name, "error", title=record.title, reason="validation failed: " + "; ".join(found))
     try:
-        attribution = attribute_record(record)
-        stored = with_retries(_store, database, record, site, attribution)
+        ready = prepare(record)
+    except Refused as refused:
+        return Imported(name, "error", title=record.title, reason=str(refused))
+    except Exception as error:  # a bug on one file must not cost the rest of the batch
+        return Imported(name, "error", title=record.title, reason=f"{type(error).__name__}: {error}")
+    try:
+        stored = with_retries(_store, database, ready)
     except WriteFailed as error:
         if error.kind == FATAL:
             raise DatabaseRefused(f"the database refused a write: {error}") from error
@@ -70,9 +68,9 @@ def import_file(
     return Imported(name, stored.outcome, article_id=stored.article_id, title=record.title)
 
 
-def _store(database: Database, record: Extracted, site: str, attribution: Attribution) -> Stored:
+def _store(database: Database, ready: Ready) -> Stored:
     with database.session() as session:
-        return store_and_match(session, record, site_name=site_name(site), attribution=attribution)
+        return write(session, ready)
 
 
 def _strip_controls(record: Extracted) -> None:

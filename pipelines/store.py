@@ -28,15 +28,14 @@ from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 
-from analysis.watch_match import match_watches
 from crawler.database import database_for
-from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import LIST, Ledger
+from db.articles import RawInput, Stored, mark_removed, record_failed_page
 from db.engine import Database
 from db.queries import seen_gone_before
-from db.store import RawInput, Stored, mark_removed, record_failed_page, store_article
 from db.write_errors import FATAL, WriteFailed, with_retries
+from pipelines.ingest import prepare, write
 
 log = logging.getLogger(__name__)
 
@@ -148,25 +147,14 @@ class StorePipeline:
 
 
 def _store_article(database: Database, item: ArticleItem, run_id: int | None) -> Stored:
+    """The ingest sequence on a store thread: the CPU part before the transaction opens, then the writes."""
     record = item.record
     raw = RawInput(
         body=item.raw_body, http_status=item.http_status, content_type=item.content_type, charset=record.charset
     )
-    for prepare in item.before_transaction:
-        prepare()
+    ready = prepare(record)
     with database.session() as session:
-        stored = store_article(
-            session,
-            record,
-            site_name=site_name(record.site),
-            raw=raw,
-            run_id=run_id,
-            attribution=item.attribution,
-        )
-        for step in item.in_transaction:
-            step(session, stored)
-        match_watches(session, stored, record, item.attribution, run_id=run_id)
-    return stored
+        return write(session, ready, raw=raw, run_id=run_id)
 
 
 def _mark_removed(database: Database, url: str, run_id: int | None) -> bool:

@@ -15,15 +15,16 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.database import database_for
-from crawler.extraction import Extracted, extract_fields, unstorable
-from crawler.extraction.dates import DateParseError, ParsedDate, parse_date
-from crawler.extraction.sites import site_name
 from crawler.items import ArticleItem, FailedPageItem
 from crawler.ledger import ARTICLE, LIST, PAGE_META, Clerk, Ledger, page_of, redirect_chain
 from crawler.page_checks import MAX_PAGE_BYTES, MAX_PAGE_ELEMENTS, page_problem
+from db.articles import known_urls
 from db.frontier import column_frontiers, retry_urls
 from db.queries import gone_urls, recent_article_urls
-from db.store import known_urls, now_shanghai
+from db.types import now_shanghai
+from extraction import Extracted, extract_fields, unstorable
+from extraction.dates import DateParseError, ParsedDate, parse_date
+from ground.sites import site_by_key, site_name
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +57,19 @@ def list_date(text: str | None) -> ParsedDate | None:
 class NewsmonSpider(scrapy.Spider):
     """Base spider: subclasses name the site, its columns, and how to read a list page."""
 
+    # The site's record in ground/sites.py, found by the spider's name: its domain and alias domains.
     site: ClassVar[str]  # registrable domain, e.g. people.com.cn
     columns: ClassVar[tuple[str, ...]]  # list pages where officials' speeches and activities appear
     article_url: ClassVar[re.Pattern[str]]  # which links are article pages (first page of an article)
     # Other registrable domains the site publishes under (xinhuanet.com for news.cn): their stored URLs count.
     aliases: ClassVar[tuple[str, ...]] = ()
     custom_settings = POLITE_SETTINGS
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "site" not in cls.__dict__ and "name" in cls.__dict__:  # a subclass may name its site itself
+            record = site_by_key(cls.name)
+            cls.site, cls.aliases = record.domain, record.aliases
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,7 +81,7 @@ class NewsmonSpider(scrapy.Spider):
         self.full_crawl = False
         self.resume = False  # the site's last run was cut short: read list pages past known URLs
         self.max_list_pages = 20
-        self.run_id: int | None = None  # set by crawler.runs.CrawlRunRecorder
+        self.run_id: int | None = None  # set by crawler.recorder.CrawlRunRecorder
         self.recheck: list[str] = []  # stored articles fetched again to catch edits and removals
         self.retry: list[str] = []  # pages earlier runs failed on or could not store: fetched again
         # Per column (its first list URL): the newest article its last complete run listed. Stopping at a known

@@ -25,7 +25,6 @@ def json_list_url(channel: str, page_no: int) -> str:
 
 class CacSpider(NewsmonSpider):
     name = "cac"
-    site = "cac.gov.cn"
     allowed_domains: ClassVar[list[str]] = ["www.cac.gov.cn"]
     columns = (
         "https://www.cac.gov.cn/yaowen/szyw/A093601index_1.htm",  # 时政要闻

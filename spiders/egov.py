@@ -13,7 +13,6 @@ from spiders.base import ListItem, NewsmonSpider, list_date
 
 class EgovSpider(NewsmonSpider):
     name = "egov"
-    site = "e-gov.org.cn"
     allowed_domains: ClassVar[list[str]] = ["www.e-gov.org.cn"]
     columns = ("http://www.e-gov.org.cn/channel-1.html",)  # 新闻
     article_url = re.compile(r"^https?://www\.e-gov\.org\.cn/article-\d+\.html$")

@@ -17,7 +17,6 @@ _TRS_PAGER = re.compile(r"createPageHTML\(\s*(\d+)\s*,\s*(\d+)\s*,\s*[\"']([\w-]
 
 class GovcnSpider(NewsmonSpider):
     name = "govcn"
-    site = "gov.cn"
     allowed_domains: ClassVar[list[str]] = ["www.gov.cn"]
     columns = (
         "https://www.gov.cn/yaowen/liebiao/YAOWENLIEBIAO.json",  # 要闻, newest first, about 400 items

@@ -36,7 +36,6 @@ def api_url(base: str, query: dict[str, str], page_no: int) -> str:
 
 class MiitSpider(NewsmonSpider):
     name = "miit"
-    site = "miit.gov.cn"
     allowed_domains: ClassVar[list[str]] = ["www.miit.gov.cn"]
     columns = ("https://www.miit.gov.cn/xwfb/bldhd/index.html",)  # 部领导活动 (2025+ URL)
     # /xwfb/bldhd/art/2025/art_<32 hex>.html; the URL carries the year only, the list has the day.

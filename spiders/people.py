@@ -16,7 +16,6 @@ _LIST_CONTAINERS = ("div.ej_list_box", "div.p2j_list", "div.headingNews", "div.f
 
 class PeopleSpider(NewsmonSpider):
     name = "people"
-    site = "people.com.cn"
     allowed_domains: ClassVar[list[str]] = ["people.com.cn"]
     columns = (
         "http://politics.people.com.cn/GB/1024/index.html",  # 时政·高层动态

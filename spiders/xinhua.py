@@ -25,8 +25,6 @@ def _is_json(response: Response) -> bool:
 
 class XinhuaSpider(NewsmonSpider):
     name = "xinhua"
-    site = "news.cn"
-    aliases = ("xinhuanet.com",)
     allowed_domains: ClassVar[list[str]] = ["news.cn", "xinhuanet.com"]
     columns = (
         "http://www.news.cn/politics/leaders/index.htm",  # 高层: list only in its datasource feed

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from crawler.attribution.model import Attribution, Speaker
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
-from db.engine import Database, open_database
-from db.store import store_article, store_attribution
+from db.articles import store_article
+from db.engine import Database
+from db.registry import store_attribution
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
+from ground.speech import Attribution, Speaker
+from pipelines.seed import open_database
 
 # (key, site, published_at, source, title, body). The seed speech (article 1, 2018-05-04, e-gov.org.cn) is there
 # too: it contains 政务公开 twice, 放管服 once and 电子政务, and none of 数字政府, 一网通办, 政务服务.
@@ -51,7 +53,7 @@ ARTICLES = [
         datetime(2024, 5, 5, 9, 0, tzinfo=SHANGHAI),
         "新华社",
         "深化政务公开",
-        "各级政府要深化政务公开，回应社会关切。",
+        "各级政府要深化政务公开，回应社会关切，各级政府要回应社会关切。",
     ),
     (
         "f",
@@ -60,7 +62,7 @@ ARTICLES = [
         datetime(2023, 12, 31, 23, 30, tzinfo=SHANGHAI),
         "人民网",
         "年终盘点：一网通办",
-        "这一年，一网通办覆盖更多事项。",
+        "这一年，一网通办覆盖更多事项，越来越多的事项已经实现网上办理。",
     ),
 ]
 
@@ -125,7 +127,8 @@ REPRINT_G = ("g", "news.cn", datetime(2024, 1, 16, 9, 0, tzinfo=SHANGHAI), "人�
 
 def build_speeches(url: str) -> tuple[Database, dict[str, int]]:
     """build() plus speakers on c and d and the reprint g of c; returns the database and ids by key."""
-    from analysis.reprints import match_article, store_and_match
+    from analysis.reprints import match_article
+    from pipelines.ingest import prepare, write
 
     database, ids = build(url)
     title, body = next((a[4], a[5]) for a in ARTICLES if a[0] == "c")
@@ -147,5 +150,5 @@ def build_speeches(url: str) -> tuple[Database, dict[str, int]]:
             body=body,
             rules={"title": "test"},
         )
-        ids[key] = store_and_match(session, record, attribution=SPEECH_C).article_id
+        ids[key] = write(session, prepare(record, attribution=SPEECH_C)).article_id
     return database, ids

@@ -128,7 +128,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 def initialised(db_url: str) -> str:
     """The database created as `newsmon init` creates it (only init does: a crawl or import refuses a missing one)."""
-    from db.engine import open_database
+    from pipelines.seed import open_database
 
     open_database(db_url).dispose()
     return db_url

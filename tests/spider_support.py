@@ -12,9 +12,8 @@ import scrapy
 from scrapy.http import HtmlResponse, Request, Response, TextResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.extraction.sites import rules_for
 from crawler.items import ArticleItem, FailedPageItem
-from mirror.generate import relpath_for
+from mirror.common import relpath
 from spiders.base import NewsmonSpider
 from tests.conftest import MIRROR_SITE
 
@@ -35,7 +34,7 @@ def response(url: str, body: bytes, content_type: str = "text/html", status: int
 
 def mirror_response(url: str, *, file: str | None = None, content_type: str | None = None) -> Response:
     """The bundled mirror's page for a real URL (or the named file, for API answers stored per query)."""
-    path = MIRROR_SITE / (file or relpath_for(url))
+    path = MIRROR_SITE / (file or relpath(url))
     kind = content_type or ("application/json" if path.suffix == ".json" else "text/html")
     return response(url, path.read_bytes(), kind)
 
@@ -72,11 +71,6 @@ def article_item(spider: NewsmonSpider, page: Response, pages: Iterable[Response
         assert isinstance(out, scrapy.Request) and out.url in later and out.callback is not None, out
         outputs.extend(out.callback(later[out.url], **out.cb_kwargs))
     raise AssertionError("no article item")
-
-
-def has_site_rules(url: str) -> bool:
-    """Whether the site of the URL has its own rules registered (news.cn and gov.cn rules come in issue 4)."""
-    return rules_for(url).name != rules_for(url).site
 
 
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

@@ -17,10 +17,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from alerts import AlertConfig, deliver, load_config
-from db.engine import Database, open_database
+from crawler.alerts import AlertConfig, deliver, load_config
+from db.engine import Database
 from db.queries import list_alerts
-from db.store import record_alert
+from db.runs import record_alert
+from pipelines.seed import open_database
 
 
 class Inbox:
@@ -160,8 +161,9 @@ def test_config_from_toml_then_environment(tmp_path: Path) -> None:
     assert config.webhook_url == "http://127.0.0.1:1/hook"
     assert (config.smtp_host, config.smtp_port) == ("mail.local", 587)
     assert config.email_to == ["a@example.org", "b@example.org"] and config.email_enabled
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
     env_only = load_config(
-        path=tmp_path / "absent.toml",
+        path=tmp_path / "empty.toml",
         environ={"NEWSMON_ALERT_EMAIL_TO": "x@example.org, y@example.org", "NEWSMON_ALERT_SMTP_HOST": "h"},
     )
     assert env_only.email_to == ["x@example.org", "y@example.org"] and env_only.webhook_url is None

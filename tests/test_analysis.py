@@ -16,12 +16,13 @@ from analysis.export import export
 from analysis.search import search
 from analysis.trends import first, parse_period, rising_terms, trend, who
 from analysis.vocabulary import load_vocabulary, segment
-from crawler.extraction.record import Extracted
-from db.engine import Database, head_revision, open_database, upgrade
+from db.engine import Database, head_revision, upgrade
 from db.models import Article, ArticleVersion
 from db.search import Filters
 from db.types import SHANGHAI
+from ground.article import Extracted
 from ground.query import QueryError, document_tokens, parse_query
+from pipelines.seed import open_database
 from tests.analysis_fixtures import ARTICLES, build, build_speeches
 
 SEED = 1
@@ -117,7 +118,7 @@ def test_index_follows_updates(corpus: tuple[Database, dict[str, int]]) -> None:
     assert _ids(database, "数字政府") == {ids["d"]}
     assert ids["a"] in _ids(database, "政务服务")
     with database.session() as session:
-        # Its stored versions refer to it (issue 7): they go first, as a purge would remove them.
+        # Its stored versions refer to it: they go first, as a purge would remove them.
         session.execute(delete(ArticleVersion).where(ArticleVersion.article_id == ids["d"]))
         session.delete(session.get(Article, ids["d"]))
     assert _ids(database, "数字政府") == set()
@@ -428,7 +429,7 @@ def test_trend_chart_draws_chinese_with_the_bundled_font(sqlite_url: str, tmp_pa
 def test_first_names_the_original_not_a_date_only_copy_stamped_earlier(
     speeches: tuple[Database, dict[str, int]],
 ) -> None:
-    from analysis.reprints import store_and_match
+    from pipelines.ingest import prepare, write
     from tests.analysis_fixtures import ARTICLES, SPEECH_C, url_of
 
     database, ids = speeches
@@ -446,7 +447,7 @@ def test_first_names_the_original_not_a_date_only_copy_stamped_earlier(
         rules={"title": "test"},
     )
     with database.session() as session:
-        ids["h"] = store_and_match(session, copy, attribution=SPEECH_C).article_id
+        ids["h"] = write(session, prepare(copy, attribution=SPEECH_C)).article_id
         since_2024 = Filters(date_from=datetime(2024, 1, 1, tzinfo=SHANGHAI))
         original = first(session, "放管服", filters=since_2024)
         every_copy = first(session, "放管服", filters=replace(since_2024, dedupe="copies"))

@@ -8,16 +8,16 @@ from datetime import date, datetime
 
 import pytest
 
-from crawler.attribution import ArticleText, Attribution, attribute
-from crawler.attribution.evaluate import (
+from attribution import ArticleText, Attribution, attribute
+from evaluation.attribution import (
     contains_either,
     corpus_cases,
     evaluate_attribution,
     evaluate_cases,
     mirror_cases,
 )
-from crawler.attribution.registry import default_registry
-from crawler.extraction.dates import SHANGHAI
+from extraction.dates import SHANGHAI
+from ground.bodies import default_registry
 from tests.conftest import CORPUS, ROOT, SHARED, need_corpus
 
 FLOORS = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))
@@ -111,13 +111,13 @@ def test_mirror_article(case) -> None:
         assert result.spoken_on.isoformat() == gold["spoken_on"]
 
 
-# ---- the seed (issue 5 §2) -------------------------------------------------------------------------------
+# ---- the seed -------------------------------------------------------------------------------------------
 
 
 def test_seed_attribution_is_exactly_the_issue_s() -> None:
-    from crawler.attribution import attribute_record
-    from crawler.extraction.plaintext import parse_plaintext
-    from db.seed import SEED_FILE, SEED_SITE, SEED_URL
+    from attribution import attribute_record
+    from extraction.plaintext import parse_plaintext
+    from pipelines.seed import SEED_FILE, SEED_SITE, SEED_URL
 
     record = parse_plaintext(SEED_FILE.read_bytes(), url=SEED_URL, site=SEED_SITE)
     result = attribute_record(record)
@@ -540,3 +540,78 @@ def test_the_words_before_an_enterprises_place_name_are_not_its_name() -> None:
 def test_some_titles_still_do_not_make_a_speaker() -> None:
     result = article("创业", "公司创始人刘强表示，产品将于年内上市。", "门店经理王芳说，客流明显增加。")
     assert result.speakers == []
+
+
+# ---- speech forms added for pages of unknown templates (generated examples, fictional people) ---------------
+
+
+def test_a_speaker_who_shared_or_presented_something_at_a_forum_is_a_speaker() -> None:
+    result = article(
+        "数字政府峰会在云溪举行",
+        "北原软件有限公司总经理柯然在分论坛上分享了基层报表减负的实践，“同样的数据只填一次”。",
+    )
+    assert speakers(result) == [("柯然", "总经理", "北原软件有限公司")]
+
+
+def test_words_quoted_after_a_colon_make_the_person_a_speaker() -> None:
+    result = article(
+        "外贸企业信心足",
+        "云溪数科集团有限公司董事长任泽宇表示，订单已排到年底。",
+        "北原激光设备有限公司总经理严松：“今年还要在海外设立研发中心。”",
+    )
+    assert [name for name, _, _ in speakers(result)] == ["任泽宇", "严松"]
+    # Only a colon right after the name (and a few words of manner) opens quoted words; a list of names is not.
+    listed = article("名单", "参会人员有云溪市市长孟晓川、北原市市长任泽宇等：会议议程另行通知。")
+    assert speakers(listed) == []
+
+
+def test_a_leaders_important_article_presents_him_and_his_words_count() -> None:
+    result = article(
+        "新年伊始，孟晓川的重要文章谈了啥？",
+        "1月1日出版的《江东》杂志发表孟晓川书记重要文章《坚持和完善制度》。",
+        "孟晓川在文章中指出，全会通过的决定是一篇纲领性文献。",
+    )
+    assert result.kind == "speech_report"
+    assert speakers(result) == [("孟晓川", "书记", None)]
+
+
+def test_a_foreign_legislators_statement_is_a_speech_report() -> None:
+    result = article(
+        "外国官员回应事故",
+        "据报道，北原国参议院多数党领袖柯然表示，已从情报部门获悉，没有证据表明存在蓄意行为。他称调查仍在进行中。",
+    )
+    assert result.kind == "speech_report"
+    assert speakers(result) == [("柯然", "多数党领袖", "北原国参议院")]
+
+
+def test_a_document_relayed_as_news_is_a_policy_document() -> None:
+    result = article(
+        "江东省联防机制：重点地区要严格管控",
+        "新华社云溪2月29日电 2月28日，江东省联防联控机制印发《关于进一步落实分区分级防控策略的通知》"
+        "（以下简称《通知》），作出部署安排。",
+        "重点地区要全面加强管控，继续实施严格措施。",
+        "《通知》强调，各地区要突出重点、统筹兼顾、分类指导。",
+    )
+    assert result.kind == "policy_document"
+    # The same lead with an official's words carried is a report on them, not the document.
+    spoken = article(
+        "江东省联防机制：重点地区要严格管控",
+        "2月28日，江东省联防联控机制印发《关于进一步落实分区分级防控策略的通知》。",
+        "江东省卫生健康委主任严松表示，各地要加强管控。",
+        "《通知》强调，各地区要突出重点。",
+        "严松指出，要分类指导。",
+        "严松强调，要统筹兼顾。",
+    )
+    assert spoken.kind == "speech_report"
+
+
+def test_an_event_abroad_dated_in_local_time_gives_occasion_place_and_day() -> None:
+    result = article(
+        "江东品牌丝路行南美站启动",
+        "跨越千山万水，江东品牌丝路行首次登陆北原国。当地时间5月8日下午，2024年江东品牌丝路行（南美站）活动在北原国青澜市正式启动，"
+        "并举办经贸投资推介会。",
+        "江东省贸促会会长柯然介绍，两地合作潜力巨大。",
+    )
+    assert result.occasion == "2024年江东品牌丝路行（南美站）活动"
+    assert result.place == "北原国青澜市"
+    assert result.spoken_on == date(2024, 5, 8)

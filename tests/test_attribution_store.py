@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from crawler.attribution import Attribution, Speaker
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
-from db.engine import open_database
+from attribution import Attribution, Speaker
+from db.articles import store_article
 from db.models import ArticleSpeaker, Organisation, OrganisationAlias, Person, PersonRole
 from db.queries import get_article, get_speaker, list_articles, list_speakers
-from db.store import store_article
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_crawl_e2e import crawl
 
@@ -238,7 +238,7 @@ def test_attribute_all_commits_in_batches(sqlite_url: str) -> None:
     """A long re-attribution holds the write lock one batch at a time: a crawl writing meanwhile is not stalled."""
     from contextlib import contextmanager
 
-    from db.store import reattribute_articles
+    from pipelines.reattribute import reattribute_articles
 
     database = open_database(sqlite_url)  # the seed: one article
     try:

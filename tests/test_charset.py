@@ -14,7 +14,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crawler.extraction.charset import DecodedPage, decode_html, normalise_charset
+from extraction.charset import DecodedPage, decode_html, normalise_charset
 
 # The pages are read in place from the workplace's shared folder; they belong to their publishers and are
 # never copied into the repository.
@@ -347,7 +347,7 @@ def test_utf8_wins_over_a_gbk_label(text: str) -> None:
 
 
 def test_big5_bytes_declared_gb2312_decode_with_a_doubt_a_person_can_see() -> None:
-    from crawler.extraction import extract_fields
+    from extraction import extract_fields
 
     traditional = (
         "雲溪市政務服務數據管理局今天介紹，全市一體化線上政務服務平臺已接入事項一千二百項，辦理時間平均縮短一半。"

@@ -10,8 +10,8 @@ import html
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from crawler.extraction import ExtractionError, extract, extract_fields
-from crawler.extraction.clean import _CAPTION, _CREDIT, _NOISE_LINES, _TAIL_MARKERS, clean_body, clean_body_parts
+from extraction import ExtractionError, extract, extract_fields
+from extraction.clean import _CAPTION, _CREDIT, _NOISE_LINES, _TAIL_MARKERS, clean_body, clean_body_parts
 
 # Text a paragraph might hold: CJK, Latin, digits, full-width punctuation and spaces (U+3000 included).
 _TEXT = st.text(
@@ -125,6 +125,6 @@ def test_fast_nfkc_is_nfkc(text: str) -> None:
     """The index and every comparison key rely on nfkc() being exactly NFKC, only faster."""
     from unicodedata import normalize
 
-    from crawler.extraction.text import nfkc
+    from extraction.text import nfkc
 
     assert nfkc(text) == normalize("NFKC", text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import threading
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import scheduler
-from db.engine import open_database
 from db.queries import get_article
+from pipelines.seed import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 LONG = "第一行很长" * 40 + " https://www.gov.cn/zhengce/" + "x" * 100
@@ -109,5 +110,27 @@ def test_a_crawl_stopped_by_the_scheduler_is_logged_as_stopped(
         thread.join(timeout=20)
     assert codes == [-15]
     messages = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "scheduler"]
-    assert messages[-1] == ("INFO", "crawl of people stopped by SIGTERM; its next run carries on where it stopped")
+    level, message = messages[-1]
+    assert level == "INFO" and message.startswith("crawl of people stopped by SIGTERM after ")
+    assert message.endswith("s; its next run carries on where it stopped")
     assert not any(level == "ERROR" for level, _ in messages)
+    # A job that comes due while the scheduler stops starts no crawl (stop_all() could not stop it).
+    with caplog.at_level(logging.INFO, logger="scheduler"):
+        assert launcher.launch("cac") == -15
+    assert caplog.records[-1].getMessage() == "crawl of cac not started: the scheduler is stopping"
+
+
+def test_a_scheduled_crawl_is_one_info_line_with_what_it_did(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The crawl subprocess logs only warnings; the scheduler's one INFO line sums up its run record."""
+    url = f"sqlite:///{tmp_path / 'newsmon.db'}"
+    open_database(url).dispose()
+    launcher = scheduler.SubprocessLauncher(url, ["--mirror-dir", str(ROOT / "mirror" / "site")])
+    with caplog.at_level(logging.DEBUG, logger="scheduler"):
+        assert launcher.launch("cac") == 0
+    info = [r.getMessage() for r in caplog.records if r.name == "scheduler" and r.levelno >= logging.INFO]
+    assert len(info) == 1, info
+    assert re.fullmatch(
+        r"crawl of cac finished in \d+s: run \d+ finished, [1-9]\d* pages, [1-9]\d* new, 0 changed, 0 failed, "
+        r"0 HTTP errors",
+        info[0],
+    ), info[0]

@@ -16,8 +16,9 @@ import time_machine
 from typer.testing import CliRunner
 
 from cli.app import app
-from db.engine import open_database, open_read_only
+from db.engine import open_read_only
 from db.types import SHANGHAI
+from pipelines.seed import open_database
 from scheduler import add_schedule, list_schedules
 
 ARTICLE = """数字政府建设迈出新步伐

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from db.engine import HEAD_REVISION, open_database, script_head
+from db.engine import HEAD_REVISION, script_head
+from pipelines.seed import open_database
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,7 +110,7 @@ def test_the_ground_normaliser_is_the_extraction_normaliser(text: str) -> None:
     """db/ normalises with ground.text (no extraction package loaded); it must agree with crawler's one."""
     import unicodedata
 
-    from crawler.extraction import text as extraction_text
+    from extraction import text as extraction_text
     from ground import text as ground_text
 
     assert ground_text.nfkc(text) == extraction_text.nfkc(text) == unicodedata.normalize("NFKC", text)
@@ -117,7 +118,7 @@ def test_the_ground_normaliser_is_the_extraction_normaliser(text: str) -> None:
 
 
 def test_the_ground_kinds_are_the_attribution_kinds() -> None:
-    from crawler.attribution.model import KINDS as attribution_kinds
     from ground.kinds import KINDS
+    from ground.speech import KINDS as attribution_kinds
 
     assert attribution_kinds == KINDS

@@ -10,11 +10,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
-from db.engine import open_database
+from db.articles import RawInput, store_article
 from db.models import Article, Site
-from db.store import RawInput, store_article
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 
 SITE = "race.example.cn"
 URLS = [f"http://www.race.example.cn/n1/2024/0510/c1024-{40000000 + n}.html" for n in range(40)]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, FailedPage, RawPage
+from pipelines.seed import open_database
 from spiders.people import PeopleSpider
 from tests.conftest import MIRROR_SITE, initialised
 
@@ -158,7 +158,7 @@ def test_multi_page_article_is_stitched(mirror: Path, default_db_url: str) -> No
             assert not session.scalars(select(Article).where(Article.url.like("%-2.html"))).all()
     finally:
         database.dispose()
-    from crawler.extraction import extract_fields
+    from extraction import extract_fields
 
     second = extract_fields("http://" + continuation.relative_to(mirror).as_posix(), continuation.read_bytes())
     assert second.body and second.paragraphs[-1] in article.body.split("\n")
@@ -180,7 +180,7 @@ def test_extractor_crash_is_a_failed_page_not_a_lost_one(mirror: Path, default_d
     # The crawl runs in a subprocess: make the extractor raise there through a site-rule that breaks on one URL.
     plugin = mirror.parent / "sitecustomize.py"
     plugin.write_text(
-        "import crawler.extraction as ex\n"
+        "import extraction as ex\n"
         "_orig = ex.extract_fields\n"
         "def boom(url, *a, **k):\n"
         f"    if url == {crashing!r}:\n"

@@ -10,25 +10,17 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, Site
 from mirror import xinhua
 from mirror.articles import load_articles
 from mirror.common import load_stories
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
-from tests.spider_support import has_site_rules
 from tests.test_crawl_e2e import newsmon
-
-# Until the news.cn rules of issue 4 are registered, generic rules cannot read the 2024 template's
-# span#detailContent, so those two pages fail extraction (and are recorded as failed pages).
-XINHUA_RULES = has_site_rules("http://www.news.cn/")
-NEWS_CN_2024 = [s.url for s in load_stories("xinhua") if s.meta["template"] == "2024"]
 
 
 def expected_articles() -> dict[str, set[str]]:
     xinhua_urls = {s.url for s in load_stories("xinhua")}
-    if not XINHUA_RULES:
-        xinhua_urls -= set(NEWS_CN_2024)
     return {
         "people.com.cn": {a.url for a in load_articles()},
         "news.cn": xinhua_urls,
@@ -85,7 +77,7 @@ def test_crawl_all_six_sites_then_recrawl_adds_nothing(mirror: Path, sqlite_url:
         ]
     }
     assert failed[xinhua.GONE_URL]["http_status"] == 410
-    assert set(failed) == {xinhua.GONE_URL, *(() if XINHUA_RULES else NEWS_CN_2024)}
+    assert set(failed) == {xinhua.GONE_URL}
     for site in expected.keys() - {"news.cn"}:
         assert runs[site]["pages_failed"] == 0, site
 

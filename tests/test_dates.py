@@ -10,7 +10,7 @@ import time_machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crawler.extraction.dates import (
+from extraction.dates import (
     SHANGHAI,
     DateParseError,
     ParsedDate,

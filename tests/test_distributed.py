@@ -21,20 +21,13 @@ import pytest
 from sqlalchemy import func, select
 
 from crawler.distributed import DEFAULT_REDIS_URL
-from db.engine import open_database
 from db.models import Article, ArticleVersion, CrawlRun
 from db.queries import get_run, lease_holder
-from db.store import (
-    close_abandoned_runs,
-    close_dead_runs,
-    finish_run,
-    hold_run,
-    now_shanghai,
-    run_lease_name,
-    start_run,
-)
+from db.runs import close_abandoned_runs, close_dead_runs, finish_run, hold_run, run_lease_name, start_run
+from db.types import now_shanghai
 from mirror.scaled import ScaledMirror, build_scaled
 from mirror.serve import MirrorServer
+from pipelines.seed import open_database
 
 pytestmark = pytest.mark.redis
 
@@ -278,7 +271,7 @@ def test_killed_worker_loses_no_request(big_mirror: ScaledMirror, pg_url: str, r
 
 
 def test_a_worker_that_found_no_work_finished_but_an_unreachable_site_failed() -> None:
-    from crawler.runs import run_outcome
+    from crawler.recorder import run_outcome
 
     assert run_outcome({}, "finished", distributed=True) == (
         "finished",

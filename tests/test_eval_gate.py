@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.extraction.evaluate import (
+from evaluation.extraction import (
     EVAL_RUNS,
     SCORED_FIELDS,
     below_floors,
@@ -96,7 +96,7 @@ def test_gate_fails_when_a_field_drops() -> None:
         }
         for p in pages
     ]
-    from crawler.extraction.dates import parse_date
+    from extraction.dates import parse_date
 
     for prediction in predictions:
         if prediction["published_at"]:
@@ -127,7 +127,7 @@ def test_an_impossible_floor_fails_the_gate(floor: float) -> None:
 
 
 def test_the_speech_gold_set_is_scored_unnamed_officials_included_and_stays_above_its_floors() -> None:
-    from crawler.attribution.evaluate import evaluate_attribution
+    from evaluation.attribution import evaluate_attribution
 
     corpus = need_corpus()
     floors = json.loads((ROOT / "attribution_floors.json").read_text(encoding="utf-8"))["speeches"]

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from crawler.extraction import extract, extract_fields
-from crawler.extraction.evaluate import body_f1, exact, load_corpus, same_time, set_f1
+from evaluation.extraction import body_f1, exact, load_corpus, same_time, set_f1
+from extraction import extract, extract_fields
 from tests.conftest import CORPUS
 
 PAGE_IDS = sorted(p.stem for p in (CORPUS / "gold").glob("*.json")) if (CORPUS / "gold").is_dir() else []

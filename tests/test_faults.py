@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, FailedPage
 from mirror import people
 from mirror.faults import FaultyMirror
 from mirror.scaled import ScaledMirror, build_scaled
+from pipelines.seed import open_database
 
 PER_PAGE = 20
 LOCK_HELD = 35.0  # seconds: longer than SQLite's busy timeout (30 s, db/engine.py), so writes fail and are retried

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.extraction import extract_fields
-from crawler.extraction.dates import SHANGHAI
+from extraction import extract_fields
+from extraction.dates import SHANGHAI
 
 URL = "http://news.example.com.cn/2024/0510/c100-200.html"
 NOW = datetime(2024, 6, 1, tzinfo=SHANGHAI)
@@ -251,3 +251,106 @@ def test_a_body_nested_five_thousand_divs_deep_is_read_whole_and_flagged() -> No
     record = extract_fields(URL, html, now=NOW, site_rules=False)
     assert record.paragraphs == paragraphs
     assert any("nested deeper" in warning for warning in record.warnings)
+
+
+def test_a_time_printed_one_part_per_element_is_read_joined() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title>",
+        "<div class='top'>网站备案 2009-05-14</div><h1>云溪市推进一网通办</h1>"
+        "<div class='rail'><span>2019</span><span>09</span><span>/</span><span>07</span>"
+        "<span>19</span><span>:</span><span>02</span></div>"
+        f"<div><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2019, 9, 7, 19, 2, tzinfo=SHANGHAI)
+
+
+def test_a_year_less_date_takes_the_year_a_script_states_for_the_same_day() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>09月07日</p><div><p>{PARAGRAPH}</p><p>{PARAGRAPH}</p></div>"
+        '<script>window.__STATE__ = {"topic": {"publishDate": "2019-09-07T00:31:40.109Z"}};</script>',
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at is not None and record.published_at.date() == datetime(2019, 9, 7).date()
+    # Without a script stating it, the year is the parser's guess from now (the latest one not in the future).
+    guessed = extract_fields(URL, html.replace(b"publishDate", b"other"), now=NOW, site_rules=False).published_at
+    assert guessed is not None and guessed.year == 2023
+
+
+def test_a_name_the_info_line_credits_as_compiler_is_the_source() -> None:
+    html = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><span>2019-09-05 11:10 星空游报[整理]</span><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, html, now=NOW, site_rules=False).source == "星空游报"
+
+
+def test_the_source_a_page_config_script_states_is_read_when_nothing_prints_it() -> None:
+    config = "<script>var pageConfig = {\n  title: '标题',\n  source: '东方观察微信公号', // 来源\n};</script>"
+    html = page("<title>标题甲乙丙丁</title>", f"<h1>标题甲乙丙丁</h1>{config}<div><p>{PARAGRAPH}</p></div>")
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert (record.source, record.rules["source"]) == ("东方观察微信公号", "generic:script:source-key")
+    # A JSON list of other articles, each with its own source, says nothing of this page's.
+    listing = '<script>var related = [{"source": "北原日报"}, {"source": "东方晚报"}];</script>'
+    other = page("<title>标题甲乙丙丁</title>", f"<h1>标题甲乙丙丁</h1>{listing}<div><p>{PARAGRAPH}</p></div>")
+    assert extract_fields(URL, other, now=NOW, site_rules=False).source is None
+
+
+def test_a_gallery_whose_captions_live_in_a_script_array_reads_them_all() -> None:
+    captions = [f"第{n}张：{PARAGRAPH[:30]}，展区{n}号馆的参观人数创下新高。" for n in "一二三四"]
+    escaped = ",".join('\\"' + "".join(f"\\\\u{ord(c):04x}" for c in caption) + '\\"' for caption in captions)
+    script = f'<script>var gallery = JSON.parse("{{\\"sub_abstracts\\":[{escaped}]}}");</script>'
+    html = page("<title>图集</title>", f"<div class='gallery'><p>{captions[0]}</p></div>{script}")
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.paragraphs == captions
+    assert record.rules["body"] == "generic:script-captions"
+
+
+def test_a_self_media_account_beside_its_platforms_label_is_the_source() -> None:
+    labelled = page(
+        "<title>标题甲乙丙丁</title>",
+        "<h1>标题甲乙丙丁</h1><div class='info'><span>2019-09-07 19:02</span><a>江东眼</a><em>企鹅号</em></div>"
+        f"<div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, labelled, now=NOW, site_rules=False)
+    assert (record.source, record.rules["source"]) == ("江东眼", "generic:text:account-beside-platform-label")
+    badge = page(
+        "<title>标题甲乙丙丁</title>",
+        "<h1>标题甲乙丙丁</h1><p>北原必读</p><p>发布时间：10-08</p><p>12:00</p><p>优质原创作者</p>"
+        f"<div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, badge, now=NOW, site_rules=False).source == "北原必读"
+    # Without a platform's label, a bare name beside the time says nothing of who published the piece.
+    bare = page(
+        "<title>标题甲乙丙丁</title>",
+        f"<h1>标题甲乙丙丁</h1><p>北原必读</p><p>发布时间：10-08</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    assert extract_fields(URL, bare, now=NOW, site_rules=False).source is None
+
+
+def test_a_time_stated_before_1990_is_kept_to_be_reported_but_a_history_in_the_body_is_not_one() -> None:
+    stated = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>1985-05-10 08:00 来源：东方日报</p><div><p>{PARAGRAPH}</p></div>"
+        + sidebar()
+        + "<div class='foot'>网站备案 2009-05-14</div>",
+    )
+    record = extract_fields(URL, stated, now=NOW, site_rules=False)
+    assert record.published_at == datetime(1985, 5, 10, tzinfo=SHANGHAI)
+    assert record.rules["published_at"] == "generic:stated-before-1990"
+    history = page(
+        "<title>云溪市推进一网通办</title>",
+        f"<h1>云溪市推进一网通办</h1><p>1985年5月10日，云溪市第一个政务服务窗口开门办公。{PARAGRAPH}</p>"
+        "<div class='foot'>2019-09-07</div>",
+    )
+    assert extract_fields(URL, history, now=NOW, site_rules=False).rules["published_at"] != "generic:stated-before-1990"
+
+
+def test_an_empty_date_meta_of_1970_gives_way_to_the_time_the_page_shows() -> None:
+    html = page(
+        "<title>云溪市推进一网通办</title><meta name='pubdate' content='1970-01-01 08:00:00'>",
+        f"<h1>云溪市推进一网通办</h1><p>2019-09-07 19:02 来源：东方日报</p><div><p>{PARAGRAPH}</p></div>",
+    )
+    record = extract_fields(URL, html, now=NOW, site_rules=False)
+    assert record.published_at == datetime(2019, 9, 7, 19, 2, tzinfo=SHANGHAI)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from cli.app import app
-from db.engine import open_database
 from db.models import Article
+from pipelines.seed import open_database
 from tests.test_cli_database import ARTICLE
 
 

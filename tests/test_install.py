@@ -60,7 +60,7 @@ def test_the_installed_newsmon_works_from_another_directory(installed: Path, tmp
         return result.stdout
 
     where = subprocess.run(
-        [str(installed).replace("newsmon", "python"), "-c", "import db.seed; print(db.seed.__file__)"],
+        [str(installed).replace("newsmon", "python"), "-c", "import pipelines.seed; print(pipelines.seed.__file__)"],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -14,7 +14,8 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from mirror.articles import PEOPLE_DIR, Article, load_articles
-from mirror.generate import SITE_DIR, build, relpath_for
+from mirror.common import relpath
+from mirror.generate import SITE_DIR, build
 from mirror.serve import MirrorServer, mirror_url
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,7 +35,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def _soup(url: str) -> BeautifulSoup:
-    return BeautifulSoup((SITE_DIR / relpath_for(url)).read_bytes().decode("gb18030"), "html.parser")
+    return BeautifulSoup((SITE_DIR / relpath(url)).read_bytes().decode("gb18030"), "html.parser")
 
 
 def _one(soup: BeautifulSoup | Tag, css: str) -> Tag:
@@ -72,7 +73,7 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
 def test_detail_pages_declare_gb2312_and_decode_as_gb18030(articles: list[Article]) -> None:
     for article in articles:
         for url in article.page_urls:
-            data = (SITE_DIR / relpath_for(url)).read_bytes()
+            data = (SITE_DIR / relpath(url)).read_bytes()
             assert GB2312_META.search(data), url
             text = data.decode("gb18030")  # strict: any byte that is not GBK fails here
             assert text.encode("gbk") == data, url
@@ -85,7 +86,7 @@ def test_some_page_needs_more_than_gb2312(articles: list[Article]) -> None:
     failures = 0
     for article in articles:
         try:
-            (SITE_DIR / relpath_for(article.url)).read_bytes().decode("gb2312")
+            (SITE_DIR / relpath(article.url)).read_bytes().decode("gb2312")
         except UnicodeDecodeError:
             failures += 1
     assert failures >= 1
@@ -136,7 +137,7 @@ def test_list_pages_link_to_articles_in_the_mirror(articles: list[Article]) -> N
         assert 1 <= len(items) <= 4
         for li in items:
             link = urljoin(url, _attr(_one(li, "a"), "href"))
-            assert (SITE_DIR / relpath_for(link)).is_file(), link
+            assert (SITE_DIR / relpath(link)).is_file(), link
             assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", _one(li, "em").text)
             found.append(link)
         nxt = [a for a in soup.select("div.page_n a") if a.text == "下一页"]
@@ -182,7 +183,7 @@ def test_server_serves_pages_over_http(server: MirrorServer, articles: list[Arti
     status, ctype, body = _get(server.url_for(article.url))
     assert status == 200
     assert ctype == "text/html"  # no charset: the page's meta has to decide, as on the real site
-    assert body == (SITE_DIR / relpath_for(article.url)).read_bytes()
+    assert body == (SITE_DIR / relpath(article.url)).read_bytes()
     status, ctype, _ = _get(server.url_for("http://politics.people.com.cn/robots.txt"))
     assert (status, ctype) == (200, "text/plain")
 
@@ -223,7 +224,7 @@ def test_server_binds_loopback_only() -> None:
 def test_scaled_mirror_gives_each_article_its_own_text_with_few_small_reprint_clusters(tmp_path: Path) -> None:
     from collections import Counter
 
-    from crawler.extraction import extract
+    from extraction import extract
     from mirror.scaled import REPRINT_EVERY, build_scaled, scaled_articles
 
     count = 400
@@ -242,7 +243,7 @@ def test_scaled_mirror_gives_each_article_its_own_text_with_few_small_reprint_cl
         assert (tmp_path / rel).is_file(), rel
     two_pages = next(a for a in scaled_articles(60)[len(owned) :] if len(a.page_urls) > 1)
     for article in (scaled_articles(60)[len(owned)], two_pages):
-        record = extract(article.url, (tmp_path / relpath_for(article.url)).read_bytes())
+        record = extract(article.url, (tmp_path / relpath(article.url)).read_bytes())
         assert record.title == article.title
         assert record.published_at == article.published_at
         assert record.next_pages == list(article.page_urls[1:])

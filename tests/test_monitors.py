@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 
-from crawler.extraction.record import Extracted
 from crawler.monitors import check_quiet_sites, check_run
-from db.engine import Database, open_database
+from db.articles import store_article
+from db.engine import Database
 from db.queries import list_alerts
-from db.store import finish_run, start_run, store_article
+from db.runs import finish_run, start_run
 from db.types import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_crawl_e2e import crawl, mirror_articles, newsmon
 

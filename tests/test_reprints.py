@@ -22,16 +22,16 @@ from analysis.reprints import (
     minhash_from_bytes,
     resolve_source,
     stated_site,
-    store_and_match,
 )
-from analysis.similarity import paragraph_changes
-from crawler.extraction.plaintext import parse_plaintext
-from db.engine import alembic_config, open_database, upgrade
+from db.engine import alembic_config, upgrade
 from db.models import Article, ArticleReprint, ArticleReprintBand
 from db.queries import count_articles, get_article, list_articles
 from db.reprints import LOCK_NAMESPACE, Member, bucket_candidates
-from db.seed import SEED_FILE
 from db.types import SHANGHAI
+from extraction.plaintext import parse_plaintext
+from ground.similarity import paragraph_changes
+from pipelines.ingest import prepare, write
+from pipelines.seed import SEED_FILE, open_database
 from tests.test_crawl_e2e import crawl, mirror, newsmon  # noqa: F401  (mirror is a fixture)
 
 PEOPLE_SEED_URL = "http://politics.people.com.cn/n1/2018/0504/c1024-29966012.html"
@@ -68,7 +68,7 @@ def edited_seed() -> list[str]:
 def import_text(database: Any, data: bytes, *, url: str, site: str) -> int:
     with database.session() as session:
         record = parse_plaintext(data, url=url, site=site)
-        return store_and_match(session, record).article_id
+        return write(session, prepare(record)).article_id
 
 
 def membership(database: Any, article_id: int) -> ArticleReprint:
@@ -374,7 +374,7 @@ def test_two_writers_at_once_on_postgresql_find_each_other(pg_url: str) -> None:
             record = parse_plaintext(
                 UNRELATED_SAME_TOPIC.encode(), url="http://www.e-gov.org.cn/article-2.html", site="e-gov.org.cn"
             )
-            original = store_and_match(first, record).article_id
+            original = write(first, prepare(record)).article_id
             thread = threading.Thread(target=second_writer)
             thread.start()
             deadline = time.monotonic() + 60

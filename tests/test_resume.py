@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from db.engine import open_database
 from db.models import Article, CrawlRun, FailedPage, RawPage
 from mirror.serve import MirrorServer
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE, initialised
 from tests.test_crawl_e2e import mirror_articles
 

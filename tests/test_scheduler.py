@@ -18,10 +18,10 @@ from typer.testing import CliRunner
 
 import scheduler
 from cli.app import app
-from db.engine import open_database
 from db.queries import lease_holder
-from db.store import acquire_lease
+from db.runs import acquire_lease
 from db.types import SHANGHAI
+from pipelines.seed import open_database
 from scheduler import (
     LEASE_NAME,
     SchedulerLocked,

@@ -12,15 +12,16 @@ import pytest
 from sqlalchemy import text
 
 from analysis.search import search
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
 from db import search as db_search
-from db.engine import Database, open_database
+from db.articles import store_article
+from db.engine import Database
 from db.fts import ID_BLOCK
 from db.ranking import ranking_query
 from db.search import Filters
-from db.store import store_article
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
 from ground.query import parse_query
+from pipelines.seed import open_database
 
 FILLER = "今天天气晴朗，市民到公园散步，气温适宜，空气清新。"
 # (key, title, body), stored in this order. 政务服务 in the title (a), three times (b), once (c), once in a body

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crawler.extraction.record import Extracted
-from db.engine import open_database
+from db.articles import record_failed_page, store_article
 from db.queries import gone_urls, site_activity
-from db.store import finish_run, record_failed_page, start_run, store_article
+from db.runs import finish_run, start_run
 from db.types import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 
 
 def _article(url: str, site: str) -> Extracted:

@@ -11,7 +11,7 @@ from datetime import datetime
 import pytest
 import time_machine
 
-from crawler.extraction.dates import SHANGHAI
+from extraction.dates import SHANGHAI
 from mirror import egov as site
 from mirror.common import Story, load_stories
 from spiders.egov import EgovSpider

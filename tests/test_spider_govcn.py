@@ -1,6 +1,6 @@
 """中国政府网 spider: the 要闻 JSON feed, its TRS-paged HTML list (items repeated across pages), detail pages.
 
-The detail assertions hold under generic rules and under the gov.cn rules of issue 4 alike (the page follows
+The detail assertions hold under generic rules and under the gov.cn rules alike (the page follows
 the 2023+ template of ../shared/sites.md §3: h1#ti, div.pages-date, #UCAP-CONTENT, firstpublishedtime).
 """
 
@@ -16,7 +16,6 @@ from spiders.govcn import GovcnSpider
 from tests.spider_support import (
     SHARED_CORPUS,
     article_item,
-    has_site_rules,
     mirror_response,
     parse_list,
     response,
@@ -82,7 +81,6 @@ def test_detail_page_fields(stories: dict[str, Story], key: str) -> None:
     assert record.body == story.body
 
 
-@pytest.mark.skipif(not has_site_rules("https://www.gov.cn/"), reason="needs the gov.cn extraction rules of issue 4")
 def test_saved_gongbao_page_of_the_corpus() -> None:
     page, gold_file = (
         SHARED_CORPUS / "pages/govcn-2007-npc-resolution.html",

@@ -16,7 +16,6 @@ from spiders.xinhua import XinhuaSpider
 from tests.spider_support import (
     SHARED_CORPUS,
     article_item,
-    has_site_rules,
     mirror_response,
     parse_list,
     response,
@@ -24,11 +23,6 @@ from tests.spider_support import (
 )
 
 FEED = f"http://www.news.cn/politics/leaders/ds_{site.LEADERS_DATASOURCE}.json"
-# Field-level assertions on the 2024 template, the stitching of c_<id>_2.htm and the corpus pages need the
-# news.cn rules of issue 4 (crawler/extraction/sites/xinhua.py); generic rules cannot find span#detailContent.
-needs_xinhua_rules = pytest.mark.skipif(
-    not has_site_rules("http://www.news.cn/"), reason="needs the news.cn extraction rules of issue 4"
-)
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +93,6 @@ def test_c_template_detail_fields(stories: dict[str, Story]) -> None:
     assert record.paragraphs[: len(story.pages[0])] == list(story.pages[0])
 
 
-@needs_xinhua_rules
 def test_c_template_pages_are_stitched(stories: dict[str, Story]) -> None:
     story = stories["n3"]
     second = f"{story.url.removesuffix('.htm')}_2.htm"
@@ -107,7 +100,6 @@ def test_c_template_pages_are_stitched(stories: dict[str, Story]) -> None:
     assert item.record.body == story.body
 
 
-@needs_xinhua_rules
 @pytest.mark.parametrize("key", ["n1", "n2"])
 def test_2024_template_detail_fields(stories: dict[str, Story], key: str) -> None:
     story = stories[key]
@@ -118,7 +110,6 @@ def test_2024_template_detail_fields(stories: dict[str, Story], key: str) -> Non
     assert record.body == story.body
 
 
-@needs_xinhua_rules
 def test_saved_2024_page_of_the_corpus() -> None:
     page, gold_file = SHARED_CORPUS / "pages/newscn-2024-liqiang.html", SHARED_CORPUS / "gold/newscn-2024-liqiang.json"
     if not gold_file.is_file():

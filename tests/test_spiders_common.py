@@ -9,13 +9,11 @@ from scrapy.utils.misc import is_generator_with_return_value
 from scrapy.utils.test import get_crawler
 
 from crawler.catalog import spider_classes
-from crawler.extraction.sites import rules_for
 from crawler.run import resolve_spiders
+from extraction.sites import rules_for
 from spiders.base import NewsmonSpider
 
 SPIDERS = spider_classes()
-# Their rules modules come with issue 4 (crawler/extraction/sites/xinhua.py, govcn.py); until then generic rules.
-RULES_PENDING = {"news.cn", "gov.cn"}
 
 
 def test_six_sites_have_a_spider() -> None:
@@ -42,8 +40,7 @@ def test_spider_has_entry_points_its_site_and_rules(spider: type[NewsmonSpider])
     assert getattr(spider, "allowed_domains", None)
     rules = rules_for(spider.columns[0])
     assert rules.site == spider.site
-    if spider.site not in RULES_PENDING:
-        assert rules.name != rules.site, f"no rules module registered for {spider.site}"
+    assert rules.name != rules.site, f"no rules module registered for {spider.site}"
 
 
 @pytest.mark.parametrize("spider", SPIDERS, ids=lambda s: s.name)

@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, inspect, select
 
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
-from db.engine import current_revision, database_url, head_revision, open_database
+from db.articles import RawInput, record_failed_page, store_article
+from db.engine import current_revision, database_url, head_revision
 from db.models import Article, CrawlRun, FailedPage, RawPage
 from db.queries import get_article, get_run, list_articles
-from db.store import RawInput, finish_run, record_failed_page, start_run, store_article
+from db.runs import finish_run, start_run
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 
 
 def _record(
@@ -224,9 +226,9 @@ def test_sqlite_uses_wal(sqlite_url: str) -> None:
 def test_json_columns_hold_chinese_as_text_for_other_tools(tmp_path: Path) -> None:
     import sqlite3
 
-    from crawler.extraction.record import Extracted
-    from db.engine import open_database
-    from db.store import store_article
+    from db.articles import store_article
+    from ground.article import Extracted
+    from pipelines.seed import open_database
 
     url = f"sqlite:///{tmp_path / 'n.db'}"
     database = open_database(url)

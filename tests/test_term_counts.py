@@ -16,15 +16,16 @@ from typer.testing import CliRunner
 from analysis.trends import trend, who
 from analysis.vocabulary import Vocabulary, load_vocabulary
 from cli.app import app
-from crawler.extraction.dates import SHANGHAI
-from crawler.extraction.record import Extracted
 from db import search as db_search
 from db import terms
-from db.engine import open_database, upgrade
+from db.articles import store_article
+from db.engine import upgrade
 from db.models import Article, ArticleTerm, IndexedTerm
 from db.search import Filters
-from db.store import store_article
+from extraction.dates import SHANGHAI
+from ground.article import Extracted
 from ground.query import normalise, parse_query
+from pipelines.seed import open_database
 from tests.analysis_fixtures import build, build_speeches
 
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from crawler.extraction.record import Extracted
-from db.engine import Database, open_database
+from db.articles import mark_removed, store_article
+from db.engine import Database
 from db.models import Article, FailedPage
 from db.queries import article_history, get_article
-from db.store import mark_removed, store_article
 from db.types import SHANGHAI
+from ground.article import Extracted
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_crawl_e2e import crawl, mirror_articles, newsmon
 

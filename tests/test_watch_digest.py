@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from alerts.config import AlertConfig
-from alerts.digest import WatchConfig, deliver_digests, load_watch_config
-from analysis.reprints import store_and_match
 from analysis.watch_match import create_watch
-from db.engine import Database, open_database
-from db.store import now_shanghai
+from crawler.alerts.config import AlertConfig
+from crawler.alerts.digest import WatchConfig, deliver_digests, load_watch_config
+from db.engine import Database
+from db.types import now_shanghai
 from db.watches import get_watch
+from pipelines.ingest import prepare, write
+from pipelines.seed import open_database
 from tests.test_alert_channels import Hook
 from tests.test_watch_match import _record
 
@@ -44,7 +45,7 @@ def database(db_url: str) -> Iterator[Database]:
 def _store(database: Database, *keys: str) -> None:
     with database.session() as session:
         for key in keys:
-            store_and_match(session, _record(key))
+            write(session, prepare(_record(key)))
 
 
 def test_a_failing_channel_is_retried_recorded_and_catches_up(database: Database, hooks: dict[int, Hook]) -> None:
@@ -120,8 +121,8 @@ def test_a_channel_down_is_tried_for_one_watch_only_in_a_round(database: Databas
 
 
 def test_one_process_sends_at_a_time(database: Database, hooks: dict[int, Hook]) -> None:
-    from alerts.digest import DIGEST_LEASE
-    from db.store import acquire_lease
+    from crawler.alerts.digest import DIGEST_LEASE
+    from db.runs import acquire_lease
 
     _store(database, "c")
     with database.session() as session:

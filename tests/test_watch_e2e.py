@@ -22,9 +22,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from analysis.watch_match import create_watch
-from db.engine import open_database
 from db.models import Article
 from db.watch_models import WatchDigest, WatchMatch
+from pipelines.seed import open_database
 from tests.conftest import MIRROR_SITE
 from tests.test_alert_channels import Hook, Inbox
 
@@ -72,6 +72,7 @@ def test_a_crawl_is_matched_sent_by_webhook_and_email_and_served_as_a_feed(
         create_watch(session, "shuzi", "数字政府")
         create_watch(session, "zhou", "", speaker="周海清")
     smtp_port = free_port()  # nothing listens here during the first run: email is down
+    (tmp_path / "none.toml").write_text("", encoding="utf-8")  # no settings file but the environment's
     env = {
         "NEWSMON_CONFIG": str(tmp_path / "none.toml"),
         "NEWSMON_ALERT_WEBHOOK": webhook.url,

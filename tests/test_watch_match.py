@@ -10,7 +10,6 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from analysis.reprints import store_and_match
 from analysis.watch_match import Article, Matcher, Text, anchors, create_watch, holds, matching_sentence
 from db import search as db_search
 from db.models import Article as ArticleRow
@@ -19,6 +18,7 @@ from db.search import Filters
 from db.watch_models import Watch, WatchMatch
 from db.watches import WatchError
 from ground.query import QueryError, parse_query
+from pipelines.ingest import prepare, write
 from tests.analysis_fixtures import ARTICLES, REPRINT_G, SPEECH_C, build_speeches, url_of
 
 QUERIES = [
@@ -118,7 +118,7 @@ def test_the_matching_sentence_is_the_first_that_holds_a_term() -> None:
 
 
 def _record(key: str, site: str | None = None):
-    from crawler.extraction.record import Extracted
+    from ground.article import Extracted
 
     _, site_, published, source, title, body = next(a for a in ARTICLES if a[0] == key)
     return Extracted(
@@ -137,7 +137,7 @@ def _record(key: str, site: str | None = None):
 
 
 def test_ingest_records_matches_a_reprint_as_a_copy_and_a_recrawl_changes_nothing(db_url: str) -> None:
-    from db.engine import open_database
+    from pipelines.seed import open_database
 
     database = open_database(db_url)
     try:
@@ -146,14 +146,14 @@ def test_ingest_records_matches_a_reprint_as_a_copy_and_a_recrawl_changes_nothin
             create_watch(session, "wang", "", speaker="王明")
             create_watch(session, "jingji", "数字经济")
         with database.session() as session:
-            c = store_and_match(session, _record("c"), attribution=SPEECH_C).article_id
-            store_and_match(session, _record("a"))
+            c = write(session, prepare(_record("c"), attribution=SPEECH_C)).article_id
+            write(session, prepare(_record("a")))
         # g: the same speech, republished by news.cn the next day (the reprint of the fixtures).
         g_record = replace(_record("c", REPRINT_G[1]), published_at=REPRINT_G[2], source=REPRINT_G[3])
         for _ in range(2):  # the second time: a re-crawl of unchanged pages
             with database.session() as session:
-                g = store_and_match(session, g_record, attribution=SPEECH_C).article_id
-                store_and_match(session, _record("c"), attribution=SPEECH_C)
+                g = write(session, prepare(g_record, attribution=SPEECH_C)).article_id
+                write(session, prepare(_record("c"), attribution=SPEECH_C))
         with database.session() as session:
             matches = session.execute(
                 select(Watch.name, WatchMatch.article_id, WatchMatch.copy_of, WatchMatch.pending, WatchMatch.sentence)
@@ -172,8 +172,8 @@ def test_ingest_records_matches_a_reprint_as_a_copy_and_a_recrawl_changes_nothin
 
 
 def test_a_paused_watch_matches_nothing_and_a_bad_watch_is_refused(db_url: str) -> None:
-    from db.engine import open_database
     from db.watches import set_status
+    from pipelines.seed import open_database
 
     database = open_database(db_url)
     try:
@@ -189,11 +189,11 @@ def test_a_paused_watch_matches_nothing_and_a_bad_watch_is_refused(db_url: str) 
                 create_watch(session, "a/b", "数字")
             assert set_status(session, "shuzi", "paused")
         with database.session() as session:
-            store_and_match(session, _record("a"))
+            write(session, prepare(_record("a")))
             assert session.scalar(select(WatchMatch.id)) is None
             set_status(session, "shuzi", "active")
         with database.session() as session:
-            store_and_match(session, _record("d"))
+            write(session, prepare(_record("d")))
             assert len(session.scalars(select(WatchMatch.id)).all()) == 1
     finally:
         database.dispose()
@@ -229,8 +229,8 @@ def test_watch_commands(default_db_url: str) -> None:
 
 def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
     from analysis.new_terms import check_new_terms
-    from crawler.extraction.record import Extracted
     from db.watches import get_watch
+    from ground.article import Extracted
 
     database, ids = build_speeches(db_url)
     try:
@@ -238,9 +238,13 @@ def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
             create_watch(session, "formulations", "", new_term=True)
         base = _record("e")
         batch = [
-            ("n1", "推进数据要素市场化配置", "深化政务公开，加快数据要素市场化配置改革。"),
-            ("n2", "数据要素赋能", "数据要素赋能千行百业，政务公开更进一步。"),
-            ("n3", "政务公开新进展", "各地政务公开工作取得新进展。"),
+            (
+                "n1",
+                "推进数据要素市场化配置",
+                "深化政务公开，加快数据要素市场化配置改革。会议要求抓好落实。",
+            ),
+            ("n2", "数据要素赋能", "数据要素赋能千行百业，政务公开更进一步。会议要求各地认真抓好贯彻落实。"),
+            ("n3", "政务公开新进展", "各地政务公开工作取得新进展。会议要求各地认真抓好贯彻落实，确保取得实效。"),
         ]
         with database.session() as session:
             for n, (key, title, body) in enumerate(batch):
@@ -251,7 +255,7 @@ def test_new_terms_are_reported_with_their_first_use(db_url: str) -> None:
                     body=body,
                     published_at=base.published_at.replace(year=2025, month=n + 1) if base.published_at else None,
                 )
-                ids[key] = store_and_match(session, record).article_id
+                ids[key] = write(session, prepare(record)).article_id
         found = check_new_terms(database, min_archive=5)["formulations"]
         by_term = {row["term"]: row for row in found}
         assert by_term["数据要素"]["change"] == "new"

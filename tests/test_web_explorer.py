@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from analysis.export import csv_text
-from db.engine import open_database
 from db.limits import TimeLimitExceeded, time_limit
+from pipelines.seed import open_database
 from tests.analysis_fixtures import build_speeches
 from web.app import create_app
 

@@ -11,7 +11,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, Response
 
 from db.engine import Database
-from db.store import now_shanghai
+from db.types import now_shanghai
 from db.watches import feed_entries, find_watch, get_watch, list_watches, watch_json
 
 ATOM = "http://www.w3.org/2005/Atom"

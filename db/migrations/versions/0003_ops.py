@@ -20,7 +20,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 JSON_TYPE = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
-EMPTY_JSON = sa.text("'{}'")
+# A literal default (not an SQL expression), so that SQLite adds the columns in place: with an expression, Alembic
+# would rebuild crawl_runs, and dropping the old table fails while raw and failed pages refer to its runs.
+EMPTY_JSON = "{}"
 
 
 def upgrade() -> None:

@@ -1,5 +1,9 @@
-"""PostgreSQL: each article's tsvector also holds its block of ids (db/fts.py ID_BLOCK), so that a search walking
-the newest matches asks the GIN index for one window of ids at a time (db/search.py).
+"""PostgreSQL: each article's tsvector also holds its block of ids, so that a search walking the newest matches
+asks the GIN index for one window of ids at a time.
+
+A block is 10,000 ids; its lexeme, without a position, is "_b" and the block number (no token of a title, a body
+or a query starts with "_"). Both are frozen here: searches build the same lexeme, so changing either needs a
+revision that rewrites every document, as this one does.
 
 The trigger appends the block lexeme from now on; existing documents get theirs here, with the GIN index dropped
 and built again around the rewrite (12 minutes at a million articles on two cores: 5 to rewrite, 7 to build).
@@ -13,15 +17,21 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from db import fts
-
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-F = fts.SQL_FUNCTION
-BLOCK = fts.PG_BLOCK_FUNCTION
+F = "newsmon_bigrams"  # migration 0005's tokeniser
+ID_BLOCK = 10_000
+BLOCK = "newsmon_block"
+BLOCK_TEXT = f"'_b' || (article_id / {ID_BLOCK})::text"  # the block lexeme of column article_id
+BLOCK_SQL = f"""
+CREATE OR REPLACE FUNCTION {BLOCK}(article_id integer) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
+  SELECT array_to_tsvector(ARRAY[{BLOCK_TEXT}])
+$fn$;
+"""
 
 
 def _sync_function(document: str) -> str:
@@ -43,7 +53,7 @@ DOCUMENT = (
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(fts.PG_BLOCK_SQL)
+    op.execute(BLOCK_SQL)
     op.execute(_sync_function(f"{DOCUMENT} || {BLOCK}(NEW.id)"))
     op.execute("DROP INDEX ix_article_search_document")
     op.execute(f"UPDATE article_search SET document = document || {BLOCK}(article_id)")
@@ -56,6 +66,6 @@ def downgrade() -> None:
         return
     op.execute(_sync_function(DOCUMENT))
     op.execute("DROP INDEX ix_article_search_document")
-    op.execute(f"UPDATE article_search SET document = ts_delete(document, ARRAY[{fts.PG_BLOCK_TEXT}])")
+    op.execute(f"UPDATE article_search SET document = ts_delete(document, ARRAY[{BLOCK_TEXT}])")
     op.execute("CREATE INDEX ix_article_search_document ON article_search USING gin (document)")
     op.execute(f"DROP FUNCTION IF EXISTS {BLOCK}(integer)")

@@ -1,0 +1,1 @@
+"""Scoring extraction and attribution against gold (the `newsmon eval` command and the floors CI holds)."""
