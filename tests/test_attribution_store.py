@@ -171,8 +171,10 @@ def test_crawl_attributes_articles_and_cli_shows_speakers(mirror: Path, sqlite_u
             assert len(people) == len(set(people))
             zhou = get_speaker(session, "周海清")
             assert zhou is not None and zhou["articles_by_year"] == {"2018": 1, "2023": 1}
-            xie = get_speaker(session, "谢少锋")  # the seed and people.com.cn's copy: one person
+            xie = get_speaker(session, "谢少锋", dedupe="copies")  # the seed and people.com.cn's copy: one person
             assert xie is not None and len(xie["articles"]) == 2
+            once = get_speaker(session, "谢少锋")  # each speech once by default: the copy folded under the seed
+            assert once is not None and [a["copies"] for a in once["articles"]] == [2]
             conference = list_articles(session, kind="press_conference")
             assert [a["title"] for a in conference] == ["国家数据局介绍推进公共数据共享和开发利用有关情况"]
     finally:

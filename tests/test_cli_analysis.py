@@ -57,7 +57,7 @@ def test_trend_of_full_queries_and_terms_in_context(db_url: str) -> None:
     found = _json("context", "一网通办", "--oldest", *db)
     assert found["articles"] == 3  # each speech once: g, the copy of c, is not read again
     assert [s["sentence"] for s in found["sentences"]][:2] == [
-        "这一年，一网通办覆盖更多事项。",
+        "这一年，一网通办覆盖更多事项，越来越多的事项已经实现网上办理。",
         "一网通办让企业和群众少跑腿。",
     ]
     assert found["sentences"][1]["speaker"] == "王明" and found["sentences"][1]["id"] == ids["c"]

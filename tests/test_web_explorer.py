@@ -139,7 +139,9 @@ def test_terms_in_context(http: tuple[TestClient, dict[str, int]]) -> None:
     page = client.get("/context", params={"q": "一网通办", "order": "oldest"})
     assert page.status_code == 200
     sentences = re.findall(r'<div class="text">(.*?)</div>', page.text)
-    assert sentences[0] == "这一年，<mark>一网通办</mark>覆盖更多事项。"  # 2023-12-31, the oldest
+    assert (
+        sentences[0] == "这一年，<mark>一网通办</mark>覆盖更多事项，越来越多的事项已经实现网上办理。"
+    )  # 2023-12-31, the oldest
     assert "<mark>一网通办</mark>让企业和群众少跑腿。" in sentences
     assert "2024-01-15 · 人民网 · 王明" in page.text
     rows = _csv(client.get("/context.csv", params={"q": "一网通办"}).text)
