@@ -368,8 +368,7 @@ class SchedulerService:
         self._heartbeat: threading.Thread | None = None
 
     def start(self) -> None:
-        from db.queries import lease_holder
-        from db.runs import acquire_lease
+        from db.runs import acquire_lease, lease_holder
 
         global _active_launcher
         database = open_database(self.db_url)

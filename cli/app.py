@@ -220,7 +220,8 @@ def summary(
     newest: Annotated[int, typer.Option(help="How many newest articles to show.")] = 5,
 ) -> None:
     """What the database holds: articles per site, the newest articles and the last run."""
-    from db.queries import articles_per_site, list_articles, list_runs
+    from db.queries import articles_per_site, list_articles
+    from db.runs import list_runs
 
     with reading(db) as database, database.session() as session:
         sites = articles_per_site(session)

@@ -56,7 +56,7 @@ def crawl(
     """
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, resolve_spiders, run_crawls
-    from db.queries import get_run
+    from db.runs import get_run
 
     spiders, unknown = resolve_spiders(sites)
     if unknown or not spiders:
@@ -154,7 +154,7 @@ def runs_list(
     json_out: JsonOption = False,
 ) -> None:
     """List crawl runs, newest first (a worker's run whose heartbeat stopped shows as interrupted)."""
-    from db.queries import list_runs, show_abandoned
+    from db.runs import list_runs, show_abandoned
 
     with reading(db) as database, database.session() as session:
         check_filters(session, site)
@@ -183,7 +183,7 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(run_id: RunId, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Show one crawl run with its failed pages."""
-    from db.queries import get_run, show_abandoned
+    from db.runs import get_run, show_abandoned
 
     with reading(db) as database, database.session() as session:
         run = get_run(session, run_id)

@@ -50,7 +50,7 @@ def worker(
     """
     from crawler.distributed import options_from_env
     from crawler.run import CrawlOptions, CrawlStopped, resolve_spider, run_crawl, spider_names
-    from db.queries import get_run
+    from db.runs import get_run
 
     spider = resolve_spider(site)
     if spider is None:

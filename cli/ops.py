@@ -27,7 +27,8 @@ def alerts_list(
     json_out: JsonOption = False,
 ) -> None:
     """List alerts, newest first: what was expected, what was seen, which run."""
-    from db.queries import ALERT_STATUSES, list_alerts
+    from db.queries import ALERT_STATUSES
+    from db.runs import list_alerts
 
     if status is not None and status not in ALERT_STATUSES:
         fail(f"no status {status!r}; statuses: {', '.join(ALERT_STATUSES)}", code=2)

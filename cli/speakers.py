@@ -27,7 +27,7 @@ def speakers_list(
     json_out: JsonOption = False,
 ) -> None:
     """List speakers, most articles first, with their latest post and the days they were first and last seen."""
-    from db.queries import list_speakers
+    from db.registry import list_speakers
 
     with reading(db) as database, database.session() as session:
         rows = list_speakers(session, org=org, limit=limit, dedupe=dedupe.value_literal)
@@ -44,7 +44,7 @@ def speakers_show(
     json_out: JsonOption = False,
 ) -> None:
     """Show one speaker: roles over time, articles by kind and by year, and the articles."""
-    from db.queries import get_speaker
+    from db.registry import get_speaker
 
     with reading(db) as database, database.session() as session:
         speaker = get_speaker(session, name)

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from db.engine import Database
 from db.models import CrawlRun
-from db.queries import publish_times, recent_runs, run_row
-from db.runs import record_alert, resolve_alerts
+from db.queries import publish_times
+from db.runs import recent_runs, record_alert, resolve_alerts, run_row
 from db.types import now_shanghai
 from pipelines.coverage import COVERED_FIELDS
 

@@ -15,8 +15,7 @@ from crawler.distributed import DistributedOptions
 from crawler.jobs import SiteJob, state_dir
 from crawler.settings import from_newsmon
 from db.engine import database_url, open_migrated
-from db.queries import get_run, last_run
-from db.runs import close_dead_runs
+from db.runs import close_dead_runs, get_run, last_run
 from ground.settings import setting
 
 log = logging.getLogger(__name__)

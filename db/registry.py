@@ -1,4 +1,4 @@
-"""Writes of the registry of officials: bodies, people, their posts over time, and each article's speakers."""
+"""The registry of officials: bodies, people, their posts over time and each article's speakers, written and read."""
 
 from __future__ import annotations
 
@@ -8,16 +8,21 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from db.filters import Filters, copies_passing, organisation_ids
+from db.filters import apply as apply_filters
 from db.models import (
     Article,
+    ArticleReprint,
     ArticleSpeaker,
+    ArticleTerm,
     Organisation,
     OrganisationAlias,
     Person,
     PersonRole,
+    Site,
     table_of,
 )
-from db.types import insert_for, now_shanghai
+from db.types import Dedupe, insert_for, iso, now_shanghai
 
 if TYPE_CHECKING:
     from ground.bodies import Registry
@@ -208,3 +213,164 @@ def store_attribution(
         keep.append(person_id)
     if not new:
         session.connection().execute(_DROP_OTHER_SPEAKERS, {"article_id": article_id, "keep": keep})
+
+
+def article_speakers(session: Session, article_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(ArticleSpeaker, Person.name)
+        .join(Person)
+        .where(ArticleSpeaker.article_id == article_id)
+        .order_by(ArticleSpeaker.position)
+    ).all()
+    return [
+        {
+            "name": name,
+            "role": s.role,
+            "org": s.org,
+            "org_as_written": s.org_as_written,
+            "evidence": s.evidence,
+            "rule": s.rule,
+        }
+        for s, name in rows
+    ]
+
+
+def _spoken_days(session: Session, person_id: int, *, dedupe: Dedupe) -> list[date]:
+    """The days a person spoke, each speech once with dedupe="reprints": the day the text gives, else the day
+    it was published (Shanghai). The one basis of a speaker's first and last day, in the list and on the page."""
+    statement = apply_filters(
+        session,
+        select(Article.spoken_on, Article.published_at).where(
+            Article.id.in_(select(ArticleSpeaker.article_id).where(ArticleSpeaker.person_id == person_id))
+        ),
+        Filters(dedupe=dedupe),
+    )
+    return [spoken or published.date() for spoken, published in session.execute(statement) if spoken or published]
+
+
+def list_speakers(
+    session: Session, *, org: str | None = None, limit: int = 200, dedupe: Dedupe = "reprints"
+) -> list[dict[str, Any]]:
+    """People who spoke, most articles first: their latest post and body, article count (each speech once with
+    dedupe="reprints", the default), and the first and last day they were seen speaking."""
+    articles = func.count(func.distinct(ArticleSpeaker.article_id))
+    if dedupe == "reprints":
+        articles = func.count(func.distinct(func.coalesce(ArticleReprint.canonical_id, ArticleSpeaker.article_id)))
+    query = (
+        select(Person.id, Person.name, articles)
+        .join(ArticleSpeaker, ArticleSpeaker.person_id == Person.id)
+        .outerjoin(ArticleReprint, ArticleReprint.article_id == ArticleSpeaker.article_id)
+        .group_by(Person.id, Person.name)
+        .order_by(articles.desc(), Person.name)
+        .limit(limit)
+    )
+    if org:
+        query = query.where(ArticleSpeaker.organisation_id.in_(organisation_ids(session, org)))
+    result = []
+    for person_id, name, count in session.execute(query).all():
+        roles = session.scalars(select(PersonRole).where(PersonRole.person_id == person_id)).all()
+        latest = max(roles, key=lambda r: (r.last_seen or date.min, r.id), default=None)
+        days = _spoken_days(session, person_id, dedupe=dedupe)
+        result.append(
+            {
+                "name": name,
+                "role": latest.role if latest else None,
+                "org": (latest.org_name or None) if latest else None,
+                "articles": count,
+                "first_seen": min(days).isoformat() if days else None,
+                "last_seen": max(days).isoformat() if days else None,
+            }
+        )
+    return result
+
+
+def speaker_terms(session: Session, ids: list[int], *, top: int = 10) -> dict[str, Any]:
+    """The curated terms a speaker's articles use most (articles using each), and per year how many of them used
+    each of those terms: how their use changes over time."""
+    if not ids:
+        return {"top": [], "by_year": {}}
+    used = func.count(func.distinct(ArticleTerm.article_id))
+    rows = session.execute(
+        select(ArticleTerm.term, used)
+        .where(ArticleTerm.article_id.in_(ids))
+        .group_by(ArticleTerm.term)
+        .order_by(used.desc(), ArticleTerm.term)
+        .limit(top)
+    ).all()
+    terms = [t for t, _ in rows]
+    year = func.substr(ArticleTerm.published_month, 1, 4)
+    by_year: dict[str, dict[str, int]] = {}
+    for term, in_year, n in session.execute(
+        select(ArticleTerm.term, year, used)
+        .where(ArticleTerm.article_id.in_(ids), ArticleTerm.term.in_(terms), ArticleTerm.published_month.is_not(None))
+        .group_by(ArticleTerm.term, year)
+    ):
+        by_year.setdefault(str(in_year), {})[term] = int(n)
+    return {"top": [{"term": t, "articles": int(n)} for t, n in rows], "by_year": dict(sorted(by_year.items()))}
+
+
+def get_speaker(session: Session, name: str, *, dedupe: Dedupe = "reprints") -> dict[str, Any] | None:
+    """One person: roles over time (first and last day seen), first and last day spoken (as in the list),
+    articles by kind and by year, the terms they use most and by year, and the articles; each speech once by
+    default (dedupe="reprints": a reprint is not a new speech; its copies are counted beside it)."""
+    person = session.scalar(select(Person).where(Person.name == name))
+    if person is None:
+        return None
+    roles = session.execute(
+        select(PersonRole).where(PersonRole.person_id == person.id).order_by(PersonRole.first_seen, PersonRole.id)
+    ).scalars()
+    filters = Filters(speaker=name, dedupe=dedupe)
+    articles = session.execute(
+        apply_filters(
+            session,
+            select(Article, Site, ArticleSpeaker)
+            .join(Site, Site.id == Article.site_id)
+            .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
+            .where(ArticleSpeaker.person_id == person.id),
+            filters,
+        ).order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+    ).all()
+    copies = copies_passing(session, [a.id for a, _, _ in articles], Filters(speaker=name))
+    by_kind: dict[str, int] = {}
+    by_year: dict[str, int] = {}
+    listed = []
+    for article, site, link in articles:
+        kind = article.kind or "unknown"
+        by_kind[kind] = by_kind.get(kind, 0) + 1
+        when = article.spoken_on or (article.published_at.date() if article.published_at else None)
+        year = str(when.year) if when else "unknown"
+        by_year[year] = by_year.get(year, 0) + 1
+        listed.append(
+            {
+                "id": article.id,
+                "published_at": iso(article.published_at),
+                "spoken_on": article.spoken_on.isoformat() if article.spoken_on else None,
+                "site": site.domain,
+                "kind": article.kind,
+                "title": article.title,
+                "role": link.role,
+                "org": link.org,
+                "occasion": article.occasion,
+                "copies": copies[article.id] if dedupe == "reprints" else 1,
+            }
+        )
+    days = _spoken_days(session, person.id, dedupe=dedupe)
+    return {
+        "name": person.name,
+        "dedupe": dedupe,
+        "first_seen": min(days).isoformat() if days else None,
+        "last_seen": max(days).isoformat() if days else None,
+        "roles": [
+            {
+                "role": r.role,
+                "org": r.org_name or None,
+                "first_seen": r.first_seen.isoformat() if r.first_seen else None,
+                "last_seen": r.last_seen.isoformat() if r.last_seen else None,
+            }
+            for r in roles
+        ],
+        "articles_by_kind": dict(sorted(by_kind.items())),
+        "articles_by_year": dict(sorted(by_year.items())),
+        "terms": speaker_terms(session, [a["id"] for a in listed]),
+        "articles": listed,
+    }

@@ -1,4 +1,4 @@
-"""Writes of crawl runs, alerts and leases (the single-scheduler lock, a worker's run heartbeat)."""
+"""Crawl runs, alerts and leases (the single-scheduler lock, a worker's run heartbeat): their writes and reads."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import case, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.articles import ensure_site
+from db.filters import Sites, site_condition
 from db.models import (
     Alert,
     ArticleVersion,
@@ -18,8 +19,7 @@ from db.models import (
     RawPage,
     Site,
 )
-from db.queries import RUN_LEASE_PREFIX, abandoned_message
-from db.types import insert_for, now_shanghai
+from db.types import insert_for, iso, now_shanghai
 
 
 def start_run(
@@ -251,3 +251,179 @@ def acquire_lease(session: Session, name: str, owner: str, *, ttl: timedelta, no
 
 def release_lease(session: Session, name: str, owner: str) -> None:
     session.execute(delete(Lease).where(Lease.name == name, Lease.owner == owner))
+
+
+def run_record(run: CrawlRun, site: Site) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "site": site.domain,
+        "spider": run.spider,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        "pages_fetched": run.pages_fetched,
+        "articles_new": run.articles_new,
+        "articles_changed": run.articles_changed,
+        "articles_unchanged": run.articles_unchanged,
+        "pages_failed": run.pages_failed,
+        "pages_skipped": run.pages_skipped,
+        "http_errors": run.http_errors,
+        "articles_removed": run.articles_removed,
+        "http_status_counts": run.http_status_counts,
+        "field_coverage": run.field_coverage,
+        "resumed_from": run.resumed_from,
+        "message": run.message,
+    }
+
+
+# A crawl run whose process may live on another machine (a distributed worker) holds the lease
+# "crawl-run:<id>" and renews it with its heartbeat; the lease outliving its expiry means the process is gone.
+RUN_LEASE_PREFIX = "crawl-run:"
+
+
+def abandoned_message(owner: str, expires_at: datetime) -> str:
+    return (
+        f"worker {owner} stopped its heartbeat (lease expired {expires_at:%Y-%m-%d %H:%M:%S}): "
+        "the process is gone; its unfinished requests went back to the shared queue"
+    )
+
+
+def show_abandoned(session: Session, runs: list[dict[str, Any]], *, now: datetime) -> list[dict[str, Any]]:
+    """Runs still marked running whose worker's heartbeat lease has expired, shown as interrupted (with the
+    message the next crawl or worker records when it closes them): a listing never shows a dead worker's run
+    as running, and reading writes nothing."""
+    running = {run["id"] for run in runs if run["status"] == "running"}
+    if not running:
+        return runs
+    expired = {
+        int(name.removeprefix(RUN_LEASE_PREFIX)): abandoned_message(owner, expires_at)
+        for name, owner, expires_at in session.execute(
+            select(Lease.name, Lease.owner, Lease.expires_at).where(
+                Lease.name.in_([f"{RUN_LEASE_PREFIX}{run_id}" for run_id in running]), Lease.expires_at < now
+            )
+        )
+    }
+    for run in runs:
+        if run["id"] in expired:
+            run.update(status="interrupted", message=expired[run["id"]])
+    return runs
+
+
+def list_runs(session: Session, *, site: Sites = None, limit: int = 20) -> list[dict[str, Any]]:
+    query = select(CrawlRun, Site).join(Site)
+    if site:
+        query = query.where(site_condition(site))
+    rows = session.execute(query.order_by(CrawlRun.id.desc()).limit(limit)).all()
+    return [run_record(r, s) for r, s in rows]
+
+
+def get_run(session: Session, run_id: int) -> dict[str, Any] | None:
+    row = session.execute(select(CrawlRun, Site).join(Site).where(CrawlRun.id == run_id)).first()
+    if row is None:
+        return None
+    record = run_record(*row)
+    failed = session.execute(
+        select(FailedPage.id, FailedPage.url, FailedPage.reason, FailedPage.http_status)
+        .where(FailedPage.run_id == run_id)
+        .order_by(FailedPage.id)
+    ).all()
+    record["failed_pages"] = [
+        {"id": f.id, "url": f.url, "reason": f.reason, "http_status": f.http_status} for f in failed
+    ]
+    record["stats"] = row[0].stats
+    return record
+
+
+def list_failed_pages(session: Session, *, run_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    query = select(FailedPage).order_by(FailedPage.id.desc()).limit(limit)
+    if run_id is not None:
+        query = query.where(FailedPage.run_id == run_id)
+    return [
+        {
+            "id": f.id,
+            "run_id": f.run_id,
+            "url": f.url,
+            "reason": f.reason,
+            "http_status": f.http_status,
+            "failed_at": iso(f.failed_at),
+            "bytes": len(f.body) if f.body else 0,
+        }
+        for f in session.scalars(query)
+    ]
+
+
+def failed_by_reason(session: Session) -> list[dict[str, Any]]:
+    """Failed pages counted by reason (and HTTP status), most first."""
+    count = func.count(FailedPage.id)
+    rows = session.execute(
+        select(FailedPage.reason, FailedPage.http_status, count)
+        .group_by(FailedPage.reason, FailedPage.http_status)
+        .order_by(count.desc(), FailedPage.reason)
+    ).all()
+    return [{"reason": reason, "http_status": status, "pages": int(n)} for reason, status, n in rows]
+
+
+def last_run(session: Session, site: str) -> dict[str, Any] | None:
+    """The site's newest run (by id), whatever its status."""
+    row = session.execute(
+        select(CrawlRun, Site).join(Site).where(Site.domain == site).order_by(CrawlRun.id.desc()).limit(1)
+    ).first()
+    return run_record(*row) if row else None
+
+
+def recent_runs(session: Session, site: str, *, before_run: int, limit: int = 5) -> list[CrawlRun]:
+    """The site's finished runs before `before_run`, newest first: the baseline a run is judged against."""
+    query = (
+        select(CrawlRun)
+        .join(Site)
+        .where(Site.domain == site, CrawlRun.id < before_run, CrawlRun.status == "finished")
+        .order_by(CrawlRun.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def run_row(session: Session, run_id: int) -> tuple[CrawlRun, str] | None:
+    row = session.execute(select(CrawlRun, Site.domain).join(Site).where(CrawlRun.id == run_id)).first()
+    return (row[0], row[1]) if row else None
+
+
+def alert_record(alert: Alert, site: Site) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "site": site.domain,
+        "kind": alert.kind,
+        "status": alert.status,
+        "run_id": alert.run_id,
+        "created_at": iso(alert.created_at),
+        "expected": alert.expected,
+        "seen": alert.seen,
+        "message": alert.message,
+        "resolved_at": iso(alert.resolved_at),
+        "deliveries": alert.deliveries,
+    }
+
+
+def list_alerts(
+    session: Session, *, site: Sites = None, status: str | None = None, limit: int = 50
+) -> list[dict[str, Any]]:
+    query = select(Alert, Site).join(Site)
+    if site:
+        query = query.where(site_condition(site))
+    if status:
+        query = query.where(Alert.status == status)
+    rows = session.execute(query.order_by(Alert.id.desc()).limit(limit)).all()
+    return [alert_record(a, s) for a, s in rows]
+
+
+def lease_holder(session: Session, name: str) -> dict[str, Any] | None:
+    lease = session.get(Lease, name)
+    if lease is None:
+        return None
+    return {"owner": lease.owner, "acquired_at": iso(lease.acquired_at), "expires_at": iso(lease.expires_at)}
+
+
+def alerts_by_id(session: Session, alert_ids: list[int]) -> list[dict[str, Any]]:
+    rows = session.execute(select(Alert, Site).join(Site).where(Alert.id.in_(alert_ids)).order_by(Alert.id)).all()
+    return [alert_record(a, s) for a, s in rows]

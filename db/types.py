@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import DateTime, LargeBinary, String
@@ -78,3 +78,12 @@ def insert_for(session: Session, table: Any) -> Any:
     """INSERT … ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
     dialect = session.get_bind().dialect.name
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+
+
+# How a count treats reprints: every copy, or each speech once (its reprint cluster's original).
+Dedupe = Literal["copies", "reprints"]
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with the offset, or None."""
+    return value.isoformat() if value else None

@@ -10,9 +10,8 @@ from sqlalchemy import Boolean, Integer, TextClause, bindparam, delete, func, se
 from sqlalchemy.orm import Session
 
 from db.models import Article, ArticleSpeaker, Person, Site, table_of
-from db.queries import _iso
 from db.search import speakers_of
-from db.types import insert_for, now_shanghai
+from db.types import insert_for, iso, now_shanghai
 from db.watch_models import Watch, WatchDigest, WatchMatch, WatchTerm
 
 STATUSES = ("active", "paused")
@@ -44,8 +43,8 @@ def watch_json(watch: Watch) -> dict[str, Any]:
         "kind": watch.kind,
         "new_term": watch.new_term,
         "status": watch.status,
-        "created_at": _iso(watch.created_at),
-        "last_digest_at": _iso(watch.last_digest_at),
+        "created_at": iso(watch.created_at),
+        "last_digest_at": iso(watch.last_digest_at),
         "feed": f"/watch/{watch.name}.atom",
     }
 
@@ -101,7 +100,7 @@ def _counts(session: Session, watch_ids: list[int]) -> dict[int, dict[str, Any]]
         .group_by(WatchMatch.watch_id)
     )
     for watch_id, matches, copies, pending, last in rows:
-        counts[watch_id] = {"matches": matches, "copies": copies, "pending": pending, "last_match_at": _iso(last)}
+        counts[watch_id] = {"matches": matches, "copies": copies, "pending": pending, "last_match_at": iso(last)}
     return counts
 
 
@@ -134,7 +133,7 @@ def get_watch(session: Session, name: str, *, latest: int = 20) -> dict[str, Any
             {
                 "run_id": d.run_id,
                 "channel": d.channel,
-                "sent_at": _iso(d.sent_at),
+                "sent_at": iso(d.sent_at),
                 "status": d.status,
                 "attempts": d.attempts,
                 "error": d.error,
@@ -286,7 +285,7 @@ def _entries(session: Session, matches: list[WatchMatch]) -> list[dict[str, Any]
                     "url": url,
                     "site": domain,
                     "site_name": site_name,
-                    "published_at": _iso(published),
+                    "published_at": iso(published),
                 }
             )
     entries = []
@@ -302,11 +301,11 @@ def _entries(session: Session, matches: list[WatchMatch]) -> list[dict[str, Any]
                 "url": article.url,
                 "site": site.domain,
                 "site_name": site.name,
-                "published_at": _iso(article.published_at),
+                "published_at": iso(article.published_at),
                 "kind": article.kind,
                 "speakers": [s["name"] for s in speakers[article.id]],
                 "sentence": m.sentence,
-                "matched_at": _iso(m.matched_at),
+                "matched_at": iso(m.matched_at),
                 "delivered": dict(m.delivered or {}),
                 "copies": copies[m.id],
             }
@@ -345,7 +344,7 @@ def _term_json(term: WatchTerm, article: tuple[Article, Site] | None) -> dict[st
             "title": a.title,
             "url": a.url,
             "site": s.domain,
-            "published_at": _iso(a.published_at),
+            "published_at": iso(a.published_at),
         }
     return {
         "term_id": term.id,
@@ -354,7 +353,7 @@ def _term_json(term: WatchTerm, article: tuple[Article, Site] | None) -> dict[st
         "articles": term.articles,
         "share_before": term.share_before,
         "share_now": term.share_now,
-        "found_at": _iso(term.found_at),
+        "found_at": iso(term.found_at),
         "first_article": first,
         "delivered": dict(term.delivered or {}),
     }

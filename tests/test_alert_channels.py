@@ -19,8 +19,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from crawler.alerts import AlertConfig, deliver, load_config
 from db.engine import Database
-from db.queries import list_alerts
-from db.runs import record_alert
+from db.runs import list_alerts, record_alert
 from pipelines.seed import open_database
 
 

@@ -275,7 +275,7 @@ def test_first_names_the_speaker_and_who_groups_by_speaker(speeches: tuple[Datab
 
 
 def test_speaker_counts_each_speech_once_with_dedupe_reprints(speeches: tuple[Database, dict[str, int]]) -> None:
-    from db.queries import list_speakers
+    from db.registry import list_speakers
 
     database, _ = speeches
     with database.session() as session:

@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from attribution import Attribution, Speaker
 from db.articles import store_article
 from db.models import ArticleSpeaker, Organisation, OrganisationAlias, Person, PersonRole
-from db.queries import get_article, get_speaker, list_articles, list_speakers
+from db.queries import get_article, list_articles
+from db.registry import get_speaker, list_speakers
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

@@ -22,8 +22,16 @@ from sqlalchemy import func, select
 
 from crawler.distributed import DEFAULT_REDIS_URL
 from db.models import Article, ArticleVersion, CrawlRun
-from db.queries import get_run, lease_holder
-from db.runs import close_abandoned_runs, close_dead_runs, finish_run, hold_run, run_lease_name, start_run
+from db.runs import (
+    close_abandoned_runs,
+    close_dead_runs,
+    finish_run,
+    get_run,
+    hold_run,
+    lease_holder,
+    run_lease_name,
+    start_run,
+)
 from db.types import now_shanghai
 from mirror.scaled import ScaledMirror, build_scaled
 from mirror.serve import MirrorServer

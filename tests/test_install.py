@@ -4,6 +4,7 @@ package data (as worker hosts install newsmon with `pip install .`)."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -12,14 +13,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+UNSHIPPED = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis", "*.db*")
 
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The `newsmon` script of a fresh venv holding a wheel of this tree (its dependencies: this environment's)."""
     work = tmp_path_factory.mktemp("install")
+    # Built from a copy: setuptools leaves a build/ directory in the tree it builds, and a stale one would put
+    # modules this tree no longer has into the wheel.
+    source = work / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*UNSHIPPED))
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(work), str(source)],
         check=True,
         capture_output=True,
         timeout=600,

@@ -16,8 +16,7 @@ import pytest
 from crawler.monitors import check_quiet_sites, check_run
 from db.articles import store_article
 from db.engine import Database
-from db.queries import list_alerts
-from db.runs import finish_run, start_run
+from db.runs import finish_run, list_alerts, start_run
 from db.types import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

@@ -18,8 +18,7 @@ from typer.testing import CliRunner
 
 import scheduler
 from cli.app import app
-from db.queries import lease_holder
-from db.runs import acquire_lease
+from db.runs import acquire_lease, lease_holder
 from db.types import SHANGHAI
 from pipelines.seed import open_database
 from scheduler import (
@@ -197,7 +196,7 @@ def test_subprocess_launcher_runs_a_scheduled_crawl_command(tmp_path: Path, monk
     assert launcher.launch("people") == 1  # the crawl failed: nothing reachable
     database = open_database(url)
     try:
-        from db.queries import list_runs
+        from db.runs import list_runs
 
         with database.session() as session:
             runs = list_runs(session)

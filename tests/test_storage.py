@@ -12,8 +12,8 @@ from sqlalchemy import func, inspect, select
 from db.articles import RawInput, record_failed_page, store_article
 from db.engine import current_revision, database_url, head_revision
 from db.models import Article, CrawlRun, FailedPage, RawPage
-from db.queries import get_article, get_run, list_articles
-from db.runs import finish_run, start_run
+from db.queries import get_article, list_articles
+from db.runs import finish_run, get_run, start_run
 from extraction.dates import SHANGHAI
 from ground.article import Extracted
 from pipelines.seed import open_database

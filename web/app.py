@@ -19,16 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from analysis.vocabulary import load_vocabulary
 from db.engine import Database, database_url, open_read_only
-from db.queries import (
-    failed_by_reason,
-    get_article,
-    get_speaker,
-    list_alerts,
-    list_failed_pages,
-    list_runs,
-    list_speakers,
-    site_health,
-)
+from db.queries import get_article, site_health
+from db.registry import get_speaker, list_speakers
+from db.runs import failed_by_reason, list_alerts, list_failed_pages, list_runs
 from db.types import SHANGHAI
 from ground.query import QueryError
 from web.explore import as_json, download

@@ -7,8 +7,7 @@ import logging
 from crawler.alerts.channels import to_email, to_log, to_webhook
 from crawler.alerts.config import AlertConfig, load_config
 from db.engine import Database
-from db.queries import alerts_by_id
-from db.runs import record_deliveries
+from db.runs import alerts_by_id, record_deliveries
 
 log = logging.getLogger(__name__)
 
