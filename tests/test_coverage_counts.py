@@ -10,7 +10,7 @@ from pipelines.coverage import CoveragePipeline
 
 def _counts(*reasons: str) -> tuple[int, int]:
     crawler = get_crawler()
-    crawler.stats.open_spider(None)
+    crawler.stats.open_spider()
     pipeline = CoveragePipeline.from_crawler(crawler)
     for n, reason in enumerate(reasons):
         pipeline.process_item(FailedPageItem(url=f"http://www.news.cn/{n}.htm", reason=reason))

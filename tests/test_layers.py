@@ -61,7 +61,8 @@ def graph() -> grimp.ImportGraph:
 
     sys.path.insert(0, str(ROOT))
     graph = grimp.build_graph(*PACKAGES, cache_dir=None)
-    # scheduler.py is a module, not a package: add its imports by hand from the same parser's view.
+    # scheduler.py is a module, not a package (grimp builds graphs of packages): its import statements, read
+    # line by line (the lazy ones inside functions included), are added to the graph.
     graph.add_module("scheduler")
     for line in (ROOT / "scheduler.py").read_text(encoding="utf-8").splitlines():
         words = line.split()
