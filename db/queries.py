@@ -53,6 +53,29 @@ def known_sites(session: Session) -> list[tuple[str, str]]:
     return [(d, n) for d, n in session.execute(select(Site.domain, Site.name).order_by(Site.domain))]
 
 
+def _filters(
+    site: Sites,
+    date_from: date | None,
+    date_to: date | None,
+    speaker: str | None,
+    org: str | None,
+    kind: str | None,
+    dedupe: Dedupe,
+    contains: str | None,
+) -> Filters:
+    """The keyword arguments of list_articles and count_articles as the one filter set (db/filters.py)."""
+    return Filters(
+        site=site if site is None or isinstance(site, str) else tuple(site),
+        date_from=date_from,
+        date_to=date_to,
+        speaker=speaker,
+        org=org,
+        kind=kind,
+        dedupe=dedupe,
+        contains=contains,
+    )
+
+
 def list_articles(
     session: Session,
     *,
@@ -75,16 +98,7 @@ def list_articles(
     dedupe="reprints" lists each speech once among the articles that pass the filters (db/filters.py); `copies`
     then says how many copies passed.
     """
-    filters = Filters(
-        site=site if site is None or isinstance(site, str) else tuple(site),
-        date_from=date_from,
-        date_to=date_to,
-        speaker=speaker,
-        org=org,
-        kind=kind,
-        dedupe=dedupe,
-        contains=contains,
-    )
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe, contains)
     order = (Article.published_at.desc().nulls_last(), Article.id.desc())
     query = apply_filters(session, select(Article, Site).join(Site), filters).order_by(*order)
     rows = session.execute(query.limit(limit).offset(offset)).all()
@@ -107,16 +121,7 @@ def count_articles(
     kind: str | None = None,
 ) -> int:
     """How many articles pass the filters: every copy, or each speech once (dedupe="reprints")."""
-    filters = Filters(
-        site=site if site is None or isinstance(site, str) else tuple(site),
-        date_from=date_from,
-        date_to=date_to,
-        speaker=speaker,
-        org=org,
-        kind=kind,
-        contains=contains,
-        dedupe=dedupe,
-    )
+    filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe, contains)
     return int(session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0)
 
 

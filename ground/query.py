@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from ground.text import half_width
+
 # CJK Unified Ideographs, Extension A and Compatibility Ideographs; everything else separates runs.
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 RUN = re.compile(f"[{CJK}]+|[a-z0-9]+")
@@ -31,14 +33,10 @@ def normalise(text: str) -> str:
     SQL can do with a table of folds; on text that is already NFKC, as nearly all text is, it is plain NFKC.
     """
     if not unicodedata.is_normalized("NFKC", text):
-        text = text.translate(_FULL_WIDTH)  # what NFKC changes in almost every Chinese page, one for one
+        text = half_width(text)  # what NFKC changes in almost every Chinese page, one for one
         if not unicodedata.is_normalized("NFKC", text):
             text = "".join(unicodedata.normalize("NFKC", char) for char in text)
     return text.lower()
-
-
-# Full-width ASCII forms (！ … ～) and the ideographic space, as NFKC maps each of them.
-_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: " "}
 
 
 def document_tokens(text: str | None) -> list[str]:

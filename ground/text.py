@@ -16,6 +16,12 @@ def _half_width(match: re.Match[str]) -> str:
     return " " if char == "\u3000" else chr(ord(char) - 0xFEE0)
 
 
+def half_width(text: str) -> str:
+    """Full-width ASCII forms (！ … ～) and U+3000 as NFKC maps each of them, the rest unchanged (a regex: on Chinese
+    text about 10× faster than str.translate with a table)."""
+    return _FULL_WIDTH.sub(_half_width, text)
+
+
 def nfkc(text: str) -> str:
     """unicodedata.normalize("NFKC", text), about 10× faster on Chinese text.
 
@@ -25,7 +31,7 @@ def nfkc(text: str) -> str:
     """
     if unicodedata.is_normalized("NFKC", text):
         return text
-    text = _FULL_WIDTH.sub(_half_width, text)
+    text = half_width(text)
     return text if unicodedata.is_normalized("NFKC", text) else unicodedata.normalize("NFKC", text)
 
 
