@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
+import sys
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.models import CommandInfo
 
 from cli import ops, schedule
 from cli.analysis import register as register_analysis
@@ -474,9 +477,44 @@ app.add_typer(watch_app, name="watch")
 app.command()(worker)
 
 
+# The main options that take a value (`newsmon --config FILE search …`): their values are not command names.
+_VALUED_OPTIONS = ("--config", "--log-level", "--log-format")
+
+
+def invoked(args: list[str]) -> str | None:
+    """The name of the command or group the arguments invoke, or None (no command, or the main help asked)."""
+    tokens = iter(args)
+    for token in tokens:
+        if token in ("--help", "-h", "--"):
+            return None
+        if token in _VALUED_OPTIONS:
+            next(tokens, None)
+        elif not token.startswith("-"):
+            return token
+    return None
+
+
+def only(command: str | None) -> typer.Typer:
+    """The app with just the named command or group, when it has one: Typer builds the parser of every
+    command it holds before it reads the arguments, and one command's parser is all a run needs."""
+    commands = [c for c in app.registered_commands if _name(c) == command]
+    groups = [g for g in app.registered_groups if g.name == command]
+    if not commands and not groups:
+        return app  # no command, or one that does not exist: the whole app answers (help, or the error)
+    pruned = copy.copy(app)
+    pruned.registered_commands, pruned.registered_groups = commands, groups
+    return pruned
+
+
+def _name(command: CommandInfo) -> str | None:
+    if command.name is not None:
+        return command.name
+    return command.callback.__name__.lower().replace("_", "-") if command.callback is not None else None
+
+
 def main() -> None:
     try:
-        app()
+        only(invoked(sys.argv[1:]))()
     except Exception as error:
         # Input errors are caught where they happen (exit 2); this is the backstop for anything else, so a user
         # sees one line, never a traceback (--log-level DEBUG shows it).

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime, tzinfo
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import DateTime, LargeBinary, String
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, DateTime, LargeBinary, String
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -70,14 +71,34 @@ class Compressed(TypeDecorator[bytes]):
         return zlib.decompress(bytes(value)) if value is not None else None
 
 
+class JSONDocument(TypeDecorator[Any]):
+    """A JSON document: JSONB on PostgreSQL, JSON text elsewhere. PostgreSQL's dialect module is imported only
+    when a PostgreSQL database is opened, so that a command on SQLite does not pay for it."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(JSON())
+
+
 def now_shanghai() -> datetime:
     return datetime.now(SHANGHAI)
 
 
 def insert_for(session: Session, table: Any) -> Any:
     """INSERT … ON CONFLICT support for the dialect in use (SQLite and PostgreSQL both have it)."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 # How a count treats reprints: every copy, or each speech once (its reprint cluster's original).
