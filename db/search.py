@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from db import totals
 from db.filters import Filters
 from db.filters import apply as apply_filters
 from db.fts import ID_BLOCK, block_lexeme
@@ -106,7 +107,8 @@ def search(
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
     base = apply_filters(session, base, filters)
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
+    counted = base.with_only_columns(Article.id).limit(COUNT_LIMIT).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     if sort == "date":
         order = (Article.published_at.desc().nulls_last(), Article.id.desc())
     elif sort == "oldest":
@@ -115,16 +117,31 @@ def search(
         order = (matched.c.score.desc(), Article.id.desc())
     rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
     scored = session.get_bind().dialect.name == "postgresql"
-    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows], scored)
+    return Found(total, total < COUNT_LIMIT, total, [(a, s, float(score)) for a, s, score in rows], scored)
 
 
 def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
-    """One page of the articles passing the filters, newest published first: a search with no query."""
+    """One page of the articles passing the filters, newest published first: a search with no query.
+
+    The total comes from the article totals where they answer the filters (db/totals.py), else is counted up to
+    COUNT_LIMIT; the page is a walk of the published_at index, newest first, that stops at the page's end."""
+    if totals.answers(filters):
+        total, exact = totals.count(session, filters), True
+    else:
+        counted = apply_filters(session, select(Article.id), filters).limit(COUNT_LIMIT).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+        exact = total < COUNT_LIMIT
     base = apply_filters(session, select(Article, Site).join(Site), filters)
-    total = session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0
-    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
-    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
-    return Found(total, True, total, [(a, s, 0.0) for a, s in rows], False)
+    rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
+    return Found(total, exact, total, [(a, s, 0.0) for a, s in rows], False)
+
+
+def _newest_first(session: Session) -> tuple[ColumnElement[Any], ...]:
+    """Newest published first, undated last, then highest id. SQLite sorts NULL first ascending, so last
+    descending, and walks its published_at index (whose entries end with the id) for the plain form only."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (Article.published_at.desc(), Article.id.desc())
+    return (Article.published_at.desc().nulls_last(), Article.id.desc())
 
 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
