@@ -34,7 +34,7 @@ TOP = 10
 EXACT = 2_000
 # Beyond it, the sample: this many windows of ids, each giving at most this many matches.
 WINDOWS = 20
-PER_WINDOW = 100
+PER_WINDOW = 50
 # Sampled ids read per statement.
 IDS_PER_STATEMENT = 500
 

@@ -77,8 +77,8 @@ def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeLimitExceeded(_message(seconds))
-        if postgresql:
-            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+        if postgresql:  # on the connection: a server-side cursor (rows read a batch at a time) takes no SET
+            cursor.connection.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
 
     event.listen(connection, "before_cursor_execute", before)
     raw: Any = None if postgresql else connection.connection.driver_connection

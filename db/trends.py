@@ -27,8 +27,8 @@ from ground.query import Node, normalise
 # an edited date within this many seconds. Counting every article per month on each trend page grew with the
 # archive.
 TOTALS_SECONDS = 60.0
-# Articles whose text is read in Python between two checks of the time limit (db/limits.py check).
-CHECK_EVERY = 50
+# Articles whose text is fetched at a time to be counted in Python (rows streamed, not all held at once).
+ROWS_PER_FETCH = 50
 _totals: dict[tuple[Any, ...], tuple[float, dict[str, int]]] = {}
 _totals_lock = threading.Lock()
 
@@ -98,10 +98,11 @@ def _uses_in_text(
         .join(Site, Site.id == Article.site_id),
         filters,
     )
-    rows = session.execute(statement, execution_options={"yield_per": CHECK_EVERY})
-    for n, (article_id, title, body, *values) in enumerate(rows):
-        if n % CHECK_EVERY == 0:  # the progress handler and statement_timeout do not see the counting below
-            check(session)
+    rows = session.execute(statement, execution_options={"yield_per": ROWS_PER_FETCH})
+    for article_id, title, body, *values in rows:
+        # Before each article (a check costs far less than counting one): the progress handler and
+        # statement_timeout do not see the counting below.
+        check(session)
         uses = tally.count(title, body).get("term", 0)
         if uses:
             yield (article_id, *values, uses)
