@@ -13,23 +13,30 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from db import totals as article_totals
 from db.filters import Filters, conditions, not_a_reprint_loser, site_condition
 from db.filters import apply as apply_filters
+from db.limits import check
 from db.models import Article, ArticleSpeaker, ArticleTerm, Person, Site
 from db.search import matches
 from db.terms import counted, counter_for
 from ground.query import Node, normalise
 
-# Period totals (a trend's denominator) are kept this long per database, filters and newest article: a new
-# article is counted at once (the newest id changes), an edited date within this many seconds. Counting every
-# article per month on each trend page grew with the archive.
+# Period totals (a trend's denominator) under filters the article totals cannot answer (db/totals.py) are kept
+# this long per database, filters and newest article: a new article is counted at once (the newest id changes),
+# an edited date within this many seconds. Counting every article per month on each trend page grew with the
+# archive.
 TOTALS_SECONDS = 60.0
+# Articles whose text is fetched at a time to be counted in Python (rows streamed, not all held at once).
+ROWS_PER_FETCH = 50
 _totals: dict[tuple[Any, ...], tuple[float, dict[str, int]]] = {}
 _totals_lock = threading.Lock()
 
 
 def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
     """All articles per month (the denominator of a rate), under the same filters as the term counts."""
+    if article_totals.answers(filters):
+        return article_totals.per_month(session, filters)
     newest = session.scalar(select(func.max(Article.id)))
     key = (str(session.get_bind().engine.url), filters, newest)
     now = time.monotonic()
@@ -91,7 +98,11 @@ def _uses_in_text(
         .join(Site, Site.id == Article.site_id),
         filters,
     )
-    for article_id, title, body, *values in session.execute(statement):
+    rows = session.execute(statement, execution_options={"yield_per": ROWS_PER_FETCH})
+    for article_id, title, body, *values in rows:
+        # Before each article (a check costs far less than counting one): the progress handler and
+        # statement_timeout do not see the counting below.
+        check(session)
         uses = tally.count(title, body).get("term", 0)
         if uses:
             yield (article_id, *values, uses)
