@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from analysis.search import check_filters, highlight, literal_pattern
 from db import search as db_search
 from db.filters import Filters
 from db.limits import check
-from db.queries import article_summary
+from db.summary import article_summary
 from ground.query import QueryError, parse_query
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 # A sentence ends at 。！？；, their Latin forms, or a line break; its closing quote stays with it.
 SENTENCE = re.compile(r"[^。！？!?；;\n]+(?:[。！？!?；;]+[”’」』）)]?)?")
@@ -42,7 +43,7 @@ def sentences_with(body: str, query_text: str) -> list[str]:
 
 
 def contexts(
-    session: Session, query_text: str, filters: Filters | None = None, *, order: str = "newest", limit: int = 50
+    session: Reader, query_text: str, filters: Filters | None = None, *, order: str = "newest", limit: int = 50
 ) -> Contexts:
     """Up to `limit` sentences holding the query's words from the matching articles, newest or oldest article
     first; each speech once by default (dedupe="copies" reads every copy)."""

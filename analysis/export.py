@@ -7,16 +7,16 @@ import io
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any, Literal
 
 from analysis.search import check_filters
 from db import search as db_search
 from db.filters import Filters
-from db.models import Article, Site
 from db.types import SHANGHAI
 from ground.query import parse_query
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 Format = Literal["csv", "jsonl", "parquet"]
 FORMATS: tuple[Format, ...] = ("csv", "jsonl", "parquet")
@@ -55,7 +55,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def export_record(article: Article, site: Site, attribution: dict[str, Any] | None = None) -> dict[str, Any]:
+def export_record(article: Any, site: Any, attribution: dict[str, Any] | None = None) -> dict[str, Any]:
     """Every field of FIELDS; `attribution` is db.search.attribution_of's entry (speakers, reprint cluster)."""
     attribution = attribution or {"speakers": [], "cluster_id": None, "original_id": article.id}
     return {
@@ -88,7 +88,7 @@ def export_record(article: Article, site: Site, attribution: dict[str, Any] | No
     }
 
 
-def _batch(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+def _batch(session: Reader, ids: list[int]) -> list[dict[str, Any]]:
     attribution = db_search.attribution_of(session, ids)
     return [export_record(a, s, attribution[a.id]) for a, s in db_search.iter_articles(session, ids)]
 
@@ -117,7 +117,7 @@ def manifest_path(out: Path) -> Path:
 
 
 def export(
-    session: Session,
+    session: Reader,
     query_text: str,
     out: Path,
     *,

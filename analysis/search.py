@@ -6,24 +6,25 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from db import search as db_search
 from db.facets import facet_counts
 from db.filters import Filters, copies_passing
-from db.queries import article_summary, known_sites
 from db.search import SORTS
+from db.summary import article_summary, known_sites
 from ground.kinds import KINDS
 from ground.query import CJK, Node, QueryError, parse_query
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 SNIPPET_CHARS = 120
 MARK_OPEN, MARK_CLOSE = "<mark>", "</mark>"
 DEDUPE = ("copies", "reprints")
 
 
-def check_filters(session: Session, filters: Filters, *, default_dedupe: str = "copies") -> Filters:
+def check_filters(session: Reader, filters: Filters, *, default_dedupe: str = "copies") -> Filters:
     """The filters with the command's dedupe default filled in; an unknown site, kind or dedupe is a QueryError
     that lists the valid ones (a filter nothing can match is a mistake, not an empty answer)."""
     if filters.dedupe is not None and filters.dedupe not in DEDUPE:
@@ -33,7 +34,7 @@ def check_filters(session: Session, filters: Filters, *, default_dedupe: str = "
     return replace(filters, dedupe=filters.dedupe or default_dedupe)
 
 
-def check_sites(session: Session, sites: str | Sequence[str] | None) -> None:
+def check_sites(session: Reader, sites: str | Sequence[str] | None) -> None:
     """Every site named must be one the database holds, by domain or name."""
     named = [sites] if isinstance(sites, str) else list(sites or ())
     if not named:
@@ -77,7 +78,7 @@ class SearchPage:
 
 
 def search(
-    session: Session,
+    session: Reader,
     query_text: str,
     filters: Filters | None = None,
     *,
@@ -120,7 +121,7 @@ def search(
 
 
 def facets(
-    session: Session, query_text: str, filters: Filters | None = None, *, matched: int | None = None
+    session: Reader, query_text: str, filters: Filters | None = None, *, matched: int | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """How the articles a search (or a browse, with no query) finds spread over site, 来源, kind, year, speaker
     and organisation, most first: the top speakers, bodies, sites and 来源 for a query. `matched`: how many

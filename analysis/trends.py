@@ -14,9 +14,9 @@ from analysis.search import check_filters
 from analysis.vocabulary import Vocabulary, analysis_terms, load_vocabulary
 from db import search as db_search
 from db import trends as db_trends
-from db.queries import article_summary
 from db.registry import article_speakers
 from db.search import Filters
+from db.summary import article_summary
 from db.types import SHANGHAI
 from ground.query import QueryError, Term, parse_query
 

@@ -12,9 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from cli.options import DbOption, JsonOption
+from cli.options import DbOption, DedupeChoice, JsonOption
 from cli.output import console, fail, print_json, print_table
-from cli.reprints import DedupeChoice
 
 log = logging.getLogger(__name__)
 
@@ -78,19 +77,20 @@ def _filters(
     )
 
 
-def _run(function: Any, db: str | None, *args: Any, limited: bool = True, **kwargs: Any) -> Any:
+def _run(function: Any, db: str | None, *args: Any, limited: bool = True, core: bool = False, **kwargs: Any) -> Any:
     """Open the database, call one analysis function in a transaction under the query time limit (db/limits.py;
-    NEWSMON_QUERY_TIMEOUT seconds, default 2, 0 for none); a bad or cut query is a one-line error."""
+    NEWSMON_QUERY_TIMEOUT seconds, default 2, 0 for none); a bad or cut query is a one-line error. With `core` the
+    function reads on a Core connection (it is built on db/tables.py), so the ORM is never imported."""
     from cli.database import reading
     from db.limits import time_limit
     from ground.query import QueryError
 
-    with reading(db) as database, database.session() as session:
+    with reading(db) as database, database.connection() if core else database.session() as reader:
         try:
             if not limited:
-                return function(session, *args, **kwargs)
-            with time_limit(session):
-                return function(session, *args, **kwargs)
+                return function(reader, *args, **kwargs)
+            with time_limit(reader):
+                return function(reader, *args, **kwargs)
         except QueryError as error:
             fail(str(error), code=2)
 
@@ -144,8 +144,8 @@ def search(
     from analysis.search import search as run_search
 
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
-    page = _run(run_search, db, query, filters, limit=limit, offset=offset, sort=sort)
-    counts = _run(run_facets, db, query, filters) if facets else None
+    page = _run(run_search, db, query, filters, limit=limit, offset=offset, sort=sort, core=True)
+    counts = _run(run_facets, db, query, filters, core=True) if facets else None
     if json_out:
         print_json({**page.to_json(), **({"facets": counts} if counts is not None else {})})
         return
@@ -193,7 +193,7 @@ def context(
 
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
     order = "oldest" if oldest else "newest"
-    found = _run(contexts, db, term, filters, order=order, limit=limit)
+    found = _run(contexts, db, term, filters, order=order, limit=limit, core=True)
     if json_out:
         print_json(found.to_json())
     elif csv_out:
@@ -455,7 +455,9 @@ def export(
     shown = make_url(database_url(db)).render_as_string(hide_password=True)
     filters = _filters(site, date_from, date_to, speaker, org, kind, dedupe)
     with _cannot_write(out):
-        manifest = _run(run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown, limited=False)
+        manifest = _run(
+            run_export, db, query, out, fmt=fmt, filters=filters, database_url=shown, limited=False, core=True
+        )
     if json_out:
         print_json(manifest)
     else:
@@ -518,9 +520,3 @@ def web(
     os.environ.update(worker_environment(db, hosts))
     factory = "web.app:create_worker_app"
     uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="warning")
-
-
-def register(app: typer.Typer) -> None:
-    for command in (search, trend, context, words, first, who, terms, export, web):
-        app.command(command.__name__)(command)
-    app.command("index-terms")(index_terms)

@@ -7,48 +7,39 @@ import copy
 import logging
 import sys
 from datetime import date, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from typer.models import CommandInfo
 
-from cli import ops, schedule
-from cli.analysis import register as register_analysis
-from cli.checks import check_filters
 from cli.config import apply_main_options, config_app
-from cli.crawl import crawl, print_run, runs_app
 from cli.database import reading, require_newsmon_database, writing
-from cli.distributed import worker
-from cli.options import ArticleId, ConfigOption, DbOption, JsonOption, LogFormatOption, LogOption
+from cli.options import ArticleId, ConfigOption, DbOption, DedupeChoice, JsonOption, LogFormatOption, LogOption
 from cli.output import console, err_console, fail, fail_on, print_json, print_table
-from cli.reprints import DedupeChoice, print_reprints, reprints_app
-from cli.sites import sites_app
-from cli.speakers import app as speakers_app
 from cli.usage import OneLineUsageErrors
-from cli.watch import watch_app
 
 log = logging.getLogger(__name__)
 
-app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, cls=OneLineUsageErrors)
+root = typer.Typer(
+    help=__doc__, no_args_is_help=True, add_completion=False, cls=OneLineUsageErrors, rich_markup_mode=None
+)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 articles_app = typer.Typer(help="Browse stored articles.", no_args_is_help=True)
 mirror_app = typer.Typer(help="The offline mirror of saved pages served on 127.0.0.1.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(articles_app, name="articles")
-app.add_typer(runs_app, name="runs")
-app.add_typer(mirror_app, name="mirror")
-app.add_typer(reprints_app, name="reprints")
-app.add_typer(config_app, name="config")
-app.command()(crawl)
+root.add_typer(db_app, name="db")
+root.add_typer(articles_app, name="articles")
+root.add_typer(mirror_app, name="mirror")
+root.add_typer(config_app, name="config")
 
 
-@app.callback()
+@root.callback()
 def main_options(config: ConfigOption = None, log_level: LogOption = None, log_format: LogFormatOption = None) -> None:
     apply_main_options(config, log_level, log_format)
 
 
-@app.command()
+@root.command()
 def init(db: DbOption = None) -> None:
     """Create the database (or bring it to the newest schema) with the seed speech as article 1."""
     with writing(db, create=True) as database, database.session() as session:
@@ -72,7 +63,7 @@ def db_upgrade(db: DbOption = None, revision: Annotated[str, typer.Argument()] =
         engine.dispose()
 
 
-@app.command("import")
+@root.command("import")
 def import_files(
     files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help="Plain-text article files.")],
     site: Annotated[str, typer.Option(help="Registrable domain of the site the text was copied from.")] = "local",
@@ -137,6 +128,7 @@ def articles_list(
     json_out: JsonOption = False,
 ) -> None:
     """List articles, newest first."""
+    from cli.checks import check_filters
     from db.queries import list_articles
 
     with reading(db) as database, database.session() as session:
@@ -196,6 +188,8 @@ def articles_show(article_id: ArticleId, db: DbOption = None, json_out: JsonOpti
     console.print(f"[dim]{'rules':>14}[/] " + ", ".join(f"{k}={v}" for k, v in article["field_rules"].items()))
     for warning in article["warnings"]:
         console.print(f"[yellow]{'warning':>14}[/] {warning}")
+    from cli.reprints import print_reprints
+
     _print_attribution(article)
     print_reprints(article)
     console.print()
@@ -216,7 +210,7 @@ def _print_attribution(article: dict[str, Any]) -> None:
         console.print(f"[dim]{'':>14} ← {speaker['evidence'][:100]}[/]", highlight=False)
 
 
-@app.command()
+@root.command()
 def summary(
     db: DbOption = None,
     json_out: JsonOption = False,
@@ -236,6 +230,8 @@ def summary(
     print_table(sites, ["site", "name", "articles", "newest"], title="articles per site")
     print_table(newest_rows, ["id", "published_at", "site_name", "title"], title="newest articles")
     if last_run:
+        from cli.crawl import print_run
+
         print_run(last_run)
 
 
@@ -267,7 +263,7 @@ DEFAULT_SHARED = Path("../shared")
 DEFAULT_MAGIC_HTML = Path("../shared/corpus_candidates/magic-html")
 
 
-@app.command("eval")
+@root.command("eval")
 def eval_command(
     corpus: Annotated[
         Path, typer.Option(help="The visible gold corpus: pages/<id>.html + gold/<id>.json.")
@@ -419,7 +415,7 @@ def _print_attribution_eval(data: dict[str, Any], below: list[str]) -> None:
         console.print(f"[red]below floor[/] {line}")
 
 
-@app.command()
+@root.command()
 def extract(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A saved page (bytes as served).")],
     url: Annotated[str, typer.Option(help="The page's URL: chooses the site's rules.")],
@@ -456,27 +452,6 @@ def extract(
     console.print(record["body"] or "", markup=False, highlight=False)
 
 
-app.add_typer(sites_app, name="sites")
-
-
-app.add_typer(speakers_app, name="speakers")
-
-
-app.add_typer(schedule.schedule_app, name="schedule")
-app.add_typer(schedule.scheduler_app, name="scheduler")
-app.add_typer(ops.alerts_app, name="alerts")
-app.command("status")(ops.status)
-articles_app.command("history")(ops.articles_history)
-
-register_analysis(app)
-
-
-app.add_typer(watch_app, name="watch")
-
-
-app.command()(worker)
-
-
 # The main options that take a value (`newsmon --config FILE search …`): their values are not command names.
 _VALUED_OPTIONS = ("--config", "--log-level", "--log-format")
 
@@ -494,15 +469,76 @@ def invoked(args: list[str]) -> str | None:
     return None
 
 
+# Commands and groups defined in other modules: (module, attribute), in the order `newsmon --help` lists them.
+# Typer builds the parser of every command it holds before it reads the arguments, so a run imports and
+# registers only the one it invokes; `--help`, the docs and the tests use the whole app (`app`).
+COMMANDS_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "crawl": ("cli.crawl", "crawl"),
+    "status": ("cli.ops", "status"),
+    "search": ("cli.analysis", "search"),
+    "trend": ("cli.analysis", "trend"),
+    "context": ("cli.analysis", "context"),
+    "words": ("cli.analysis", "words"),
+    "first": ("cli.analysis", "first"),
+    "who": ("cli.analysis", "who"),
+    "terms": ("cli.analysis", "terms"),
+    "export": ("cli.analysis", "export"),
+    "web": ("cli.analysis", "web"),
+    "index-terms": ("cli.analysis", "index_terms"),
+    "worker": ("cli.distributed", "worker"),
+}
+GROUPS_ELSEWHERE: dict[str, tuple[str, str]] = {
+    "runs": ("cli.crawl", "runs_app"),
+    "reprints": ("cli.reprints", "reprints_app"),
+    "sites": ("cli.sites", "sites_app"),
+    "speakers": ("cli.speakers", "app"),
+    "schedule": ("cli.schedule", "schedule_app"),
+    "scheduler": ("cli.schedule", "scheduler_app"),
+    "alerts": ("cli.ops", "alerts_app"),
+    "watch": ("cli.watch", "watch_app"),
+}
+_loaded: set[str] = set()
+
+
+def load(name: str) -> bool:
+    """Register the command or group `name` on the root (importing its module); whether there is one."""
+    if name in _loaded:
+        return True
+    if name in COMMANDS_ELSEWHERE:
+        module, attribute = COMMANDS_ELSEWHERE[name]
+        root.command(name)(getattr(import_module(module), attribute))
+    elif name in GROUPS_ELSEWHERE:
+        module, attribute = GROUPS_ELSEWHERE[name]
+        root.add_typer(getattr(import_module(module), attribute), name=name)
+    elif name == "articles":
+        articles_app.command("history")(import_module("cli.ops").articles_history)
+    elif name not in {_name(c) for c in root.registered_commands} | {g.name for g in root.registered_groups}:
+        return False
+    _loaded.add(name)
+    return True
+
+
+def whole() -> typer.Typer:
+    """The root with every command and group registered."""
+    for name in ("articles", *COMMANDS_ELSEWHERE, *GROUPS_ELSEWHERE):
+        load(name)
+    return root
+
+
+def __getattr__(name: str) -> typer.Typer:
+    if name == "app":  # the whole command line, for `--help`, the generated docs and the tests
+        return whole()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def only(command: str | None) -> typer.Typer:
-    """The app with just the named command or group, when it has one: Typer builds the parser of every
-    command it holds before it reads the arguments, and one command's parser is all a run needs."""
-    commands = [c for c in app.registered_commands if _name(c) == command]
-    groups = [g for g in app.registered_groups if g.name == command]
-    if not commands and not groups:
-        return app  # no command, or one that does not exist: the whole app answers (help, or the error)
-    pruned = copy.copy(app)
-    pruned.registered_commands, pruned.registered_groups = commands, groups
+    """The root with just the named command or group, or the whole app when there is none (the main help, or an
+    unknown name: its error lists the others)."""
+    if command is None or not load(command):
+        return whole()
+    pruned = copy.copy(root)
+    pruned.registered_commands = [c for c in root.registered_commands if _name(c) == command]
+    pruned.registered_groups = [g for g in root.registered_groups if g.name == command]
     return pruned
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -44,3 +45,14 @@ ConfigOption = Annotated[
         help="Settings file (default: ./newsmon.toml, then ~/.config/newsmon/newsmon.toml); see `newsmon config show`.",
     ),
 ]
+
+
+class DedupeChoice(StrEnum):
+    """How listings and counts treat copies of one speech."""
+
+    copies = "copies"
+    reprints = "reprints"
+
+    @property
+    def value_literal(self) -> Literal["copies", "reprints"]:
+        return "reprints" if self is DedupeChoice.reprints else "copies"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import typer
 
@@ -12,17 +11,6 @@ from cli.output import console, print_json
 reprints_app = typer.Typer(help="Reprint clusters: which copies of a text exist and which one is the original.")
 
 MAX_CHANGE_CHARS = 60
-
-
-class DedupeChoice(StrEnum):
-    """How listings and counts treat copies of one speech."""
-
-    copies = "copies"
-    reprints = "reprints"
-
-    @property
-    def value_literal(self) -> Literal["copies", "reprints"]:
-        return "reprints" if self is DedupeChoice.reprints else "copies"
 
 
 def _line(entry: dict[str, Any]) -> str:

@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 
 from cli.database import reading, writing
-from cli.options import DbOption, JsonOption
+from cli.options import DbOption, DedupeChoice, JsonOption
 from cli.output import console, fail, print_json, print_table
-from cli.reprints import DedupeChoice
 
 app = typer.Typer(help="Officials who spoke: roles over time and their articles.", no_args_is_help=True)
 

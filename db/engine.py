@@ -13,18 +13,19 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from ground.settings import setting
 
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -162,17 +163,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 @dataclass
 class Database:
-    """An open database at head: the engine plus a session factory whose sessions are transactions."""
+    """An open database at head: the engine, ORM sessions for code that writes, Core connections for code that
+    only reads (the ORM is imported only when a session is first asked for)."""
 
     url: str
     engine: Engine
-    sessions: sessionmaker[Session]
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         with self.sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """One transaction on a Core connection, for reading code built on db/tables.py."""
+        with self.engine.begin() as connection:
+            yield connection
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -194,7 +207,7 @@ def open_migrated(url: str | None = None, *, create: bool = True) -> Database:
     if revision != head_revision():
         log.info("migrating %s to head", engine.url.render_as_string(hide_password=True))
         upgrade(engine)
-    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(resolved, engine)
 
 
 def _read_only(dbapi_connection: Any, _record: Any) -> None:
@@ -221,7 +234,7 @@ def open_read_only(url: str | None = None) -> Database:
         raise DatabaseUnusable(
             f"the database is at revision {revision}, not {head_revision()}: run `newsmon db upgrade`"
         )
-    return Database(resolved, engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(resolved, engine)
 
 
 def _shown(url: str) -> str:

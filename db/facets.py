@@ -16,17 +16,19 @@ What a facet costs must not grow with the match set. Up to EXACT matches every o
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, text, union_all
-from sqlalchemy.orm import Session
 
-from db import totals
+from db import tables, totals
 from db.filters import Filters, conditions
 from db.filters import apply as apply_filters
-from db.models import Article, ArticleSpeaker, Person, Site
 from db.search import matches
+from db.types import dialect_name
 from ground.query import Node
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 FACETS = ("site", "source", "kind", "year", "speaker", "org")
 TOP = 10
@@ -39,23 +41,23 @@ PER_WINDOW = 50
 IDS_PER_STATEMENT = 500
 
 
-def _matching(session: Session, query: Node | None, filters: Filters) -> Select[Any]:
+def _matching(session: Reader, query: Node | None, filters: Filters) -> Select[Any]:
     """Ids of the articles a search (or, with no query, a browse) finds."""
-    statement: Select[Any] = select(Article.id)
+    statement: Select[Any] = select(tables.articles.c.id)
     if query is not None:
         matched = matches(session, query)
-        statement = statement.join(matched, matched.c.id == Article.id)
+        statement = statement.join(matched, matched.c.id == tables.articles.c.id)
     return apply_filters(session, statement, filters)
 
 
-def matching_at_most(session: Session, query: Node | None, filters: Filters, most: int) -> int:
+def matching_at_most(session: Reader, query: Node | None, filters: Filters, most: int) -> int:
     """How many articles the search (or browse) finds, counted no further than `most`."""
     found = _matching(session, query, filters).limit(most).subquery()
     return session.scalar(select(func.count()).select_from(found)) or 0
 
 
 def facet_counts(
-    session: Session,
+    session: Reader,
     query: Node | None,
     filters: Filters,
     *,
@@ -80,32 +82,38 @@ def facet_counts(
 
 
 def _exact(
-    session: Session, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
+    session: Reader, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
 ) -> dict[str, list[dict[str, Any]]]:
     ids = _matching(session, query, filters).cte("found")
-    counted = func.count(func.distinct(Article.id)).label("articles")
-    year: ColumnElement[Any] = func.substr(Article.published_month, 1, 4)
+    counted = func.count(func.distinct(tables.articles.c.id)).label("articles")
+    year: ColumnElement[Any] = func.substr(tables.articles.c.published_month, 1, 4)
 
     def of(value: Any, label: Any) -> Select[Any]:
-        return select(value, label, counted).select_from(Article)
+        return select(value, label, counted).select_from(tables.articles)
 
     statements: dict[str, Select[Any]] = {
-        "site": of(Site.domain, Site.name).join(Site, Site.id == Article.site_id).group_by(Site.domain, Site.name),
-        "source": of(Article.source, Article.source).where(Article.source.is_not(None)).group_by(Article.source),
-        "kind": of(Article.kind, Article.kind).where(Article.kind.is_not(None)).group_by(Article.kind),
-        "year": of(year, year).where(Article.published_month.is_not(None)).group_by(year),
-        "speaker": of(Person.name, Person.name)
-        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-        .join(Person, Person.id == ArticleSpeaker.person_id)
-        .group_by(Person.name),
-        "org": of(ArticleSpeaker.org, ArticleSpeaker.org)
-        .join(ArticleSpeaker, ArticleSpeaker.article_id == Article.id)
-        .where(ArticleSpeaker.org.is_not(None))
-        .group_by(ArticleSpeaker.org),
+        "site": of(tables.sites.c.domain, tables.sites.c.name)
+        .join(tables.sites, tables.sites.c.id == tables.articles.c.site_id)
+        .group_by(tables.sites.c.domain, tables.sites.c.name),
+        "source": of(tables.articles.c.source, tables.articles.c.source)
+        .where(tables.articles.c.source.is_not(None))
+        .group_by(tables.articles.c.source),
+        "kind": of(tables.articles.c.kind, tables.articles.c.kind)
+        .where(tables.articles.c.kind.is_not(None))
+        .group_by(tables.articles.c.kind),
+        "year": of(year, year).where(tables.articles.c.published_month.is_not(None)).group_by(year),
+        "speaker": of(tables.people.c.name, tables.people.c.name)
+        .join(tables.article_speakers, tables.article_speakers.c.article_id == tables.articles.c.id)
+        .join(tables.people, tables.people.c.id == tables.article_speakers.c.person_id)
+        .group_by(tables.people.c.name),
+        "org": of(tables.article_speakers.c.org, tables.article_speakers.c.org)
+        .join(tables.article_speakers, tables.article_speakers.c.article_id == tables.articles.c.id)
+        .where(tables.article_speakers.c.org.is_not(None))
+        .group_by(tables.article_speakers.c.org),
     }
     parts = []
     for facet in facets:
-        statement = statements[facet].where(Article.id.in_(select(ids.c.id)))
+        statement = statements[facet].where(tables.articles.c.id.in_(select(ids.c.id)))
         if facet == "year":  # every year, newest first: a short list that reads as a timeline
             statement = statement.order_by(year.desc()).limit(top * 5)
         else:
@@ -119,14 +127,16 @@ def _exact(
     return found
 
 
-def _window(session: Session, query: Node | None, filters: Filters, low: int, high: int) -> list[int]:
+def _window(session: Reader, query: Node | None, filters: Filters, low: int, high: int) -> list[int]:
     """The first PER_WINDOW ids in [low, high) the query matches, in id order; with no query, the first articles
     meeting the filters' conditions (a walk of the primary key)."""
     if query is None:
-        statement: Any = select(Article.id).where(Article.id >= low, Article.id < high, *conditions(session, filters))
-        return list(session.scalars(statement.order_by(Article.id).limit(PER_WINDOW)))
+        statement: Any = select(tables.articles.c.id).where(
+            tables.articles.c.id >= low, tables.articles.c.id < high, *conditions(session, filters)
+        )
+        return list(session.scalars(statement.order_by(tables.articles.c.id).limit(PER_WINDOW)))
     parameters: dict[str, Any] = {"low": low, "high": high, "n": PER_WINDOW}
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         found = text(
             "SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', :q) "
             "AND article_id >= :low AND article_id < :high ORDER BY article_id LIMIT :n"
@@ -139,11 +149,11 @@ def _window(session: Session, query: Node | None, filters: Filters, low: int, hi
     return list(session.scalars(fts, parameters | {"q": query.fts5()}))
 
 
-def sample(session: Session, query: Node | None, filters: Filters) -> dict[int, float]:
+def sample(session: Reader, query: Node | None, filters: Filters) -> dict[int, float]:
     """Article id -> weight (how many matches it stands for) of a sample of the query's matches (with no query,
     of the articles meeting the filters' conditions; a query's filters are applied to its sample afterwards):
     WINDOWS windows spread over the ids, PER_WINDOW matches from each."""
-    first, last = session.execute(select(func.min(Article.id), func.max(Article.id))).one()
+    first, last = session.execute(select(func.min(tables.articles.c.id), func.max(tables.articles.c.id))).one()
     if first is None:
         return {}
     width = (last - first + 1) / WINDOWS
@@ -159,21 +169,28 @@ def sample(session: Session, query: Node | None, filters: Filters) -> dict[int, 
 
 
 def _estimated(
-    session: Session, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
+    session: Reader, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
 ) -> dict[str, list[dict[str, Any]]]:
     """The facets counted over a sample of the matches (sample), each article by its weight."""
     weights = sample(session, query, filters)
     ids = sorted(weights)
     sums: dict[str, dict[tuple[Any, Any], float]] = {facet: defaultdict(float) for facet in facets}
-    year = func.substr(Article.published_month, 1, 4)
+    year = func.substr(tables.articles.c.published_month, 1, 4)
     people = {"speaker", "org"} & set(facets)
     for start in range(0, len(ids), IDS_PER_STATEMENT):
         chunk = ids[start : start + IDS_PER_STATEMENT]
         articles = apply_filters(
             session,
-            select(Article.id, Site.domain, Site.name, Article.source, Article.kind, year)
-            .join(Site, Site.id == Article.site_id)
-            .where(Article.id.in_(chunk)),
+            select(
+                tables.articles.c.id,
+                tables.sites.c.domain,
+                tables.sites.c.name,
+                tables.articles.c.source,
+                tables.articles.c.kind,
+                year,
+            )
+            .join(tables.sites, tables.sites.c.id == tables.articles.c.site_id)
+            .where(tables.articles.c.id.in_(chunk)),
             filters,
         )
         passed: set[int] = set()
@@ -189,11 +206,13 @@ def _estimated(
                 if facet in sums and key[0] is not None:
                     sums[facet][key] += weight
         if people and passed:
-            spoken = select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.org).join(
-                Person, Person.id == ArticleSpeaker.person_id
-            )
+            spoken = select(
+                tables.article_speakers.c.article_id, tables.people.c.name, tables.article_speakers.c.org
+            ).join(tables.people, tables.people.c.id == tables.article_speakers.c.person_id)
             seen: set[tuple[str, Any, int]] = set()
-            for article_id, name, org in session.execute(spoken.where(ArticleSpeaker.article_id.in_(sorted(passed)))):
+            for article_id, name, org in session.execute(
+                spoken.where(tables.article_speakers.c.article_id.in_(sorted(passed)))
+            ):
                 for facet, value in (("speaker", name), ("org", org)):
                     # An article counts once per value, however many of its speakers share it.
                     if facet in sums and value is not None and (facet, value, article_id) not in seen:

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
 
-from db.models import Article, ArticleReprint, ArticleSpeaker, Organisation, OrganisationAlias, Person, Site
+from db import tables
 from db.types import SHANGHAI
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 Sites = str | Sequence[str] | None  # one site or several (their articles together), by domain or name
 
@@ -64,46 +66,58 @@ def day_start(day: date) -> datetime:
 def site_condition(sites: Sites) -> ColumnElement[bool]:
     """Site rows named by domain or name (people.com.cn or 人民网), one or several."""
     names = [sites] if isinstance(sites, str) else list(sites or ())
-    return or_(Site.domain.in_(names), Site.name.in_(names))
+    return or_(tables.sites.c.domain.in_(names), tables.sites.c.name.in_(names))
 
 
-def organisation_ids(session: Session, name: str) -> list[int]:
+def organisation_ids(session: Reader, name: str) -> list[int]:
     """The body named `name` (its name or an alias) and every body under it (工信部 → its departments)."""
-    found = set(session.scalars(select(Organisation.id).where(Organisation.name == name)))
-    found |= set(session.scalars(select(OrganisationAlias.organisation_id).where(OrganisationAlias.alias == name)))
+    found = set(session.scalars(select(tables.organisations.c.id).where(tables.organisations.c.name == name)))
+    found |= set(
+        session.scalars(
+            select(tables.organisation_aliases.c.organisation_id).where(tables.organisation_aliases.c.alias == name)
+        )
+    )
     frontier = set(found)
     while frontier:
-        children = set(session.scalars(select(Organisation.id).where(Organisation.parent_id.in_(frontier))))
+        children = set(
+            session.scalars(select(tables.organisations.c.id).where(tables.organisations.c.parent_id.in_(frontier)))
+        )
         frontier = children - found
         found |= children
     return sorted(found)
 
 
-def conditions(session: Session, filters: Filters) -> list[ColumnElement[bool]]:
+def conditions(session: Reader, filters: Filters) -> list[ColumnElement[bool]]:
     """The filters as conditions on Article alone (no join needed)."""
     found: list[ColumnElement[bool]] = []
     if filters.site:
-        found.append(Article.site_id.in_(select(Site.id).where(site_condition(filters.site))))
+        found.append(tables.articles.c.site_id.in_(select(tables.sites.c.id).where(site_condition(filters.site))))
     if filters.date_from:
-        found.append(Article.published_at >= day_start(filters.date_from))
+        found.append(tables.articles.c.published_at >= day_start(filters.date_from))
     if filters.date_to:
-        found.append(Article.published_at < day_start(filters.date_to + timedelta(days=1)))
+        found.append(tables.articles.c.published_at < day_start(filters.date_to + timedelta(days=1)))
     if filters.kind:
-        found.append(Article.kind == filters.kind)
+        found.append(tables.articles.c.kind == filters.kind)
     if filters.contains:
         found.append(
             or_(
-                Article.title.contains(filters.contains, autoescape=True),
-                Article.body.contains(filters.contains, autoescape=True),
+                tables.articles.c.title.contains(filters.contains, autoescape=True),
+                tables.articles.c.body.contains(filters.contains, autoescape=True),
             )
         )
     if filters.speaker:
-        spoke = select(ArticleSpeaker.article_id).join(Person).where(Person.name == filters.speaker)
-        found.append(Article.id.in_(spoke))
+        spoke = (
+            select(tables.article_speakers.c.article_id)
+            .join(tables.people)
+            .where(tables.people.c.name == filters.speaker)
+        )
+        found.append(tables.articles.c.id.in_(spoke))
     if filters.org:
         bodies = organisation_ids(session, filters.org)
-        of_org = select(ArticleSpeaker.article_id).where(ArticleSpeaker.organisation_id.in_(bodies))
-        found.append(Article.id.in_(of_org))
+        of_org = select(tables.article_speakers.c.article_id).where(
+            tables.article_speakers.c.organisation_id.in_(bodies)
+        )
+        found.append(tables.articles.c.id.in_(of_org))
     return found
 
 
@@ -113,16 +127,18 @@ def reprint_losers(where: list[ColumnElement[bool]]) -> Select[Any]:
     Only clusters with copies are ranked; every other article is its own speech (ranking all articles, most of
     them alone, cost a trend seconds at a million articles).
     """
-    with_copies = select(ArticleReprint.canonical_id).where(ArticleReprint.article_id != ArticleReprint.canonical_id)
-    original_first = case((Article.id == ArticleReprint.canonical_id, 0), else_=1)
+    with_copies = select(tables.article_reprints.c.canonical_id).where(
+        tables.article_reprints.c.article_id != tables.article_reprints.c.canonical_id
+    )
+    original_first = case((tables.articles.c.id == tables.article_reprints.c.canonical_id, 0), else_=1)
     rank = func.row_number().over(
-        partition_by=ArticleReprint.canonical_id,
-        order_by=(original_first, Article.published_at.asc().nulls_last(), Article.id),
+        partition_by=tables.article_reprints.c.canonical_id,
+        order_by=(original_first, tables.articles.c.published_at.asc().nulls_last(), tables.articles.c.id),
     )
     ranked = (
-        select(Article.id.label("id"), rank.label("rank"))
-        .join(ArticleReprint, ArticleReprint.article_id == Article.id)
-        .where(ArticleReprint.canonical_id.in_(with_copies), *where)
+        select(tables.articles.c.id.label("id"), rank.label("rank"))
+        .join(tables.article_reprints, tables.article_reprints.c.article_id == tables.articles.c.id)
+        .where(tables.article_reprints.c.canonical_id.in_(with_copies), *where)
         .subquery("speeches")
     )
     return select(ranked.c.id).where(ranked.c.rank > 1)
@@ -134,7 +150,7 @@ def not_a_reprint_loser(article_id: Any, where: list[ColumnElement[bool]]) -> Co
     return ~exists(select(losers.c.id).where(losers.c.id == article_id))
 
 
-def apply(session: Session, statement: Select[Any], filters: Filters) -> Select[Any]:
+def apply(session: Reader, statement: Select[Any], filters: Filters) -> Select[Any]:
     """The statement (which selects from Article) narrowed by the filters, each speech once if asked."""
     where = conditions(session, filters)
     statement = statement.where(*where)
@@ -143,24 +159,24 @@ def apply(session: Session, statement: Select[Any], filters: Filters) -> Select[
         # a trend's numerator and denominator count the same article for each speech, and a search, a list and
         # a count agree on which article stands for it.
         choice = where if not filters.contains else conditions(session, replace(filters, contains=None))
-        statement = statement.where(not_a_reprint_loser(Article.id, choice))
+        statement = statement.where(not_a_reprint_loser(tables.articles.c.id, choice))
     return statement
 
 
-def copies_passing(session: Session, ids: list[int], filters: Filters) -> dict[int, int]:
+def copies_passing(session: Reader, ids: list[int], filters: Filters) -> dict[int, int]:
     """Per article id: how many copies of its speech (itself included) pass the filters; 1 for an article alone.
     Shown beside a speech counted once ("3 copies")."""
     found = dict.fromkeys(ids, 1)
     if not ids:
         return found
-    mine, theirs = aliased(ArticleReprint), aliased(ArticleReprint)
+    mine, theirs = tables.article_reprints.alias(), tables.article_reprints.alias()
     statement = (
-        select(mine.article_id, func.count(Article.id))
+        select(mine.c.article_id, func.count(tables.articles.c.id))
         .select_from(mine)
-        .join(theirs, theirs.cluster_id == mine.cluster_id)
-        .join(Article, Article.id == theirs.article_id)
-        .where(mine.article_id.in_(ids), *conditions(session, filters))
-        .group_by(mine.article_id)
+        .join(theirs, theirs.c.cluster_id == mine.c.cluster_id)
+        .join(tables.articles, tables.articles.c.id == theirs.c.article_id)
+        .where(mine.c.article_id.in_(ids), *conditions(session, filters))
+        .group_by(mine.c.article_id)
     )
     for article_id, copies in session.execute(statement):
         found[article_id] = max(1, int(copies))

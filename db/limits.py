@@ -12,13 +12,16 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
+from db.types import connection_of
 from ground.query import QueryError
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 DEFAULT_SECONDS = 2.0
 # SQLite calls the handler every this many virtual-machine instructions (about a millisecond's work).
@@ -41,7 +44,7 @@ def default_seconds() -> float:
 _DEADLINE = "newsmon_deadline"  # session.info key: (deadline on time.monotonic(), the limit in seconds)
 
 
-def check(session: Session) -> None:
+def check(session: Reader) -> None:
     """Raise TimeLimitExceeded if the session's time limit has passed: for work done in Python between
     statements (reading bodies or rows a batch at a time), where neither SQLite's progress handler nor PostgreSQL's
     statement_timeout runs. Outside a time limit it does nothing."""
@@ -58,14 +61,14 @@ def _message(seconds: float) -> str:
 
 
 @contextmanager
-def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]:
+def time_limit(session: Reader, seconds: float | None = None) -> Iterator[None]:
     """Every statement the session runs inside the block together stops after `seconds` (None: the default;
     0: no limit), raising TimeLimitExceeded."""
     seconds = default_seconds() if seconds is None else seconds
     if seconds <= 0:
         yield
         return
-    connection = session.connection()
+    connection = connection_of(session)
     deadline = time.monotonic() + seconds
     outer = session.info.get(_DEADLINE)
     session.info[_DEADLINE] = (deadline, seconds)

@@ -262,15 +262,13 @@ class ArticleTotal(Base):
     0012): what a browse, its facets and a trend's denominator read instead of counting every article. Kept in step
     by triggers on articles and article_reprints; a row whose count falls to zero is removed."""
 
-    __tablename__ = "article_totals"
+    __table__ = tables.article_totals
 
-    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # '' for an article without a kind
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM' of published_at; '' without one
-    # 1: the article's reprint cluster names another article as its original (a copy the each-speech-once rule
-    # leaves out when nothing else narrows the count), else 0.
-    reprint: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
-    articles: Mapped[int] = mapped_column(Integer)
+    site_id: Mapped[int]
+    kind: Mapped[str]
+    month: Mapped[str]
+    reprint: Mapped[int]
+    articles: Mapped[int]
 
 
 class IndexedTerm(Base):

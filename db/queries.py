@@ -22,22 +22,8 @@ from db.models import (
 )
 from db.registry import article_speakers
 from db.runs import last_run, run_record
+from db.summary import article_summary
 from db.types import Dedupe, iso
-
-
-def article_summary(article: Article, site: Site) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "url": article.url,
-        "site": site.domain,
-        "site_name": site.name,
-        "title": article.title,
-        "published_at": iso(article.published_at),
-        "source": article.source,
-        "authors": article.authors,
-        "chars": len(article.body),
-        "kind": article.kind,
-    }
 
 
 def with_reprints(query: Select[Any]) -> Select[Any]:
@@ -46,11 +32,6 @@ def with_reprints(query: Select[Any]) -> Select[Any]:
 
 
 ALERT_STATUSES = ("open", "resolved")
-
-
-def known_sites(session: Session) -> list[tuple[str, str]]:
-    """(domain, name) of every site the database holds, by domain."""
-    return [(d, n) for d, n in session.execute(select(Site.domain, Site.name).order_by(Site.domain))]
 
 
 def _filters(

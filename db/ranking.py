@@ -23,10 +23,14 @@ A query with no phrase of several bigrams and no NOT is its own rewrite: ranked 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from ground.query import And, Node, Not, Or, Term, query_tokens
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 # Articles (the most recently stored) in which a bigram's share is estimated.
 SAMPLE = 20_000
@@ -34,13 +38,13 @@ SAMPLE = 20_000
 COMMON = 0.5
 
 
-def ranking_query(session: Session, query: Node) -> str:
+def ranking_query(session: Reader, query: Node) -> str:
     """The FTS5 expression whose bm25() ranks the articles `query` matches (see the module docstring)."""
     return _Rewriter(session).rewrite(query)
 
 
 class _Rewriter:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Reader) -> None:
         self.session = session
         self._floor: tuple[int, int] | None = None
         self._shares: dict[str, float] = {}

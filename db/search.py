@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -25,24 +25,27 @@ from sqlalchemy import (
     table,
     text,
 )
-from sqlalchemy.orm import Session
 
-from db import totals
+from db import tables, totals
 from db.filters import Filters
 from db.filters import apply as apply_filters
 from db.fts import ID_BLOCK, block_lexeme
-from db.models import Article, ArticleReprint, ArticleSpeaker, Person, Site
 from db.ranking import ranking_query
+from db.summary import SiteName, site_of, with_site
+from db.types import connection_of, dialect_name
 from ground.query import Node
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 # BM25 column weights (title, body): a term in the title says more about the article than one in the body.
 TITLE_WEIGHT = 5.0
 BODY_WEIGHT = 1.0
 
 
-def matches(session: Session, query: Node) -> Subquery:
+def matches(session: Reader, query: Node) -> Subquery:
     """(id, score) of every article the query matches; a higher score is a better match."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         document, tsquery = _pg_match(query)
         score: ColumnElement[Any] = func.ts_rank_cd(document, tsquery)
         found = select(column("article_id").label("id"), score.label("score")).select_from(table("article_search"))
@@ -64,7 +67,7 @@ def _fts5_match(query: Node) -> ColumnElement[bool]:
     return text("articles_fts MATCH :fts_query").bindparams(fts_query=query.fts5())  # type: ignore[return-value]
 
 
-def _match_count_sqlite(session: Session, query: Node, *, at_most: int) -> int:
+def _match_count_sqlite(session: Reader, query: Node, *, at_most: int) -> int:
     """How many articles the query matches (no more than `at_most`), from the FTS5 index alone, no score computed.
     (PostgreSQL counts in _ranked_page_postgresql.)"""
     found: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
@@ -88,7 +91,7 @@ class Found:
     total: int
     exact: bool
     ranked: int
-    rows: list[tuple[Article, Site, float]]
+    rows: list[tuple[Any, SiteName, float]]  # (an article row of with_site(), its site, its score)
     # Whether the scores mean the same as those of the same query without filters (PostgreSQL's ts_rank_cd scores
     # an article alone; SQLite's BM25 differs between its two paths), so a page shows them only when they do.
     scored: bool = True
@@ -98,28 +101,28 @@ SORTS = ("relevance", "date", "oldest")  # date: newest published first
 
 
 def search(
-    session: Session, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0, sort: str = "relevance"
+    session: Reader, query: Node, filters: Filters, *, limit: int = 20, offset: int = 0, sort: str = "relevance"
 ) -> Found:
     """One page of matches: best first (then most recently stored), newest published first (sort="date") or
     oldest first (sort="oldest")."""
     if sort == "relevance" and filters.by_site_only and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
-    if sort == "date" and session.get_bind().dialect.name == "sqlite":
+    if sort == "date" and dialect_name(session) == "sqlite":
         return _newest_sqlite(session, query, filters, limit=limit, offset=offset)
     matched = matches(session, query)
-    base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
+    base = with_site(matched.c.score).join(matched, matched.c.id == tables.articles.c.id)
     base = apply_filters(session, base, filters)
-    counted = base.with_only_columns(Article.id).limit(COUNT_LIMIT).subquery()
+    counted = base.with_only_columns(tables.articles.c.id).limit(COUNT_LIMIT).subquery()
     total = session.scalar(select(func.count()).select_from(counted)) or 0
     if sort == "date":
-        order = (Article.published_at.desc().nulls_last(), Article.id.desc())
+        order = (tables.articles.c.published_at.desc().nulls_last(), tables.articles.c.id.desc())
     elif sort == "oldest":
-        order = (Article.published_at.asc().nulls_last(), Article.id.asc())
+        order = (tables.articles.c.published_at.asc().nulls_last(), tables.articles.c.id.asc())
     else:
-        order = (matched.c.score.desc(), Article.id.desc())
+        order = (matched.c.score.desc(), tables.articles.c.id.desc())
     rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
-    scored = session.get_bind().dialect.name == "postgresql"
-    return Found(total, total < COUNT_LIMIT, total, [(a, s, float(score)) for a, s, score in rows], scored)
+    scored = dialect_name(session) == "postgresql"
+    return Found(total, total < COUNT_LIMIT, total, [(r, site_of(r), float(r.score)) for r in rows], scored)
 
 
 # Newest first (SQLite): a query matching at least this many articles is paged by a walk of the published_at
@@ -128,19 +131,21 @@ def search(
 WALK_FROM = 2_000
 
 
-def _newest_sqlite(session: Session, query: Node, filters: Filters, *, limit: int, offset: int) -> Found:
+def _newest_sqlite(session: Reader, query: Node, filters: Filters, *, limit: int, offset: int) -> Found:
     """search(sort="date") on SQLite: no BM25 computed (SQLite's scores are not shown beside a date order)."""
     ids: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
-    counted = apply_filters(session, select(Article.id).where(Article.id.in_(ids)), filters).limit(COUNT_LIMIT)
+    counted = apply_filters(session, select(tables.articles.c.id).where(tables.articles.c.id.in_(ids)), filters).limit(
+        COUNT_LIMIT
+    )
     total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
     # "+id" keeps the planner from reading the matches by id and sorting them all: it walks the date index.
-    among = literal_column("+articles.id").in_(ids) if total >= WALK_FROM else Article.id.in_(ids)
-    base = apply_filters(session, select(Article, Site).join(Site).where(among), filters)
+    among = literal_column("+articles.id").in_(ids) if total >= WALK_FROM else tables.articles.c.id.in_(ids)
+    base = apply_filters(session, with_site().where(among), filters)
     rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
-    return Found(total, total < COUNT_LIMIT, total, [(a, s, 0.0) for a, s in rows], False)
+    return Found(total, total < COUNT_LIMIT, total, [(r, site_of(r), 0.0) for r in rows], False)
 
 
-def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
+def browse(session: Reader, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
     """One page of the articles passing the filters, newest published first: a search with no query.
 
     The total comes from the article totals where they answer the filters (db/totals.py), else is counted up to
@@ -148,33 +153,33 @@ def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int =
     if totals.answers(filters):
         total, exact = totals.count(session, filters), True
     else:
-        counted = apply_filters(session, select(Article.id), filters).limit(COUNT_LIMIT).subquery()
+        counted = apply_filters(session, select(tables.articles.c.id), filters).limit(COUNT_LIMIT).subquery()
         total = session.scalar(select(func.count()).select_from(counted)) or 0
         exact = total < COUNT_LIMIT
-    base = apply_filters(session, select(Article, Site).join(Site), filters)
+    base = apply_filters(session, with_site(), filters)
     rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
-    return Found(total, exact, total, [(a, s, 0.0) for a, s in rows], False)
+    return Found(total, exact, total, [(r, site_of(r), 0.0) for r in rows], False)
 
 
-def _newest_first(session: Session) -> tuple[ColumnElement[Any], ...]:
+def _newest_first(session: Reader) -> tuple[ColumnElement[Any], ...]:
     """Newest published first, undated last, then highest id. SQLite sorts NULL first ascending, so last
     descending, and walks its published_at index (whose entries end with the id) for the plain form only."""
-    if session.get_bind().dialect.name == "sqlite":
-        return (Article.published_at.desc(), Article.id.desc())
-    return (Article.published_at.desc().nulls_last(), Article.id.desc())
+    if dialect_name(session) == "sqlite":
+        return (tables.articles.c.published_at.desc(), tables.articles.c.id.desc())
+    return (tables.articles.c.published_at.desc().nulls_last(), tables.articles.c.id.desc())
 
 
-def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
+def _search_index(session: Reader, query: Node, *, limit: int, offset: int) -> Found:
     """Search without filters from the full-text index alone: count and rank there, then read one page."""
-    if session.get_bind().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         total, exact, page = _ranked_page_postgresql(session, query, limit=limit, offset=offset)
     else:
         total = _match_count_sqlite(session, query, at_most=COUNT_LIMIT)
         exact = total < COUNT_LIMIT
         page = _ranked_page_sqlite(session, query, limit=limit, offset=offset)
     found = {
-        a.id: (a, s)
-        for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_([i for i, _ in page])))
+        r.id: (r, site_of(r))
+        for r in session.execute(with_site().where(tables.articles.c.id.in_([i for i, _ in page])))
     }
     rows = [(*found[i], float(score)) for i, score in page if i in found]
     return Found(total, exact, min(total, RANK_LIMIT), rows)
@@ -214,7 +219,7 @@ def _blocks(blocks: range) -> str:
 
 
 def _ranked_page_postgresql(
-    session: Session, query: Node, *, limit: int, offset: int
+    session: Reader, query: Node, *, limit: int, offset: int
 ) -> tuple[int, bool, list[tuple[int, float]]]:
     """How many articles match (exactly, or at least that many), and one page of the RANK_LIMIT newest matches by
     ts_rank_cd, then newest first.
@@ -271,7 +276,7 @@ def _ranked_page_postgresql(
 
 
 @contextmanager
-def _planner(session: Session, **settings: str) -> Iterator[None]:
+def _planner(session: Reader, **settings: str) -> Iterator[None]:
     """Planner settings for the statements inside (PostgreSQL, this transaction only), restored afterwards; one
     round trip to read them, one to set them and one to restore them."""
     names = list(settings)
@@ -286,7 +291,7 @@ def _planner(session: Session, **settings: str) -> Iterator[None]:
         session.execute(text(change), named | {f"v{i}": value for i, value in enumerate(before)})
 
 
-def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: int) -> list[tuple[int, float]]:
+def _ranked_page_sqlite(session: Reader, query: Node, *, limit: int, offset: int) -> list[tuple[int, float]]:
     """The RANK_LIMIT most recently stored matches (the exact query), ordered by BM25 over ranking_query
     (db/ranking.py), which FTS5 evaluates without matching the query's phrases over the whole index."""
     ranking = ranking_query(session, query)
@@ -317,83 +322,98 @@ def _ranked_page_sqlite(session: Session, query: Node, *, limit: int, offset: in
     return [(i, scores.get(i, 0.0)) for i in ordered[offset : offset + limit]]
 
 
-def first_use(session: Session, query: Node, filters: Filters, *, limit: int = 1) -> list[tuple[Article, Site]]:
+def first_use(session: Reader, query: Node, filters: Filters, *, limit: int = 1) -> list[tuple[Any, SiteName]]:
     """The earliest published articles the query matches."""
     matched = matches(session, query)
     statement = apply_filters(
         session,
-        select(Article, Site)
-        .join(matched, matched.c.id == Article.id)
-        .join(Site)
-        .where(Article.published_at.is_not(None)),
+        with_site()
+        .join(matched, matched.c.id == tables.articles.c.id)
+        .where(tables.articles.c.published_at.is_not(None)),
         filters,
     )
-    rows = session.execute(statement.order_by(Article.published_at, Article.id).limit(limit)).all()
-    return [(a, s) for a, s in rows]
+    rows = session.execute(statement.order_by(tables.articles.c.published_at, tables.articles.c.id).limit(limit)).all()
+    return [(r, site_of(r)) for r in rows]
 
 
-def speakers_of(session: Session, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+def speakers_of(session: Reader, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     """Per article id: its speakers (name, role, org), in the text's order; one query for all the ids."""
     found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     if not ids:
         return found
     speakers = session.execute(
-        select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.role, ArticleSpeaker.org)
-        .join(Person)
-        .where(ArticleSpeaker.article_id.in_(ids))
-        .order_by(ArticleSpeaker.article_id, ArticleSpeaker.position)
+        select(
+            tables.article_speakers.c.article_id,
+            tables.people.c.name,
+            tables.article_speakers.c.role,
+            tables.article_speakers.c.org,
+        )
+        .join(tables.people)
+        .where(tables.article_speakers.c.article_id.in_(ids))
+        .order_by(tables.article_speakers.c.article_id, tables.article_speakers.c.position)
     )
     for article_id, name, role, org in speakers:
         found[article_id].append({"name": name, "role": role, "org": org})
     return found
 
 
-def attribution_of(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
+def attribution_of(session: Reader, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Per article id: its speakers (speakers_of) and reprint membership, for exports."""
     speakers = speakers_of(session, ids)
     found: dict[int, dict[str, Any]] = {i: {"speakers": speakers[i], "cluster_id": None, "original_id": i} for i in ids}
     if not ids:
         return found
     clusters = session.execute(
-        select(ArticleReprint.article_id, ArticleReprint.cluster_id, ArticleReprint.canonical_id).where(
-            ArticleReprint.article_id.in_(ids)
-        )
+        select(
+            tables.article_reprints.c.article_id,
+            tables.article_reprints.c.cluster_id,
+            tables.article_reprints.c.canonical_id,
+        ).where(tables.article_reprints.c.article_id.in_(ids))
     )
     for article_id, cluster_id, canonical_id in clusters:
         found[article_id].update(cluster_id=cluster_id, original_id=canonical_id)
     return found
 
 
-def iter_articles(session: Session, ids: list[int]) -> list[tuple[Article, Site]]:
+def iter_articles(session: Reader, ids: list[int]) -> list[tuple[Any, SiteName]]:
     """Articles by id in the given order (for exports)."""
     if not ids:
         return []
-    rows = {a.id: (a, s) for a, s in session.execute(select(Article, Site).join(Site).where(Article.id.in_(ids)))}
+    rows = {r.id: (r, site_of(r)) for r in session.execute(with_site().where(tables.articles.c.id.in_(ids)))}
     return [rows[i] for i in ids if i in rows]
 
 
-def matching_ids(session: Session, query: Node, filters: Filters) -> list[int]:
+def matching_ids(session: Reader, query: Node, filters: Filters) -> list[int]:
     """Every matching article id, best first (an export's rows, in the order search shows them)."""
     matched = matches(session, query)
-    statement = apply_filters(session, select(Article.id).join(matched, matched.c.id == Article.id).join(Site), filters)
-    order = statement.order_by(matched.c.score.desc(), Article.id.desc())
+    statement = apply_filters(
+        session,
+        select(tables.articles.c.id).join(matched, matched.c.id == tables.articles.c.id).join(tables.sites),
+        filters,
+    )
+    order = statement.order_by(matched.c.score.desc(), tables.articles.c.id.desc())
     return list(session.scalars(order))
 
 
-def schema_revision(session: Session) -> str | None:
+def schema_revision(session: Reader) -> str | None:
     """The Alembic revision the database is at (recorded in export manifests)."""
     from db.engine import revision_of
 
-    return revision_of(session.connection())
+    return revision_of(connection_of(session))
 
 
-def scan_count(session: Session, literal: str, filters: Filters) -> int:
+def scan_count(session: Reader, literal: str, filters: Filters) -> int:
     """Articles whose title or body contains the text, by a plain LIKE scan: the baseline search is measured against."""
     statement = apply_filters(
         session,
-        select(func.count(Article.id))
-        .join(Site)
-        .where(or_(Article.title.contains(literal, autoescape=True), Article.body.contains(literal, autoescape=True))),
+        select(func.count(tables.articles.c.id))
+        .join(tables.sites)
+        .where(
+            or_(
+                tables.articles.c.title.contains(literal, autoescape=True),
+                tables.articles.c.body.contains(literal, autoescape=True),
+            )
+        ),
         filters,
     )
     return session.scalar(statement) or 0

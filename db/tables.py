@@ -258,6 +258,20 @@ article_terms = Table(
     sqlite_with_rowid=False,
 )
 
+# How many articles a site holds per kind and month, copies of another article's speech apart (migration 0012),
+# kept in step by triggers on articles and article_reprints. Mapped by ArticleTotal.
+article_totals = Table(
+    "article_totals",
+    metadata,
+    Column("site_id", Integer, primary_key=True),
+    Column("kind", String(32), primary_key=True),  # '' for an article without a kind
+    Column("month", String(7), primary_key=True),  # 'YYYY-MM' of published_at; '' without one
+    # 1: the article's reprint cluster names another article as its original (a copy the each-speech-once rule
+    # leaves out when nothing else narrows the count), else 0.
+    Column("reprint", SmallInteger, primary_key=True),
+    Column("articles", Integer, nullable=False),
+)
+
 # A curated term counted in every stored article, and the spellings that were counted ('|'-joined): when the
 # vocabulary gives the term other spellings, the counts are stale and trends fall back to the text. Mapped by
 # IndexedTerm.

@@ -9,13 +9,15 @@ fail it and a copy stand in, which only a count of the articles can tell.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session
 
+from db import tables
 from db.filters import Filters, site_condition
-from db.models import ArticleTotal, Site
+
+if TYPE_CHECKING:
+    from db.types import Reader
 
 
 def _whole_month_start(day: date | None) -> bool:
@@ -40,17 +42,17 @@ def answers(filters: Filters) -> bool:
 def _where(filters: Filters) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if filters.site:
-        found.append(ArticleTotal.site_id.in_(select(Site.id).where(site_condition(filters.site))))
+        found.append(tables.article_totals.c.site_id.in_(select(tables.sites.c.id).where(site_condition(filters.site))))
     if filters.kind:
-        found.append(ArticleTotal.kind == filters.kind)
+        found.append(tables.article_totals.c.kind == filters.kind)
     if filters.date_from:
-        found.append(ArticleTotal.month >= filters.date_from.strftime("%Y-%m"))
+        found.append(tables.article_totals.c.month >= filters.date_from.strftime("%Y-%m"))
     if filters.date_to:
-        found.append(ArticleTotal.month <= filters.date_to.strftime("%Y-%m"))
+        found.append(tables.article_totals.c.month <= filters.date_to.strftime("%Y-%m"))
     if filters.date_from or filters.date_to:
-        found.append(ArticleTotal.month != "")
+        found.append(tables.article_totals.c.month != "")
     if filters.dedupe == "reprints":
-        found.append(ArticleTotal.reprint == 0)
+        found.append(tables.article_totals.c.reprint == 0)
     return found
 
 
@@ -59,41 +61,43 @@ def _check(filters: Filters) -> None:
         raise ValueError(f"the article totals cannot count under {filters}")
 
 
-def count(session: Session, filters: Filters) -> int:
+def count(session: Reader, filters: Filters) -> int:
     """Articles passing the filters (answers(filters) must hold)."""
     _check(filters)
-    return int(session.scalar(select(func.sum(ArticleTotal.articles)).where(*_where(filters))) or 0)
+    return int(session.scalar(select(func.sum(tables.article_totals.c.articles)).where(*_where(filters))) or 0)
 
 
-def per_month(session: Session, filters: Filters) -> dict[str, int]:
+def per_month(session: Reader, filters: Filters) -> dict[str, int]:
     """Month -> articles passing the filters, for the months with any (answers(filters) must hold)."""
     _check(filters)
-    month = ArticleTotal.month
-    statement = select(month, func.sum(ArticleTotal.articles)).where(month != "", *_where(filters)).group_by(month)
+    month = tables.article_totals.c.month
+    statement = (
+        select(month, func.sum(tables.article_totals.c.articles)).where(month != "", *_where(filters)).group_by(month)
+    )
     return {m: int(n) for m, n in session.execute(statement) if n}
 
 
-def facets(session: Session, filters: Filters, *, top: int) -> dict[str, list[dict[str, Any]]]:
+def facets(session: Reader, filters: Filters, *, top: int) -> dict[str, list[dict[str, Any]]]:
     """The site, kind and year facets of a browse (answers(filters) must hold): per facet its `top` values with
     most articles, most first (every year, newest first, up to five times `top`), as db/facets.py gives them."""
     _check(filters)
     where = _where(filters)
-    n = func.sum(ArticleTotal.articles).label("articles")
-    year = func.substr(ArticleTotal.month, 1, 4)
+    n = func.sum(tables.article_totals.c.articles).label("articles")
+    year = func.substr(tables.article_totals.c.month, 1, 4)
     statements: dict[str, Select[Any]] = {
-        "site": select(Site.domain, Site.name, n)
-        .join(Site, Site.id == ArticleTotal.site_id)
+        "site": select(tables.sites.c.domain, tables.sites.c.name, n)
+        .join(tables.sites, tables.sites.c.id == tables.article_totals.c.site_id)
         .where(*where)
-        .group_by(Site.domain, Site.name)
-        .order_by(n.desc(), Site.domain)
+        .group_by(tables.sites.c.domain, tables.sites.c.name)
+        .order_by(n.desc(), tables.sites.c.domain)
         .limit(top),
-        "kind": select(ArticleTotal.kind, ArticleTotal.kind, n)
-        .where(ArticleTotal.kind != "", *where)
-        .group_by(ArticleTotal.kind)
-        .order_by(n.desc(), ArticleTotal.kind)
+        "kind": select(tables.article_totals.c.kind, tables.article_totals.c.kind, n)
+        .where(tables.article_totals.c.kind != "", *where)
+        .group_by(tables.article_totals.c.kind)
+        .order_by(n.desc(), tables.article_totals.c.kind)
         .limit(top),
         "year": select(year, year, n)
-        .where(ArticleTotal.month != "", *where)
+        .where(tables.article_totals.c.month != "", *where)
         .group_by(year)
         .order_by(year.desc())
         .limit(top * 5),

@@ -8,11 +8,15 @@ from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime, LargeBinary, String
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    # What reading code runs its statements on: an ORM session (the dashboard, writing commands) or a Core
+    # connection (a command line search, which then never imports the ORM). Both execute Core statements alike.
+    Reader = Session | Connection
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -88,6 +92,16 @@ class JSONDocument(TypeDecorator[Any]):
 
 def now_shanghai() -> datetime:
     return datetime.now(SHANGHAI)
+
+
+def dialect_name(reader: Reader) -> str:
+    """ "sqlite" or "postgresql": the database a session or connection talks to."""
+    return reader.dialect.name if isinstance(reader, Connection) else reader.get_bind().dialect.name
+
+
+def connection_of(reader: Reader) -> Connection:
+    """The Core connection under a session (a connection is its own)."""
+    return reader if isinstance(reader, Connection) else reader.connection()
 
 
 def insert_for(session: Session, table: Any) -> Any:

@@ -216,13 +216,12 @@ def test_upgrading_gives_stored_articles_the_block_of_their_id(pg_url: str) -> N
     """Migration 0008 on PostgreSQL: documents stored before it get their block lexeme (the walk finds them by it),
     documents stored after get theirs from the trigger, and a downgrade takes them out again."""
     from alembic import command
-    from sqlalchemy.orm import sessionmaker
 
     from db.engine import Database, alembic_config, make_engine, upgrade
 
     engine = make_engine(pg_url)
     upgrade(engine, "0007")
-    before = Database(pg_url, engine, sessionmaker(engine, expire_on_commit=False))
+    before = Database(pg_url, engine)
     ids = _store(before, [("old", "数字政府", "数字政府建设。")])
     _next_block(before)
     upgrade(engine)

@@ -21,7 +21,7 @@ from analysis.words import WORDS_COLUMNS, distinctive_words
 from db.engine import Database
 from db.facets import EXACT, PER_WINDOW, WINDOWS
 from db.limits import time_limit
-from db.queries import known_sites
+from db.summary import known_sites
 from ground.kinds import KINDS
 from ground.query import QueryError
 from web.forms import MAX_QUERIES, MAX_TEXT, Form, read_form
