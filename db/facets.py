@@ -5,11 +5,10 @@ What a facet costs must not grow with the match set. Up to EXACT matches every o
 
 - a browse whose filters the article totals answer (db/totals.py) reads its site, kind and year counts from
   them, exact;
-- every other facet is estimated from a sample of the matches spread over the archive: WINDOWS windows of ids,
-  evenly spaced from the first article to the last, each contributing its first PER_WINDOW matches (in id order,
-  so the index stops there). A window read whole counts its matches once each; one cut short stands for the
-  window's width, each sampled match weighing the window's width over the ids it walked. The filters are then
-  applied to the sampled matches, so an estimate is a weighted count of the sample that passes them. Such counts
+- every other facet is estimated from a sample (sample): of a query's matches, a systematic one (every k-th id
+  the full-text index holds for it, about SAMPLE of them; the ids cost little next to reading articles); of a
+  browse's articles, the first few of many narrow windows of ids spread over the archive. The filters are then
+  applied to the sampled articles, so an estimate is a weighted count of the sample that passes them. Such counts
   carry "estimated": True, and the page, the JSON and the CSV say so.
 """
 
@@ -23,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, select, text, union
 from db import tables, totals
 from db.filters import Filters, conditions
 from db.filters import apply as apply_filters
-from db.search import matches
+from db.search import matches, planner
 from db.types import dialect_name
 from ground.query import Node
 
@@ -34,9 +33,12 @@ FACETS = ("site", "source", "kind", "year", "speaker", "org")
 TOP = 10
 # Up to this many matches, facets count every one of them.
 EXACT = 2_000
-# Beyond it, the sample: this many windows of ids, each giving at most this many matches.
-WINDOWS = 20
-PER_WINDOW = 50
+# Beyond it, the sample of a query's matches: about this many of them.
+SAMPLE = 1_000
+# A browse's sample: this many windows of ids, each giving at most this many articles (narrow windows, so that
+# what changes with time, and so with ids, changes little inside one).
+WINDOWS = 40
+PER_WINDOW = 25
 # Sampled ids read per statement.
 IDS_PER_STATEMENT = 500
 
@@ -127,32 +129,38 @@ def _exact(
     return found
 
 
-def _window(session: Reader, query: Node | None, filters: Filters, low: int, high: int) -> list[int]:
-    """The first PER_WINDOW ids in [low, high) the query matches, in id order; with no query, the first articles
-    meeting the filters' conditions (a walk of the primary key)."""
-    if query is None:
-        statement: Any = select(tables.articles.c.id).where(
-            tables.articles.c.id >= low, tables.articles.c.id < high, *conditions(session, filters)
-        )
-        return list(session.scalars(statement.order_by(tables.articles.c.id).limit(PER_WINDOW)))
-    parameters: dict[str, Any] = {"low": low, "high": high, "n": PER_WINDOW}
-    if dialect_name(session) == "postgresql":
-        found = text(
-            "SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', :q) "
-            "AND article_id >= :low AND article_id < :high ORDER BY article_id LIMIT :n"
-        )
-        return list(session.scalars(found, parameters | {"q": query.tsquery()}))
-    fts = text(
-        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q AND rowid >= :low AND rowid < :high "
-        "ORDER BY rowid LIMIT :n"
+def _window(session: Reader, filters: Filters, low: int, high: int) -> list[int]:
+    """The first PER_WINDOW articles in [low, high) meeting the filters' conditions (a walk of the primary key)."""
+    statement: Any = select(tables.articles.c.id).where(
+        tables.articles.c.id >= low, tables.articles.c.id < high, *conditions(session, filters)
     )
-    return list(session.scalars(fts, parameters | {"q": query.fts5()}))
+    return list(session.scalars(statement.order_by(tables.articles.c.id).limit(PER_WINDOW)))
+
+
+def _match_ids(session: Reader, query: Node) -> list[int]:
+    """Every id the query matches, in id order, from the full-text index alone (no article read)."""
+    if dialect_name(session) == "postgresql":
+        found = "SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', :q) ORDER BY 1"
+        # The GIN index's bitmap, not a walk of the ids testing each article's tsvector (read from TOAST).
+        with planner(session, enable_seqscan="off", enable_indexscan="off"):
+            return list(session.scalars(text(found), {"q": query.tsquery()}))
+    found = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid"
+    return list(session.scalars(text(found), {"q": query.fts5()}))
 
 
 def sample(session: Reader, query: Node | None, filters: Filters) -> dict[int, float]:
-    """Article id -> weight (how many matches it stands for) of a sample of the query's matches (with no query,
-    of the articles meeting the filters' conditions; a query's filters are applied to its sample afterwards):
-    WINDOWS windows spread over the ids, PER_WINDOW matches from each."""
+    """Article id -> weight (how many matches it stands for) of a sample of the query's matches, filters not yet
+    applied: every id the index holds for the query, in id order, every k-th of them kept (k so that about
+    SAMPLE are), each standing for k; the ids alone cost little, reading articles is what costs.
+
+    With no query, the articles meeting the filters' conditions: WINDOWS windows of ids evenly spaced over the
+    archive, each giving its first PER_WINDOW such articles (a window cut short stands for its width over the ids
+    it walked), so no step reads every article."""
+    if query is not None:
+        ids = _match_ids(session, query)
+        step = max(1, -(-len(ids) // SAMPLE))
+        kept = ids[step // 2 :: step]
+        return dict.fromkeys(kept, len(ids) / len(kept)) if kept else {}
     first, last = session.execute(select(func.min(tables.articles.c.id), func.max(tables.articles.c.id))).one()
     if first is None:
         return {}
@@ -162,9 +170,9 @@ def sample(session: Reader, query: Node | None, filters: Filters) -> dict[int, f
         low, high = first + round(k * width), first + round((k + 1) * width)
         if high <= low:
             continue
-        ids = _window(session, query, filters, low, high)
-        weight = 1.0 if len(ids) < PER_WINDOW else (high - low) / (ids[-1] - low + 1)
-        weights |= dict.fromkeys(ids, weight)
+        found = _window(session, filters, low, high)
+        weight = 1.0 if len(found) < PER_WINDOW else (high - low) / (found[-1] - low + 1)
+        weights |= dict.fromkeys(found, weight)
     return weights
 
 

@@ -237,7 +237,7 @@ def _ranked_page_postgresql(
     keys, tsquery = query.gin_keys(), query.tsquery()
     newest = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
     top = newest // ID_BLOCK
-    with _planner(session, enable_seqscan="off", enable_indexscan="off"):
+    with planner(session, enable_seqscan="off", enable_indexscan="off"):
         # Only the GIN index finds candidates: a sequential scan (or one of the primary key, newest first) would
         # read the tsvector of every article it tests, which the planner does not count as a cost.
         counted = None
@@ -276,7 +276,7 @@ def _ranked_page_postgresql(
 
 
 @contextmanager
-def _planner(session: Reader, **settings: str) -> Iterator[None]:
+def planner(session: Reader, **settings: str) -> Iterator[None]:
     """Planner settings for the statements inside (PostgreSQL, this transaction only), restored afterwards; one
     round trip to read them, one to set them and one to restore them."""
     names = list(settings)

@@ -1,6 +1,6 @@
 """Facets beyond db/facets.py EXACT matches: counted over a sample of the matches spread over the archive, each
-count marked as an estimate on the page, in the JSON and in the CSV; a sample that reads every window whole
-counts exactly what counting every match does."""
+count marked as an estimate on the page, in the JSON and in the CSV; a sample that keeps every match counts exactly
+what counting every match does, and one that keeps some weighs each by how many it stands for."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from db import facets as db_facets
 from db.engine import Database
 from db.filters import Filters
 from db.models import Article
+from ground.query import parse_query
 from tests.analysis_fixtures import build_speeches
 from web.app import create_app
 
@@ -46,7 +47,8 @@ def test_a_sample_of_whole_windows_counts_what_counting_every_match_does(
         exact = facets(session, query, filters)
         assert not any(v["estimated"] for values in exact.values() for v in values)
         monkeypatch.setattr(db_facets, "EXACT", 0)  # every search is "large": its facets are sampled …
-        monkeypatch.setattr(db_facets, "PER_WINDOW", 10_000)  # … from windows read whole, each match weighing 1
+        monkeypatch.setattr(db_facets, "SAMPLE", 10_000)  # … from every match of a query, each weighing 1 …
+        monkeypatch.setattr(db_facets, "PER_WINDOW", 10_000)  # … and a browse's windows read whole
         sampled = facets(session, query, filters)
     assert _counts(sampled) == _counts(exact)
     estimated = {facet for facet, values in sampled.items() if values and values[0]["estimated"]}
@@ -84,7 +86,7 @@ def test_the_page_the_json_and_the_csv_say_when_counts_are_estimates(
             page = client.get("/search", params={"q": TERM})
             assert page.status_code == 200 and 'id="facets-estimated"' not in page.text
             monkeypatch.setattr(db_facets, "EXACT", 0)
-            monkeypatch.setattr(db_facets, "PER_WINDOW", 1)
+            monkeypatch.setattr(db_facets, "SAMPLE", 1)
             page = client.get("/search", params={"q": TERM})
             assert page.status_code == 200
             assert 'id="facets-estimated"' in page.text and '<span class="n">≈' in page.text
@@ -95,3 +97,17 @@ def test_the_page_the_json_and_the_csv_say_when_counts_are_estimates(
             assert rows and {r["estimated"] for r in rows} == {"True"}
     finally:
         app.state.database.dispose()
+
+
+def test_a_query_sample_keeps_every_kth_match_each_standing_for_k(
+    database: tuple[Database, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built, _ = database
+    monkeypatch.setattr(db_facets, "SAMPLE", 2)
+    with built.session() as session:
+        every = db_facets._match_ids(session, parse_query("政务"))
+        weights = db_facets.sample(session, parse_query("政务"), Filters())
+    assert len(every) > 2
+    step = -(-len(every) // 2)
+    assert sorted(weights) == every[step // 2 :: step]
+    assert sum(weights.values()) == pytest.approx(len(every))  # the sample stands for every match

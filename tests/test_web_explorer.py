@@ -315,7 +315,9 @@ def test_a_trend_counting_in_python_stops_at_its_time_limit(db_url: str) -> None
     progress handler nor PostgreSQL's statement_timeout runs: the limit is checked there a batch at a time."""
     database, ids = build_speeches(db_url)
     postgresql = db_url.startswith("postgresql")
-    padding = "，" * 400_000  # full-width commas: NFKC folds each, so every body takes a while to count
+    # Full-width commas, which NFKC folds one by one, and a radical it turns into an ideograph (so the text is
+    # folded before it is counted): every body takes a while to count.
+    padding = "⼀" + "，" * 800_000
     try:
         with database.engine.begin() as connection:  # long bodies, the index left as it was (titles still match)
             if postgresql:
@@ -342,7 +344,9 @@ def test_a_trend_counting_in_python_stops_at_its_time_limit(db_url: str) -> None
             started = time.monotonic()
             with pytest.raises(TimeLimitExceeded), time_limit(session, 0.1):
                 trend(session, ["通办"], by="year", filters=Filters(dedupe="copies"))
-            # Checked before each article: past the limit by one article's counting at most.
-            assert time.monotonic() - started < 0.1 + 0.5
+            cut = time.monotonic() - started
+        # Checked before each article: past the limit by about one long article's counting (a third of the uncut
+        # run, measured here so that a busy machine does not fail the test), never the whole run.
+        assert cut < 0.1 + 1.5 * uncut / 3 + 0.2 and cut < 0.75 * uncut
     finally:
         database.dispose()

@@ -19,7 +19,7 @@ from analysis.trends import trend as run_trend
 from analysis.vocabulary import Vocabulary
 from analysis.words import WORDS_COLUMNS, distinctive_words
 from db.engine import Database
-from db.facets import EXACT, PER_WINDOW, WINDOWS
+from db.facets import EXACT, SAMPLE
 from db.limits import time_limit
 from db.summary import known_sites
 from ground.kinds import KINDS
@@ -140,7 +140,7 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
             error,
             title=f"搜索 {form.q}" if form.q else "浏览",
             facet_exact=EXACT,
-            facet_sample=WINDOWS * PER_WINDOW,
+            facet_sample=SAMPLE,
             **found,
         )
 
