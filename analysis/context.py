@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from analysis.search import check_filters, highlight, literal_pattern
 from db import search as db_search
 from db.filters import Filters
+from db.limits import check
 from db.queries import article_summary
 from ground.query import QueryError, parse_query
 
@@ -60,6 +61,7 @@ def contexts(
         total = found.total
         speakers = db_search.speakers_of(session, [a.id for a, _, _ in found.rows])
         for article, site, _ in found.rows:
+            check(session)  # the sentences are cut in Python, where no statement's time limit runs
             summary = article_summary(article, site)
             for sentence in sentences_with(article.body, query_text):
                 rows.append(

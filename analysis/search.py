@@ -119,12 +119,16 @@ def search(
     return SearchPage(query_text, found.total, limit, offset, hits, found.exact, ranked)
 
 
-def facets(session: Session, query_text: str, filters: Filters | None = None) -> dict[str, list[dict[str, Any]]]:
+def facets(
+    session: Session, query_text: str, filters: Filters | None = None, *, matched: int | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """How the articles a search (or a browse, with no query) finds spread over site, 来源, kind, year, speaker
-    and organisation, most first: the top speakers, bodies, sites and 来源 for a query."""
+    and organisation, most first: the top speakers, bodies, sites and 来源 for a query. `matched`: how many
+    articles the search found (SearchPage.total), if known. Beyond db/facets.py EXACT matches a count may be an
+    estimate from a sample of them, marked "estimated"."""
     filters = check_filters(session, filters or Filters())
     node = parse_query(query_text) if query_text.strip() else None
-    return facet_counts(session, node, filters)
+    return facet_counts(session, node, filters, matched=matched)
 
 
 def literal_pattern(literals: list[str]) -> re.Pattern[str] | None:

@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.dashboard --db sqlite:////tmp/bench/100k.db --clients 10 --rounds 3
 
 Serves `newsmon web` (web/app.py, start-up heap frozen as `newsmon web` does) with uvicorn on 127.0.0.1 in this
-process, then runs `--clients` threads, each requesting every page of every query `--rounds` times in its own
+process (or, with `--workers N`, runs `newsmon web --workers N` in a child process, its N worker processes beside
+this one), then runs `--clients` threads, each requesting every page of every query `--rounds` times in its own
 shuffled order: the search page (hits and facets), the search page sorted by date, the trend page (monthly, one
 query), the context page, and browsing with no query. Build the database first with bench/search.py (`--keep`).
 Every page runs under the query time limit (NEWSMON_QUERY_TIMEOUT, 2 s by default): a page that was cut is
@@ -15,10 +16,14 @@ from __future__ import annotations
 
 import argparse
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 import httpx
@@ -55,13 +60,52 @@ def serve(db: str) -> tuple[uvicorn.Server, threading.Thread, int]:
     return server, thread, server.servers[0].sockets[0].getsockname()[1]
 
 
+def serve_workers(db: str, workers: int) -> tuple[Callable[[], None], int]:
+    """`newsmon web --workers N` in a child process on a free port; a function that stops it, and the port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    command = [sys.executable, "-m", "cli", "web", "--db", db, "--port", str(port), "--workers", str(workers)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+
+    def stop() -> None:
+        child.terminate()
+        child.wait(30)
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/search", timeout=5).status_code == 200:
+                return stop, port
+        except httpx.TransportError:
+            pass
+        if child.poll() is not None or time.monotonic() > deadline:
+            stop()
+            raise SystemExit("the dashboard did not start")
+        time.sleep(0.2)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", required=True, help="database URL (built with bench/search.py --keep)")
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3, help="times each client requests each page")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="serve with `newsmon web --workers N` in a child process (0: uvicorn in this process)",
+    )
     args = parser.parse_args()
-    server, thread, port = serve(args.db)
+    if args.workers:
+        stop, port = serve_workers(args.db, args.workers)
+    else:
+        server, thread, port = serve(args.db)
+
+        def stop() -> None:
+            server.should_exit = True
+            thread.join(10)
+
     base = f"http://127.0.0.1:{port}"
     requests = [(name, page(q)) for name, page in PAGES.items() for q in QUERIES] + [("browse", BROWSE)]
     times: dict[str, list[float]] = defaultdict(list)
@@ -94,10 +138,10 @@ def main() -> None:
     for worker in workers:
         worker.join()
     wall = time.perf_counter() - started
-    server.should_exit = True
-    thread.join(10)
+    stop()
     total = sum(len(v) for v in times.values())
-    print(f"{args.clients} clients, {total} requests in {wall:.1f} s ({total / wall:.1f}/s)")
+    served = f"{args.workers} worker processes" if args.workers else "served in this process"
+    print(f"{args.clients} clients, {total} requests in {wall:.1f} s ({total / wall:.1f}/s), {served}")
     print(f"{'page':<16}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cut':>6}")
     for name in [*PAGES, "browse"]:
         values = times[name]

@@ -474,6 +474,15 @@ def web(
             help="A name the dashboard may be reached by (the Host header), beside the loopback ones; repeatable.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes serving requests (one per core helps many concurrent users: one process runs "
+            "one request's Python at a time).",
+        ),
+    ] = 1,
     db: DbOption = None,
 ) -> None:
     """Serve the read-only analyst dashboard (search, trends, context, speakers, ops) on 127.0.0.1.
@@ -481,10 +490,12 @@ def web(
     The dashboard has no login: binding another interface warns, and only requests addressed to a loopback name,
     the --host given or an --allowed-host are answered.
     """
+    import os
+
     import uvicorn
 
     from ground.settings import setting
-    from web.app import create_app, freeze_startup_heap
+    from web.app import create_app, freeze_startup_heap, worker_environment
     from web.security import LOOPBACK_HOSTS, is_loopback
 
     host, port = host or setting("web.host"), setting("web.port") if port is None else port
@@ -497,9 +508,16 @@ def web(
     except (OSError, RuntimeError) as error:
         fail(f"cannot serve the dashboard: {error}", code=2)
         return
-    freeze_startup_heap()
     console.print(f"newsmon dashboard on http://{host}:{port} (Ctrl-C to stop)")
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if workers == 1:
+        freeze_startup_heap()
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    # Each worker opens the database itself (the app above only checked that it can be served).
+    app.state.database.dispose()
+    os.environ.update(worker_environment(db, hosts))
+    factory = "web.app:create_worker_app"
+    uvicorn.run(factory, factory=True, workers=workers, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

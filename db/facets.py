@@ -1,21 +1,44 @@
 """Facet counts beside a search or a browse: how the matching articles spread over sites, 来源, kinds, years,
-speakers and organisations, under the same filters and the same each-speech-once rule (db/filters.py)."""
+speakers and organisations, under the same filters and the same each-speech-once rule (db/filters.py).
+
+What a facet costs must not grow with the match set. Up to EXACT matches every one is counted. Beyond that:
+
+- a browse whose filters the article totals answer (db/totals.py) reads its site, kind and year counts from
+  them, exact;
+- every other facet is estimated from a sample (sample): of a query's matches, a systematic one (every k-th id
+  the full-text index holds for it, about SAMPLE of them; the ids cost little next to reading articles); of a
+  browse's articles, the first few of many narrow windows of ids spread over the archive. The filters are then
+  applied to the sampled articles, so an estimate is a weighted count of the sample that passes them. Such counts
+  carry "estimated": True, and the page, the JSON and the CSV say so.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, func, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
-from db.filters import Filters
+from db import totals
+from db.filters import Filters, conditions
 from db.filters import apply as apply_filters
 from db.models import Article, ArticleSpeaker, Person, Site
-from db.search import matches
+from db.search import matches, planner
 from ground.query import Node
 
 FACETS = ("site", "source", "kind", "year", "speaker", "org")
 TOP = 10
+# Up to this many matches, facets count every one of them.
+EXACT = 2_000
+# Beyond it, the sample of a query's matches: about this many of them.
+SAMPLE = 1_000
+# A browse's sample: this many windows of ids, each giving at most this many articles (narrow windows, so that
+# what changes with time, and so with ids, changes little inside one).
+WINDOWS = 40
+PER_WINDOW = 25
+# Sampled ids read per statement.
+IDS_PER_STATEMENT = 500
 
 
 def _matching(session: Session, query: Node | None, filters: Filters) -> Select[Any]:
@@ -27,10 +50,40 @@ def _matching(session: Session, query: Node | None, filters: Filters) -> Select[
     return apply_filters(session, statement, filters)
 
 
+def matching_at_most(session: Session, query: Node | None, filters: Filters, most: int) -> int:
+    """How many articles the search (or browse) finds, counted no further than `most`."""
+    found = _matching(session, query, filters).limit(most).subquery()
+    return session.scalar(select(func.count()).select_from(found)) or 0
+
+
 def facet_counts(
-    session: Session, query: Node | None, filters: Filters, *, facets: tuple[str, ...] = FACETS, top: int = TOP
+    session: Session,
+    query: Node | None,
+    filters: Filters,
+    *,
+    facets: tuple[str, ...] = FACETS,
+    top: int = TOP,
+    matched: int | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per facet, its `top` values with most matching articles: [{"value", "label", "articles"}], most first."""
+    """Per facet, its `top` values with most matching articles: [{"value", "label", "articles", "estimated"}],
+    most first (years newest first). `matched`: how many articles the search found, if known (a lower bound
+    will do); counted up to EXACT + 1 otherwise."""
+    if matched is None or matched <= EXACT:
+        matched = matching_at_most(session, query, filters, EXACT + 1)
+    if matched <= EXACT:
+        return _exact(session, query, filters, facets, top)
+    found: dict[str, list[dict[str, Any]]] = {}
+    if query is None and totals.answers(filters):
+        found = {f: v for f, v in totals.facets(session, filters, top=top).items() if f in facets}
+    rest = tuple(f for f in facets if f not in found)
+    if rest:
+        found |= _estimated(session, query, filters, rest, top)
+    return {facet: found[facet] for facet in facets}
+
+
+def _exact(
+    session: Session, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
+) -> dict[str, list[dict[str, Any]]]:
     ids = _matching(session, query, filters).cte("found")
     counted = func.count(func.distinct(Article.id)).label("articles")
     year: ColumnElement[Any] = func.substr(Article.published_month, 1, 4)
@@ -64,5 +117,106 @@ def facet_counts(
     # One statement: the matches (a CTE used six times, so computed once) and every facet's top values.
     found: dict[str, list[dict[str, Any]]] = {facet: [] for facet in facets}
     for facet, value, label, n in session.execute(union_all(*parts)):
-        found[facet].append({"value": value, "label": label, "articles": int(n)})
+        found[facet].append({"value": value, "label": label, "articles": int(n), "estimated": False})
+    return found
+
+
+def _window(session: Session, filters: Filters, low: int, high: int) -> list[int]:
+    """The first PER_WINDOW articles in [low, high) meeting the filters' conditions (a walk of the primary key)."""
+    statement: Any = select(Article.id).where(Article.id >= low, Article.id < high, *conditions(session, filters))
+    return list(session.scalars(statement.order_by(Article.id).limit(PER_WINDOW)))
+
+
+def _match_ids(session: Session, query: Node) -> list[int]:
+    """Every id the query matches, in id order, from the full-text index alone (no article read)."""
+    if session.get_bind().dialect.name == "postgresql":
+        found = "SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', :q) ORDER BY 1"
+        # The GIN index's bitmap, not a walk of the ids testing each article's tsvector (read from TOAST).
+        with planner(session, enable_seqscan="off", enable_indexscan="off"):
+            return list(session.scalars(text(found), {"q": query.tsquery()}))
+    found = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid"
+    return list(session.scalars(text(found), {"q": query.fts5()}))
+
+
+def sample(session: Session, query: Node | None, filters: Filters) -> dict[int, float]:
+    """Article id -> weight (how many matches it stands for) of a sample of the query's matches, filters not yet
+    applied: every id the index holds for the query, in id order, every k-th of them kept (k so that about
+    SAMPLE are), each standing for k; the ids alone cost little, reading articles is what costs.
+
+    With no query, the articles meeting the filters' conditions: WINDOWS windows of ids evenly spaced over the
+    archive, each giving its first PER_WINDOW such articles (a window cut short stands for its width over the ids
+    it walked), so no step reads every article."""
+    if query is not None:
+        ids = _match_ids(session, query)
+        step = max(1, -(-len(ids) // SAMPLE))
+        kept = ids[step // 2 :: step]
+        return dict.fromkeys(kept, len(ids) / len(kept)) if kept else {}
+    first, last = session.execute(select(func.min(Article.id), func.max(Article.id))).one()
+    if first is None:
+        return {}
+    width = (last - first + 1) / WINDOWS
+    weights: dict[int, float] = {}
+    for k in range(WINDOWS):
+        low, high = first + round(k * width), first + round((k + 1) * width)
+        if high <= low:
+            continue
+        found = _window(session, filters, low, high)
+        weight = 1.0 if len(found) < PER_WINDOW else (high - low) / (found[-1] - low + 1)
+        weights |= dict.fromkeys(found, weight)
+    return weights
+
+
+def _estimated(
+    session: Session, query: Node | None, filters: Filters, facets: tuple[str, ...], top: int
+) -> dict[str, list[dict[str, Any]]]:
+    """The facets counted over a sample of the matches (sample), each article by its weight."""
+    weights = sample(session, query, filters)
+    ids = sorted(weights)
+    sums: dict[str, dict[tuple[Any, Any], float]] = {facet: defaultdict(float) for facet in facets}
+    year = func.substr(Article.published_month, 1, 4)
+    people = {"speaker", "org"} & set(facets)
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        chunk = ids[start : start + IDS_PER_STATEMENT]
+        articles = apply_filters(
+            session,
+            select(Article.id, Site.domain, Site.name, Article.source, Article.kind, year)
+            .join(Site, Site.id == Article.site_id)
+            .where(Article.id.in_(chunk)),
+            filters,
+        )
+        passed: set[int] = set()
+        for article_id, domain, site_name, source, kind, published_year in session.execute(articles):
+            passed.add(article_id)
+            weight = weights[article_id]
+            for facet, key in (
+                ("site", (domain, site_name)),
+                ("source", (source, source)),
+                ("kind", (kind, kind)),
+                ("year", (published_year, published_year)),
+            ):
+                if facet in sums and key[0] is not None:
+                    sums[facet][key] += weight
+        if people and passed:
+            spoken = select(ArticleSpeaker.article_id, Person.name, ArticleSpeaker.org).join(
+                Person, Person.id == ArticleSpeaker.person_id
+            )
+            seen: set[tuple[str, Any, int]] = set()
+            for article_id, name, org in session.execute(spoken.where(ArticleSpeaker.article_id.in_(sorted(passed)))):
+                for facet, value in (("speaker", name), ("org", org)):
+                    # An article counts once per value, however many of its speakers share it.
+                    if facet in sums and value is not None and (facet, value, article_id) not in seen:
+                        seen.add((facet, value, article_id))
+                        sums[facet][(value, value)] += weights[article_id]
+    found: dict[str, list[dict[str, Any]]] = {}
+    for facet in facets:
+        counted = [((value, label), round(n)) for (value, label), n in sums[facet].items() if round(n) > 0]
+        if facet == "year":
+            counted.sort(key=lambda item: item[0][0], reverse=True)
+            counted = counted[: top * 5]
+        else:
+            counted.sort(key=lambda item: (-item[1], str(item[0][0])))
+            counted = counted[:top]
+        found[facet] = [
+            {"value": value, "label": label, "articles": n, "estimated": True} for (value, label), n in counted
+        ]
     return found

@@ -38,6 +38,18 @@ def default_seconds() -> float:
         raise QueryError(f"NEWSMON_QUERY_TIMEOUT must be a number of seconds, not {value!r}") from error
 
 
+_DEADLINE = "newsmon_deadline"  # session.info key: (deadline on time.monotonic(), the limit in seconds)
+
+
+def check(session: Session) -> None:
+    """Raise TimeLimitExceeded if the session's time limit has passed: for work done in Python between
+    statements (reading bodies or rows a batch at a time), where neither SQLite's progress handler nor PostgreSQL's
+    statement_timeout runs. Outside a time limit it does nothing."""
+    kept = session.info.get(_DEADLINE)
+    if kept is not None and time.monotonic() > kept[0]:
+        raise TimeLimitExceeded(_message(kept[1]))
+
+
 def _message(seconds: float) -> str:
     return (
         f"this query took longer than its time limit ({seconds:g} s) and was stopped: narrow it (a longer phrase, "
@@ -55,6 +67,8 @@ def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]
         return
     connection = session.connection()
     deadline = time.monotonic() + seconds
+    outer = session.info.get(_DEADLINE)
+    session.info[_DEADLINE] = (deadline, seconds)
     postgresql = connection.dialect.name == "postgresql"
 
     def before(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, many: bool) -> None:
@@ -63,8 +77,8 @@ def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]
         left = deadline - time.monotonic()
         if left <= 0:
             raise TimeLimitExceeded(_message(seconds))
-        if postgresql:
-            cursor.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
+        if postgresql:  # on the connection: a server-side cursor (rows read a batch at a time) takes no SET
+            cursor.connection.execute(f"SET LOCAL statement_timeout = {max(1, int(left * 1000))}")
 
     event.listen(connection, "before_cursor_execute", before)
     raw: Any = None if postgresql else connection.connection.driver_connection
@@ -77,6 +91,10 @@ def time_limit(session: Session, seconds: float | None = None) -> Iterator[None]
             raise TimeLimitExceeded(_message(seconds)) from error
         raise
     finally:
+        if outer is None:
+            session.info.pop(_DEADLINE, None)
+        else:
+            session.info[_DEADLINE] = outer
         event.remove(connection, "before_cursor_execute", before)
         if raw is not None:
             raw.set_progress_handler(None, 0)

@@ -299,6 +299,22 @@ class ArticleTerm(Base):
     site_id: Mapped[int] = mapped_column(Integer)
 
 
+class ArticleTotal(Base):
+    """How many articles a site holds per kind and month, copies of another article's speech apart (migration
+    0012): what a browse, its facets and a trend's denominator read instead of counting every article. Kept in step
+    by triggers on articles and article_reprints; a row whose count falls to zero is removed."""
+
+    __tablename__ = "article_totals"
+
+    site_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # '' for an article without a kind
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # 'YYYY-MM' of published_at; '' without one
+    # 1: the article's reprint cluster names another article as its original (a copy the each-speech-once rule
+    # leaves out when nothing else narrows the count), else 0.
+    reprint: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    articles: Mapped[int] = mapped_column(Integer)
+
+
 class IndexedTerm(Base):
     """A curated term counted in every stored article, and the spellings that were counted ('|'-joined): when the
     vocabulary gives the term other spellings, the counts are stale and trends fall back to the text."""

@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from db import totals
 from db.filters import Filters
 from db.filters import apply as apply_filters
 from db.fts import ID_BLOCK, block_lexeme
@@ -103,10 +104,13 @@ def search(
     oldest first (sort="oldest")."""
     if sort == "relevance" and filters.by_site_only and not filters.site and filters.dedupe != "reprints":
         return _search_index(session, query, limit=limit, offset=offset)
+    if sort == "date" and session.get_bind().dialect.name == "sqlite":
+        return _newest_sqlite(session, query, filters, limit=limit, offset=offset)
     matched = matches(session, query)
     base = select(Article, Site, matched.c.score).join(matched, matched.c.id == Article.id).join(Site)
     base = apply_filters(session, base, filters)
-    total = session.scalar(select(func.count()).select_from(base.with_only_columns(Article.id).subquery())) or 0
+    counted = base.with_only_columns(Article.id).limit(COUNT_LIMIT).subquery()
+    total = session.scalar(select(func.count()).select_from(counted)) or 0
     if sort == "date":
         order = (Article.published_at.desc().nulls_last(), Article.id.desc())
     elif sort == "oldest":
@@ -115,16 +119,49 @@ def search(
         order = (matched.c.score.desc(), Article.id.desc())
     rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
     scored = session.get_bind().dialect.name == "postgresql"
-    return Found(total, True, total, [(a, s, float(score)) for a, s, score in rows], scored)
+    return Found(total, total < COUNT_LIMIT, total, [(a, s, float(score)) for a, s, score in rows], scored)
+
+
+# Newest first (SQLite): a query matching at least this many articles is paged by a walk of the published_at
+# index, newest first, that tests each entry against the matches' ids and stops at the page's end; one matching
+# fewer has its matches sorted (the walk would pass many entries to find each of them).
+WALK_FROM = 2_000
+
+
+def _newest_sqlite(session: Session, query: Node, filters: Filters, *, limit: int, offset: int) -> Found:
+    """search(sort="date") on SQLite: no BM25 computed (SQLite's scores are not shown beside a date order)."""
+    ids: Select[Any] = select(literal_column("rowid")).select_from(table("articles_fts")).where(_fts5_match(query))
+    counted = apply_filters(session, select(Article.id).where(Article.id.in_(ids)), filters).limit(COUNT_LIMIT)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    # "+id" keeps the planner from reading the matches by id and sorting them all: it walks the date index.
+    among = literal_column("+articles.id").in_(ids) if total >= WALK_FROM else Article.id.in_(ids)
+    base = apply_filters(session, select(Article, Site).join(Site).where(among), filters)
+    rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
+    return Found(total, total < COUNT_LIMIT, total, [(a, s, 0.0) for a, s in rows], False)
 
 
 def browse(session: Session, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:
-    """One page of the articles passing the filters, newest published first: a search with no query."""
+    """One page of the articles passing the filters, newest published first: a search with no query.
+
+    The total comes from the article totals where they answer the filters (db/totals.py), else is counted up to
+    COUNT_LIMIT; the page is a walk of the published_at index, newest first, that stops at the page's end."""
+    if totals.answers(filters):
+        total, exact = totals.count(session, filters), True
+    else:
+        counted = apply_filters(session, select(Article.id), filters).limit(COUNT_LIMIT).subquery()
+        total = session.scalar(select(func.count()).select_from(counted)) or 0
+        exact = total < COUNT_LIMIT
     base = apply_filters(session, select(Article, Site).join(Site), filters)
-    total = session.scalar(apply_filters(session, select(func.count(Article.id)), filters)) or 0
-    order = (Article.published_at.desc().nulls_last(), Article.id.desc())
-    rows = session.execute(base.order_by(*order).limit(limit).offset(offset)).all()
-    return Found(total, True, total, [(a, s, 0.0) for a, s in rows], False)
+    rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
+    return Found(total, exact, total, [(a, s, 0.0) for a, s in rows], False)
+
+
+def _newest_first(session: Session) -> tuple[ColumnElement[Any], ...]:
+    """Newest published first, undated last, then highest id. SQLite sorts NULL first ascending, so last
+    descending, and walks its published_at index (whose entries end with the id) for the plain form only."""
+    if session.get_bind().dialect.name == "sqlite":
+        return (Article.published_at.desc(), Article.id.desc())
+    return (Article.published_at.desc().nulls_last(), Article.id.desc())
 
 
 def _search_index(session: Session, query: Node, *, limit: int, offset: int) -> Found:
@@ -195,7 +232,7 @@ def _ranked_page_postgresql(
     keys, tsquery = query.gin_keys(), query.tsquery()
     newest = session.scalar(text("SELECT max(article_id) FROM article_search")) or 0
     top = newest // ID_BLOCK
-    with _planner(session, enable_seqscan="off", enable_indexscan="off"):
+    with planner(session, enable_seqscan="off", enable_indexscan="off"):
         # Only the GIN index finds candidates: a sequential scan (or one of the primary key, newest first) would
         # read the tsvector of every article it tests, which the planner does not count as a cost.
         counted = None
@@ -234,7 +271,7 @@ def _ranked_page_postgresql(
 
 
 @contextmanager
-def _planner(session: Session, **settings: str) -> Iterator[None]:
+def planner(session: Session, **settings: str) -> Iterator[None]:
     """Planner settings for the statements inside (PostgreSQL, this transaction only), restored afterwards; one
     round trip to read them, one to set them and one to restore them."""
     names = list(settings)

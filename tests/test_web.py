@@ -233,3 +233,39 @@ def test_web_command_serves_on_loopback_from_a_frozen_heap(sqlite_url: str, monk
     assert result.exit_code == 0, result.output
     assert served["host"] == "127.0.0.1" and served["port"] == 8123
     assert isinstance(served["frozen"], int) and served["frozen"] > 10_000  # the modules' objects, at least
+
+
+def test_newsmon_web_serves_from_several_worker_processes(default_db_url: str) -> None:
+    """`newsmon web --workers 2`: a real server whose worker processes each open the database and answer."""
+    import socket
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    build_speeches(default_db_url)[0].dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "cli", "web", "--db", default_db_url, "--port", str(port), "--workers", "2"]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            try:
+                answered = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "一网通办"}, timeout=10)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "the dashboard did not start"
+                time.sleep(0.2)
+        assert answered.status_code == 200 and "篇文章" in answered.text
+        pages = [httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "数字政府"}, timeout=10) for _ in range(6)]
+        assert {page.status_code for page in pages} == {200}
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        assert len(workers) >= 2  # the worker processes (and uvicorn's resource tracker, if any)
+    finally:
+        server.terminate()
+        server.wait(30)

@@ -17,6 +17,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from analysis.export import csv_text
+from analysis.trends import trend
+from db.filters import Filters
 from db.limits import TimeLimitExceeded, time_limit
 from pipelines.seed import open_database
 from tests.analysis_fixtures import build_speeches
@@ -125,7 +127,7 @@ def test_search_downloads(http: tuple[TestClient, dict[str, int]]) -> None:
         "press_conference": 1,
     }
     facet_rows = _csv(client.get("/facets.csv", params={"q": "一网通办"}).text)
-    assert {"facet": "speaker", "value": "王明", "label": "王明", "articles": "2"} in facet_rows
+    assert {"facet": "speaker", "value": "王明", "label": "王明", "articles": "2", "estimated": "False"} in facet_rows
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_escaped() -> None:
@@ -306,3 +308,45 @@ def test_speaker_downloads(http: tuple[TestClient, dict[str, int]]) -> None:
     assert [a["id"] for a in wang["articles"]] == [ids["c"]] and wang["articles"][0]["copies"] == 2
     assert wang["terms"]["by_year"]["2024"]["一网通办"] == 1
     assert client.get("/speakers/无此人.json").status_code == 404
+
+
+def test_a_trend_counting_in_python_stops_at_its_time_limit(db_url: str) -> None:
+    """A term without stored counts is counted in the text of its matches, in Python, where neither SQLite's
+    progress handler nor PostgreSQL's statement_timeout runs: the limit is checked there a batch at a time."""
+    database, ids = build_speeches(db_url)
+    postgresql = db_url.startswith("postgresql")
+    # Full-width commas, which NFKC folds one by one, and a radical it turns into an ideograph (so the text is
+    # folded before it is counted): every body takes a while to count.
+    padding = "⼀" + "，" * 800_000
+    try:
+        with database.engine.begin() as connection:  # long bodies, the index left as it was (titles still match)
+            if postgresql:
+                connection.execute(text("ALTER TABLE articles DISABLE TRIGGER article_search_update"))
+            else:
+                trigger = connection.execute(
+                    text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_fts_update'")
+                ).scalar_one()
+                connection.execute(text("DROP TRIGGER articles_fts_update"))
+            connection.execute(
+                text("UPDATE articles SET body = body || :padding WHERE id IN (:c, :d, :g)"),
+                {"padding": padding, "c": ids["c"], "d": ids["d"], "g": ids["g"]},
+            )
+            if postgresql:
+                connection.execute(text("ALTER TABLE articles ENABLE TRIGGER article_search_update"))
+            else:
+                connection.execute(text(trigger))
+        with database.session() as session:
+            started = time.monotonic()
+            rows = trend(session, ["通办"], by="year", filters=Filters(dedupe="copies"))
+            uncut = time.monotonic() - started
+        assert sum(r.articles for r in rows) >= 3 and uncut > 0.8  # slow enough for the limit to matter
+        with database.session() as session:
+            started = time.monotonic()
+            with pytest.raises(TimeLimitExceeded), time_limit(session, 0.1):
+                trend(session, ["通办"], by="year", filters=Filters(dedupe="copies"))
+            cut = time.monotonic() - started
+        # Checked before each article: past the limit by about one long article's counting (a third of the uncut
+        # run, measured here so that a busy machine does not fail the test), never the whole run.
+        assert cut < 0.1 + 1.5 * uncut / 3 + 0.2 and cut < 0.75 * uncut
+    finally:
+        database.dispose()

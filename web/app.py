@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import gc
+import json
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -48,6 +50,26 @@ def freeze_startup_heap() -> None:
     doubled. They live as long as the process does, so nothing is lost by never collecting them."""
     gc.collect()
     gc.freeze()
+
+
+# What `newsmon web --workers N` hands each worker process (uvicorn starts them from an import string, so the
+# database and the names the dashboard answers to travel in the environment).
+WORKER_DB = "NEWSMON_WEB_DATABASE"
+WORKER_HOSTS = "NEWSMON_WEB_HOSTS"
+
+
+def worker_environment(db: str | None, hosts: tuple[str, ...]) -> dict[str, str]:
+    """The environment create_worker_app reads: the database URL (database_url(db)) and the hosts."""
+    return {WORKER_DB: database_url(db), WORKER_HOSTS: json.dumps(list(hosts))}
+
+
+def create_worker_app() -> FastAPI:
+    """The app factory of one worker process (uvicorn "web.app:create_worker_app" with factory=True): the
+    dashboard for the database and hosts in the environment (worker_environment), its start-up heap frozen."""
+    hosts = tuple(json.loads(os.environ[WORKER_HOSTS])) if os.environ.get(WORKER_HOSTS) else LOOPBACK_HOSTS
+    app = create_app(os.environ.get(WORKER_DB) or None, hosts=hosts)
+    freeze_startup_heap()
+    return app
 
 
 def scheduled_runs(session: Any) -> list[dict[str, Any]] | None:

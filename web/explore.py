@@ -19,6 +19,7 @@ from analysis.trends import trend as run_trend
 from analysis.vocabulary import Vocabulary
 from analysis.words import WORDS_COLUMNS, distinctive_words
 from db.engine import Database
+from db.facets import EXACT, SAMPLE
 from db.limits import time_limit
 from db.queries import known_sites
 from ground.kinds import KINDS
@@ -31,7 +32,7 @@ EXPORT_ROWS = 1000  # rows of a search's CSV/JSON: the first this many in the pa
 CONTEXT_ROWS = 100
 SEARCH_COLUMNS = ["id", "published_at", "site", "site_name", "title", "source", "kind", "speakers", "copies"]
 SEARCH_COLUMNS += ["score", "url"]
-FACET_COLUMNS = ["facet", "value", "label", "articles"]
+FACET_COLUMNS = ["facet", "value", "label", "articles", "estimated"]
 
 Page = Callable[..., HTMLResponse]
 
@@ -120,7 +121,7 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
             if form.page > last:  # past the end: the last page
                 form.page = last
                 result = run_search(session, form.q, filters, limit=limit, offset=(last - 1) * limit, sort=form.sort)
-            counts = run_facets(session, form.q, filters) if with_facets else {}
+            counts = run_facets(session, form.q, filters, matched=result.total) if with_facets else {}
         return {"result": result, "facets": counts, "pages": last}
 
     @app.get("/search", response_class=HTMLResponse)
@@ -132,7 +133,16 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
                 found = searched(form, limit=PAGE_SIZE, with_facets=True)
             except QueryError as exc:
                 error = str(exc)
-        return shown(request, "search.html", form, error, title=f"搜索 {form.q}" if form.q else "浏览", **found)
+        return shown(
+            request,
+            "search.html",
+            form,
+            error,
+            title=f"搜索 {form.q}" if form.q else "浏览",
+            facet_exact=EXACT,
+            facet_sample=SAMPLE,
+            **found,
+        )
 
     def search_rows(request: Request) -> tuple[Form, dict[str, Any]]:
         form, error = form_of(request)
