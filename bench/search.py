@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 
 from analysis.search import search
 from analysis.trends import trend
@@ -203,46 +203,80 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
 
 def replicate(database: Database, times: int) -> None:
     """Make the stored articles `times` as many: copies under new ids and URLs (url#copyK), with their term
-    counts; the full-text triggers index every copy as a new article. The same text statistics with posting
-    lists `times` as long: how the 1M-article database is made from 100k generated articles in minutes, as
-    generating and storing a million takes hours on this machine.
+    counts and their full-text index entries. The same text statistics with posting lists `times` as long: how
+    the 1M-article database is made from generated articles in minutes, as generating and storing a million
+    takes hours on this machine.
 
-    PostgreSQL: a copy's tsvector is its original's, so the insert trigger is disabled inside the copying
-    transaction and article_search rows are copied too (the trigger's plpgsql tokenising ran ~200 articles/s)."""
+    A copy's index entry is its original's, so the full-text insert trigger is off inside each copying
+    transaction and the entries are written from the originals': on PostgreSQL the article_search rows (with the
+    copy's id block; the trigger's plpgsql tokenising ran ~200 articles/s), on SQLite the tokens of
+    db/fts.py bigram_text, computed once per original (the same tokens as the trigger's SQL, which ran ~25
+    articles/s: an index built either way holds the same entries, term, article, column and offset)."""
     with database.session() as session:
         base = session.scalar(select(func.max(Article.id))) or 0
         if base != stored_articles(database):
             raise SystemExit("--replicate needs articles with ids 1..N (a database loaded by this benchmark)")
     columns = [c.name for c in Article.__table__.c if c.name != "id"]
     started = time.perf_counter()
-    for k in range(1, times):
-        shift = k * base
-        copied = ", ".join(f"url || '#copy{k}'" if c == "url" else c for c in columns)
-        with database.engine.begin() as connection:
-            postgresql = connection.dialect.name == "postgresql"
-            if postgresql:
-                connection.exec_driver_sql("ALTER TABLE articles DISABLE TRIGGER article_search_insert")
-            connection.exec_driver_sql(
-                f"INSERT INTO articles (id, {', '.join(columns)}) "
-                f"SELECT id + {shift}, {copied} FROM articles WHERE id <= {base} ORDER BY id"
-            )
-            if postgresql:
+    with database.engine.connect() as connection:
+        postgresql = connection.dialect.name == "postgresql"
+        trigger = None if postgresql else _sqlite_tokens(connection, base)
+        for k in range(1, times):
+            shift = k * base
+            copied = ", ".join(f"url || '#copy{k}'" if c == "url" else c for c in columns)
+            with connection.begin():
+                if postgresql:
+                    connection.exec_driver_sql("ALTER TABLE articles DISABLE TRIGGER article_search_insert")
+                    _copy_articles(connection, columns, copied, shift, base)
+                    connection.exec_driver_sql(
+                        f"INSERT INTO article_search (article_id, document) "
+                        f"SELECT article_id + {shift}, ts_delete(document, ARRAY[{fts.PG_BLOCK_TEXT}]) || "
+                        f"{fts.PG_BLOCK_FUNCTION}(article_id + {shift}) FROM article_search WHERE article_id <= {base}"
+                    )
+                    connection.exec_driver_sql("ALTER TABLE articles ENABLE TRIGGER article_search_insert")
+                else:  # the index rows first: sqlite3 opens the transaction at an INSERT, not at DROP TRIGGER
+                    connection.exec_driver_sql(
+                        f"INSERT INTO articles_fts (rowid, title, body) "
+                        f"SELECT id + {shift}, title, body FROM temp.replica_tokens ORDER BY id"
+                    )
+                    connection.exec_driver_sql("DROP TRIGGER articles_fts_insert")
+                    _copy_articles(connection, columns, copied, shift, base)
+                    connection.exec_driver_sql(str(trigger))
                 connection.exec_driver_sql(
-                    f"INSERT INTO article_search (article_id, document) "
-                    f"SELECT article_id + {shift}, ts_delete(document, ARRAY[{fts.PG_BLOCK_TEXT}]) || "
-                    f"{fts.PG_BLOCK_FUNCTION}(article_id + {shift}) FROM article_search WHERE article_id <= {base}"
+                    "INSERT INTO article_terms (term, article_id, occurrences, published_month, site_id) "
+                    f"SELECT term, article_id + {shift}, occurrences, published_month, site_id FROM article_terms "
+                    f"WHERE article_id <= {base}"
                 )
-                connection.exec_driver_sql("ALTER TABLE articles ENABLE TRIGGER article_search_insert")
-            connection.exec_driver_sql(
-                "INSERT INTO article_terms (term, article_id, occurrences, published_month, site_id) "
-                f"SELECT term, article_id + {shift}, occurrences, published_month, site_id FROM article_terms "
-                f"WHERE article_id <= {base}"
-            )
-        rate = k * base / (time.perf_counter() - started)
-        print(f"  copy {k}/{times - 1}: {(k + 1) * base:,} articles ({rate:.0f} articles/s)", flush=True)
-    if database.engine.dialect.name == "postgresql":
-        with database.engine.begin() as connection:
-            connection.exec_driver_sql("SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles")
+            rate = k * base / (time.perf_counter() - started)
+            print(f"  copy {k}/{times - 1}: {(k + 1) * base:,} articles ({rate:.0f} articles/s)", flush=True)
+        if postgresql:
+            with connection.begin():
+                connection.exec_driver_sql(
+                    "SELECT setval(pg_get_serial_sequence('articles', 'id'), max(id)) FROM articles"
+                )
+
+
+def _copy_articles(connection: Connection, columns: list[str], copied: str, shift: int, base: int) -> None:
+    connection.exec_driver_sql(
+        f"INSERT INTO articles (id, {', '.join(columns)}) "
+        f"SELECT id + {shift}, {copied} FROM articles WHERE id <= {base} ORDER BY id"
+    )
+
+
+def _sqlite_tokens(connection: Connection, base: int) -> str:
+    """SQLite: the full-text tokens of articles 1..`base` in the temporary table replica_tokens; the insert
+    trigger's SQL (to restore it after each copy)."""
+    trigger = connection.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'articles_fts_insert'"
+    ).scalar_one()
+    connection.exec_driver_sql("CREATE TEMP TABLE replica_tokens (id INTEGER PRIMARY KEY, title TEXT, body TEXT)")
+    rows = connection.exec_driver_sql(f"SELECT id, title, body FROM articles WHERE id <= {base}").all()
+    connection.execute(
+        text("INSERT INTO temp.replica_tokens (id, title, body) VALUES (:id, :title, :body)"),
+        [{"id": i, "title": fts.bigram_text(t), "body": fts.bigram_text(b)} for i, t, b in rows],
+    )
+    connection.commit()
+    return str(trigger)
 
 
 def stored_articles(database: Database) -> int:
