@@ -83,13 +83,17 @@ def trend(
     per: int = 1000,
     floor: int = FLOOR,
     vocabulary: Vocabulary | None = None,
+    occurrences: bool = True,
 ) -> list[TrendRow]:
     """Per period and query: matching articles, occurrences, all articles of the period and the share per `per`.
 
     Each entry of `terms` is a curated term (all its variants counted), a term as written, or a full query
     (一网通办 OR 数字政府, "一网 通办" NOT 试点). Every period from the first to the last dated article is listed;
     one with no article has no share (a gap, not a zero), one with fewer than `floor` articles is uncertain.
-    By default a reprinted speech counts once (db/filters.py); dedupe="copies" counts every copy.
+    By default a reprinted speech counts once (db/filters.py); dedupe="copies" counts every copy. With
+    `occurrences` False, a term of ideographs without stored counts is not counted in the text of every matching
+    article: its articles come from the index alone (db/trends.py index_finds_exactly) and its occurrences are
+    given as its articles, for a chart that shows only articles and shares.
     """
     filters = check_filters(session, filters or Filters(), default_dedupe="reprints")
     vocabulary = vocabulary or load_vocabulary()
@@ -105,20 +109,25 @@ def trend(
     days = {period: period_days(period) for period in periods}
     rows = []
     for term, parsed in parsed_terms:
+        # A single term, quoted or not: its spellings as the vocabulary knows them (the quotes are no spelling).
+        word = parsed.text if isinstance(parsed, Term) else term
+        canonical, variants = vocabulary.canonical(word), vocabulary.variants(word)
         label = vocabulary.canonical(term) or term
-        if isinstance(parsed, Term):
-            per_month = db_trends.term_per_month(
-                session, vocabulary.query(term), vocabulary.variants(term), filters, term=vocabulary.canonical(term)
-            )
+        from_index = not occurrences and db_trends.index_finds_exactly(variants)
+        if isinstance(parsed, Term) and from_index and not db_trends.counted(session, canonical or "", variants):
+            query = vocabulary.query(word)
+            per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, query, filters).items()}
+        elif isinstance(parsed, Term):
+            per_month = db_trends.term_per_month(session, vocabulary.query(word), variants, filters, term=canonical)
         else:
             # A full query: the articles it matches; occurrences are those articles too, since an OR or a NOT has
             # no single spelling to count.
             per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, parsed, filters).items()}
         articles: Counter[str] = Counter()
-        occurrences: Counter[str] = Counter()
+        used: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
             articles[period_of(month, by)] += n_articles
-            occurrences[period_of(month, by)] += n_occurrences
+            used[period_of(month, by)] += n_occurrences
         for period in periods:
             total = totals[period]
             rate = round(articles[period] * per / total, 3) if total else None
@@ -128,7 +137,7 @@ def trend(
                     period,
                     label,
                     articles[period],
-                    occurrences[period],
+                    used[period],
                     total,
                     rate,
                     uncertain=0 < total < floor,

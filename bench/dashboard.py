@@ -10,11 +10,17 @@ query), the context page, and browsing with no query. Build the database first w
 Every page runs under the query time limit (NEWSMON_QUERY_TIMEOUT, 2 s by default): a page that was cut is
 counted as such (status 400 with the limit's message) and its time still counts. The target: p95 ≤ 300 ms per
 page.
+
+The dashboard keeps each answer until the database changes (web/answers.py), so after the first pass (one client
+alone, every question new: what a question nobody asked before costs) the clients' requests are answered from
+what was kept. `--no-answers` keeps none (NEWSMON_WEB_ANSWERS=0), so that every request is computed: what ten
+analysts asking ten different questions cost.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import socket
 import statistics
@@ -96,7 +102,12 @@ def main() -> None:
         default=0,
         help="serve with `newsmon web --workers N` in a child process (0: uvicorn in this process)",
     )
+    parser.add_argument(
+        "--no-answers", action="store_true", help="keep no answers (NEWSMON_WEB_ANSWERS=0): compute every request"
+    )
     args = parser.parse_args()
+    if args.no_answers:
+        os.environ["NEWSMON_WEB_ANSWERS"] = "0"
     if args.workers:
         stop, port = serve_workers(args.db, args.workers)
     else:
@@ -128,9 +139,12 @@ def main() -> None:
                     elif response.status_code != 200:
                         failed.append(f"{response.status_code} {path}")
 
+    first: dict[str, list[float]] = defaultdict(list)
     with httpx.Client(base_url=base, timeout=120) as warm:  # one pass alone: caches and the vocabulary warm
-        for _, path in requests:
+        for name, path in requests:
+            started = time.perf_counter()
             warm.get(path)
+            first[name].append((time.perf_counter() - started) * 1000)
     started = time.perf_counter()
     workers = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
     for worker in workers:
@@ -141,7 +155,11 @@ def main() -> None:
     stop()
     total = sum(len(v) for v in times.values())
     served = f"{args.workers} worker processes" if args.workers else "served in this process"
-    print(f"{args.clients} clients, {total} requests in {wall:.1f} s ({total / wall:.1f}/s), {served}")
+    kept = "no answers kept" if args.no_answers else "answers kept until the database changes"
+    print(f"first pass, one client, each question new: {'page':<16}{'p50 ms':>9}{'max ms':>9}")
+    for name in [*PAGES, "browse"]:
+        print(f"{'':<44}{name:<16}{statistics.median(first[name]):>9.0f}{max(first[name]):>9.0f}")
+    print(f"{args.clients} clients, {total} requests in {wall:.1f} s ({total / wall:.1f}/s), {served}, {kept}")
     print(f"{'page':<16}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cut':>6}")
     for name in [*PAGES, "browse"]:
         values = times[name]

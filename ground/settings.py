@@ -185,6 +185,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     _S("web", "host", str, "127.0.0.1", "Interface `newsmon web` binds; 127.0.0.1 unless you mean to share it."),
     _S("web", "port", int, 8000, "Port `newsmon web` listens on.", minimum=0),
+    _S(
+        "web",
+        "answers",
+        int,
+        256,
+        "Searches, trends and contexts the dashboard keeps until the database changes; 0 keeps none.",
+        minimum=0,
+    ),
     _S("distributed", "redis_url", str, "redis://127.0.0.1:6379/0", "Redis of the shared crawl queue.", ("REDIS_URL",)),
     _S(
         "distributed",

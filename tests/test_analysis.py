@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from analysis.export import export
 from analysis.search import search
@@ -485,3 +485,31 @@ def test_a_trend_of_a_full_query_counts_the_articles_it_matches(corpus: tuple[Da
         b = next(r.articles for r in other if r.period == period)
         assert max(a, b) <= n <= a + b
     assert sum(r.articles for r in without) < sum(r.articles for r in one)
+
+
+def test_a_quoted_term_is_charted_as_the_term(corpus: tuple[Database, dict[str, int]]) -> None:
+    """Quotes around a single term (needed when it holds a +) are no part of its spelling."""
+    database, _ = corpus
+    with database.session() as session:
+        for term in ["一网通办", "互联网+政务服务"]:
+            quoted = trend(session, [f'"{term}"'], by="year")
+            plain = trend(session, [term], by="year")
+            assert sum(r.articles for r in plain) > 0
+            assert [(r.articles, r.occurrences) for r in quoted] == [(r.articles, r.occurrences) for r in plain]
+
+
+def test_a_chart_without_occurrences_has_the_same_articles(corpus: tuple[Database, dict[str, int]]) -> None:
+    """The chart asks for articles only: a term of ideographs without stored counts is then counted from the
+    index, which finds the same articles as counting it in their text, a radical folded to 一 included."""
+    database, ids = corpus
+    with database.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE articles SET body = body || :more WHERE id = :id"),
+            {"more": "⼀网通办再提速。", "id": ids["e"]},  # ⼀ (U+2F00): NFKC 一
+        )
+    with database.session() as session:
+        for term in ["一网通办", "政务", "政", "数字政府"]:
+            full = trend(session, [term], by="month")
+            fast = trend(session, [term], by="month", occurrences=False)
+            assert sum(r.articles for r in full) > 0
+            assert [(r.period, r.articles, r.rate) for r in full] == [(r.period, r.articles, r.rate) for r in fast]

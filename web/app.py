@@ -26,6 +26,8 @@ from db.registry import get_speaker, list_speakers
 from db.runs import failed_by_reason, list_alerts, list_failed_pages, list_runs
 from db.types import SHANGHAI
 from ground.query import QueryError
+from ground.settings import setting
+from web.answers import Answers
 from web.explore import as_json, download
 from web.explore import register as register_explorer
 from web.security import LOOPBACK_HOSTS, secure
@@ -215,6 +217,8 @@ def create_app(db: str | None = None, *, hosts: tuple[str, ...] = LOOPBACK_HOSTS
             schedules=schedules,
         )
 
-    register_explorer(app, database, page, vocabulary)
+    answers = Answers(database.engine, setting("web.answers"))
+    app.state.answers = answers
+    register_explorer(app, database, page, vocabulary, answers)
     register_watches(app, database, page, error)
     return secure(app, hosts)

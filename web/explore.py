@@ -24,6 +24,7 @@ from db.limits import time_limit
 from db.summary import known_sites
 from ground.kinds import KINDS
 from ground.query import QueryError
+from web.answers import Answers
 from web.forms import MAX_QUERIES, MAX_TEXT, Form, read_form
 
 PAGE_SIZE = 20
@@ -90,10 +91,13 @@ def point_link(form: Form, query: str, row: dict[str, Any], *, dedupe: str) -> s
     return form.link("/search", q=[query], sort="date", dedupe=dedupe, **chart_only, **{"from": start, "to": end})
 
 
-def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabulary) -> None:
+def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabulary, answers: Answers) -> None:
     def sites() -> list[tuple[str, str]]:
-        with database.session() as session:
-            return known_sites(session)
+        def read() -> list[tuple[str, str]]:
+            with database.session() as session:
+                return known_sites(session)
+
+        return answers.get(("sites",), read)
 
     def form_of(request: Request) -> tuple[Form, str | None]:
         return read_form(request.query_params, request.query_params.getlist("q"))
@@ -114,15 +118,26 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
     # ---- search and browse --------------------------------------------------------------------------------------
 
     def searched(form: Form, *, limit: int, with_facets: bool) -> dict[str, Any]:
-        filters = form.filters(dedupe="copies")
-        with database.session() as session, time_limit(session):
-            result = run_search(session, form.q, filters, limit=limit, offset=(form.page - 1) * limit, sort=form.sort)
-            last = max(1, min(MAX_PAGE, -(-(result.ranked or result.total) // limit)))
-            if form.page > last:  # past the end: the last page
-                form.page = last
-                result = run_search(session, form.q, filters, limit=limit, offset=(last - 1) * limit, sort=form.sort)
-            counts = run_facets(session, form.q, filters, matched=result.total) if with_facets else {}
-        return {"result": result, "facets": counts, "pages": last}
+        """The page of hits the form asks for (the last one if it asks past the end), the facets, the number of
+        pages; form.page is set to the page shown."""
+
+        def compute() -> dict[str, Any]:
+            filters = form.filters(dedupe="copies")
+            page_number = form.page
+            with database.session() as session, time_limit(session):
+                offset = (page_number - 1) * limit
+                result = run_search(session, form.q, filters, limit=limit, offset=offset, sort=form.sort)
+                last = max(1, min(MAX_PAGE, -(-(result.ranked or result.total) // limit)))
+                if page_number > last:  # past the end: the last page
+                    page_number = last
+                    offset = (last - 1) * limit
+                    result = run_search(session, form.q, filters, limit=limit, offset=offset, sort=form.sort)
+                counts = run_facets(session, form.q, filters, matched=result.total) if with_facets else {}
+            return {"result": result, "facets": counts, "pages": last, "page": page_number}
+
+        found = answers.get(("search", form.key(), limit, with_facets), compute)
+        form.page = found["page"]
+        return found
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request) -> HTMLResponse:
@@ -173,20 +188,27 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
 
     # ---- attention over time ------------------------------------------------------------------------------------
 
-    def trended(form: Form) -> tuple[list[dict[str, Any]], str]:
+    def trended(form: Form, *, occurrences: bool = True) -> tuple[list[dict[str, Any]], str]:
+        """The trend rows; without `occurrences` (the chart and its table show articles and shares only), a term
+        without stored counts is counted from the index, not in the text of every matching article."""
         filters = form.filters(dedupe="reprints")
         if not form.queries:
             return [], filters.dedupe or "reprints"
-        with database.session() as session, time_limit(session):
-            rows = run_trend(
-                session,
-                form.queries,
-                by=form.by,  # type: ignore[arg-type]
-                filters=filters,
-                floor=form.floor,
-                vocabulary=vocabulary,
-            )
-        return [r.to_json() for r in rows], filters.dedupe or "reprints"
+
+        def compute() -> list[dict[str, Any]]:
+            with database.session() as session, time_limit(session):
+                rows = run_trend(
+                    session,
+                    form.queries,
+                    by=form.by,  # type: ignore[arg-type]
+                    filters=filters,
+                    floor=form.floor,
+                    vocabulary=vocabulary,
+                    occurrences=occurrences,
+                )
+            return [r.to_json() for r in rows]
+
+        return answers.get(("trend", form.key(), occurrences), compute), filters.dedupe or "reprints"
 
     @app.get("/trends", response_class=HTMLResponse)
     def trends_page(request: Request) -> HTMLResponse:
@@ -195,7 +217,7 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
         chart: dict[str, Any] | None = None
         if not error:
             try:
-                rows, dedupe = trended(form)
+                rows, dedupe = trended(form, occurrences=False)
                 chart = chart_data(rows, form, dedupe=dedupe) if rows else None
                 for row in rows:
                     query = form.queries[list(dict.fromkeys(r["term"] for r in rows)).index(row["term"])]
@@ -237,9 +259,13 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
     def in_context(form: Form) -> dict[str, Any] | None:
         if not form.q:
             return None
-        with database.session() as session, time_limit(session):
-            found = contexts(session, form.q, form.filters(dedupe="reprints"), order=form.order, limit=CONTEXT_ROWS)
-        return found.to_json()
+
+        def compute() -> dict[str, Any]:
+            with database.session() as session, time_limit(session):
+                found = contexts(session, form.q, form.filters(dedupe="reprints"), order=form.order, limit=CONTEXT_ROWS)
+            return found.to_json()
+
+        return answers.get(("context", form.key()), compute)
 
     @app.get("/context", response_class=HTMLResponse)
     def context_page(request: Request) -> HTMLResponse:
@@ -275,12 +301,16 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
     def worded(form: Form) -> dict[str, Any] | None:
         if not form.q:
             return None
-        filters = form.filters(dedupe="reprints")
-        with database.session() as session, time_limit(session):
-            report = distinctive_words(session, form.q, filters, vocabulary=vocabulary)
-            earliest = run_search(session, form.q, filters, limit=1, sort="oldest").hits
-        report["first"] = earliest[0] if earliest else None
-        return report
+
+        def compute() -> dict[str, Any]:
+            filters = form.filters(dedupe="reprints")
+            with database.session() as session, time_limit(session):
+                report = distinctive_words(session, form.q, filters, vocabulary=vocabulary)
+                earliest = run_search(session, form.q, filters, limit=1, sort="oldest").hits
+            report["first"] = earliest[0] if earliest else None
+            return report
+
+        return answers.get(("words", form.key()), compute)
 
     @app.get("/words", response_class=HTMLResponse)
     def words_page(request: Request) -> HTMLResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -85,6 +85,10 @@ class Form:
         values = {k: v for k, v in values.items() if defaults.get(k, "") != v}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None, [])}
+
+    def key(self) -> tuple[Any, ...]:
+        """Every field, as a key for the answer to this form (web/answers.py)."""
+        return (tuple(self.queries), *(getattr(self, f.name) for f in fields(self) if f.name != "queries"))
 
     def link(self, path: str, **changes: Any) -> str:
         return f"{path}?{urlencode(self.params(**changes), doseq=True)}"
