@@ -135,7 +135,9 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
                 counts = run_facets(session, form.q, filters, matched=result.total) if with_facets else {}
             return {"result": result, "facets": counts, "pages": last, "page": page_number}
 
-        found = answers.get(("search", form.key(), limit, with_facets), compute)
+        # A page of hits is kept; a download's thousand hits are computed each time (large, and rarely asked
+        # twice).
+        found = answers.get(("search", form.key(), limit), compute) if limit == PAGE_SIZE else compute()
         form.page = found["page"]
         return found
 
