@@ -30,6 +30,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
@@ -169,6 +170,9 @@ def main() -> None:
         )
     every = [t for v in times.values() for t in v]
     print(f"{'all pages':<16}{len(every):>9}{statistics.median(every):>9.0f}{percentile(every, 0.95):>9.0f}")
+    if not args.workers:
+        answers = cast(Any, server.config.app).state.answers
+        print(f"answers: {answers.hits} from what was kept, {answers.misses} computed (the first pass included)")
     if failed:
         print(f"{len(failed)} failed requests, e.g. {failed[:3]}")
 
