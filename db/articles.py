@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import Table, TextualSelect, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from db import tables
 from db.models import (
     Article,
     ArticleVersion,
     FailedPage,
-    RawPage,
     Site,
-    table_of,
 )
 from db.registry import attribution_columns, store_attribution
 from db.terms import store_term_counts
@@ -61,7 +60,7 @@ def _insert_or_skip(table: Table, columns: tuple[str, ...], conflict: tuple[str,
 # form, where building one per call cost more CPU than the database spent running it (crawl profile).
 _SITE_ID = select(Site.id).where(Site.domain == bindparam("domain"))
 _LATEST_VERSION = select(func.max(ArticleVersion.version)).where(ArticleVersion.article_id == bindparam("article_id"))
-_ADD_VERSION = insert(table_of(ArticleVersion))
+_ADD_VERSION = insert(tables.article_versions)
 
 
 def ensure_site(session: Session, domain: str, name: str | None = None) -> int:
@@ -138,7 +137,7 @@ def store_article(
         # A new row gets its attribution in the INSERT itself: an UPDATE right after it would write the row a
         # second time and, as kind is indexed, every index entry with it (PostgreSQL cannot make it a HOT update).
         new_row.update(attribution_columns(attribution))
-    statement = _insert_or_skip(table_of(Article), tuple(new_row), ("url",), "id")
+    statement = _insert_or_skip(tables.articles, tuple(new_row), ("url",), "id")
     inserted = session.connection().execute(statement, new_row).scalar()
     if inserted is not None:
         outcome: Outcome = "new"
@@ -238,7 +237,7 @@ def store_raw_page(
         "sha256": hashlib.sha256(raw.body).hexdigest(),
         "body": raw.body,
     }
-    session.connection().execute(_insert_or_skip(table_of(RawPage), tuple(row), ("url", "sha256"), "id"), row)
+    session.connection().execute(_insert_or_skip(tables.raw_pages, tuple(row), ("url", "sha256"), "id"), row)
 
 
 def record_failed_page(

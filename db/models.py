@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, relationship
 
 from db import tables
@@ -328,10 +327,3 @@ class Lease(Base):
     owner: Mapped[str]
     acquired_at: Mapped[datetime]
     expires_at: Mapped[datetime]
-
-
-def table_of(model: type[Base]) -> Table:
-    """The Core table of a mapped class, for the statements that skip the ORM (built once, run per article)."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from db import tables
 from db.filters import Filters, copies_passing, organisation_ids
 from db.filters import apply as apply_filters
 from db.models import (
@@ -20,7 +21,6 @@ from db.models import (
     Person,
     PersonRole,
     Site,
-    table_of,
 )
 from db.types import Dedupe, insert_for, iso, now_shanghai
 
@@ -29,19 +29,19 @@ if TYPE_CHECKING:
     from ground.speech import Attribution
 
 _SET_ATTRIBUTION = (
-    update(table_of(Article))
-    .where(table_of(Article).c.id == bindparam("article_id"))
+    update(tables.articles)
+    .where(tables.articles.c.id == bindparam("article_id"))
     .values(
         kind=bindparam("a_kind"),
         occasion=bindparam("a_occasion"),
         place=bindparam("a_place"),
         spoken_on=bindparam("a_spoken_on"),
-        attribution=bindparam("a_attribution", type_=table_of(Article).c.attribution.type),
+        attribution=bindparam("a_attribution", type_=tables.articles.c.attribution.type),
     )
 )
-_DROP_OTHER_SPEAKERS = delete(table_of(ArticleSpeaker)).where(
-    table_of(ArticleSpeaker).c.article_id == bindparam("article_id"),
-    table_of(ArticleSpeaker).c.person_id.not_in(bindparam("keep", expanding=True)),
+_DROP_OTHER_SPEAKERS = delete(tables.article_speakers).where(
+    tables.article_speakers.c.article_id == bindparam("article_id"),
+    tables.article_speakers.c.person_id.not_in(bindparam("keep", expanding=True)),
 )
 _PERSON_ID = select(Person.id).where(Person.name == bindparam("name"))
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, delete, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleReprint, ArticleReprintBand, Site, table_of
+from db import tables
+from db.models import Article, ArticleReprint, ArticleReprintBand, Site
 from db.types import SHANGHAI
 
 
@@ -305,8 +306,8 @@ def add_membership(
         )
 
 
-_ADD_MEMBERSHIP = insert(table_of(ArticleReprint))
-_ADD_BANDS = insert(table_of(ArticleReprintBand))
+_ADD_MEMBERSHIP = insert(tables.article_reprints)
+_ADD_BANDS = insert(tables.article_reprint_bands)
 _ADD_BANDS_UNNEST = text(
     "INSERT INTO article_reprint_bands (band, bucket, article_id) "
     "SELECT b, k, CAST(:article_id AS integer) "

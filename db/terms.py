@@ -26,7 +26,8 @@ from typing import Any, Protocol
 from sqlalchemy import delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleTerm, IndexedTerm, table_of
+from db import tables
+from db.models import Article, ArticleTerm, IndexedTerm
 from db.types import SHANGHAI
 from ground.query import normalise
 from ground.text import nfkc
@@ -105,7 +106,7 @@ def indexed_spellings(session: Session) -> dict[str, str]:
 
 
 _INDEXED = select(IndexedTerm.term, IndexedTerm.spellings)
-_ADD_COUNTS = insert(table_of(ArticleTerm))
+_ADD_COUNTS = insert(tables.article_terms)
 _ADD_COUNTS_UNNEST = text(
     "INSERT INTO article_terms (term, article_id, occurrences, published_month, site_id) "
     "SELECT t, CAST(:article_id AS integer), n, CAST(:month AS varchar), CAST(:site_id AS integer) "

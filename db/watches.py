@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, TextClause, bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
-from db.models import Article, ArticleSpeaker, Person, Site, table_of
+from db import tables
+from db.models import Article, ArticleSpeaker, Person, Site
 from db.search import speakers_of
 from db.types import insert_for, iso, now_shanghai
 from db.watch_models import Watch, WatchDigest, WatchMatch, WatchTerm
@@ -250,7 +251,7 @@ ON CONFLICT (watch_id, article_id) DO NOTHING
 @cache
 def _insert_matches() -> TextClause:
     """The INSERT as text compiled once, its parameters typed (see db.articles._insert_or_skip)."""
-    columns = table_of(WatchMatch).c
+    columns = tables.watch_matches.c
     return text(_INSERT_MATCH).bindparams(
         bindparam("watch_id", type_=Integer()),
         bindparam("article_id", type_=Integer()),
