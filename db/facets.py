@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, Select, func, literal, select, text, union
 from db import tables, totals
 from db.filters import Filters, conditions
 from db.filters import apply as apply_filters
-from db.search import matches, planner
+from db.search import candidates_condition, matches, planner
 from db.types import dialect_name
 from ground.query import Node
 
@@ -137,30 +137,57 @@ def _window(session: Reader, filters: Filters, low: int, high: int) -> list[int]
     return list(session.scalars(statement.order_by(tables.articles.c.id).limit(PER_WINDOW)))
 
 
-def _match_ids(session: Reader, query: Node) -> list[int]:
-    """Every id the query matches, in id order, from the full-text index alone (no article read)."""
+# Every step-th of the ids a statement finds, in id order (step so that about :size are kept), and how many it
+# found: numbered and counted in the database, so that only the sample travels (PostgreSQL).
+_SYSTEMATIC = """
+SELECT id, found FROM (
+    SELECT id, row_number() OVER (ORDER BY id) - 1 AS n, count(*) OVER () AS found FROM ({ids}) AS ids
+) AS numbered WHERE n % ((found + :size - 1) / :size) = ((found + :size - 1) / :size) / 2
+"""
+
+
+def _match_sample(session: Reader, query: Node) -> tuple[list[int], float]:
+    """A systematic sample of the query's matches (about SAMPLE ids, in id order) and how many matches there are
+    (exact, or on PostgreSQL for a phrase estimated from the sample), from the full-text index alone (no article
+    read).
+
+    On PostgreSQL the ids are those of the GIN index's candidates (every key of the query held, which needs no
+    article's tsvector read: a phrase's positions are not checked), and only the sampled candidates are confirmed
+    against the whole query, so a phrase reads about SAMPLE tsvectors, not one per match."""
     if dialect_name(session) == "postgresql":
-        found = "SELECT article_id FROM article_search WHERE document @@ to_tsquery('simple', :q) ORDER BY 1"
-        # The GIN index's bitmap, not a walk of the ids testing each article's tsvector (read from TOAST).
-        with planner(session, enable_seqscan="off", enable_indexscan="off"):
-            return list(session.scalars(text(found), {"q": query.tsquery()}))
+        found, parameters = candidates_condition(query.gin_keys())
+        ids = f"SELECT article_id AS id FROM article_search WHERE {found}"
+        # The GIN index's bitmap (kept exact in memory, so no page of it is checked tsvector by tsvector), not a
+        # walk of the ids testing each article's tsvector (read from TOAST).
+        with planner(session, enable_seqscan="off", enable_indexscan="off", work_mem="64MB"):
+            rows = session.execute(text(_SYSTEMATIC.format(ids=ids)), parameters | {"size": SAMPLE}).all()
+            kept, total = [r[0] for r in rows], (rows[0][1] if rows else 0)
+            if kept and query.positional():
+                confirm = (
+                    "SELECT article_id FROM article_search WHERE article_id = ANY(:ids) "
+                    "AND document @@ to_tsquery('simple', :q) ORDER BY 1"
+                )
+                confirmed = list(session.scalars(text(confirm), {"ids": kept, "q": query.tsquery()}))
+                return confirmed, total * len(confirmed) / len(kept)
+        return kept, total
+    # SQLite numbers rows in a window several times slower than it hands them over: every id comes back.
     found = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH :q ORDER BY rowid"
-    return list(session.scalars(text(found), {"q": query.fts5()}))
+    every = session.scalars(text(found), {"q": query.fts5()}).all()
+    step = max(1, -(-len(every) // SAMPLE))
+    return list(every[step // 2 :: step]), len(every)
 
 
 def sample(session: Reader, query: Node | None, filters: Filters) -> dict[int, float]:
     """Article id -> weight (how many matches it stands for) of a sample of the query's matches, filters not yet
-    applied: every id the index holds for the query, in id order, every k-th of them kept (k so that about
-    SAMPLE are), each standing for k; the ids alone cost little, reading articles is what costs.
+    applied: of the ids the index holds for the query, in id order, every k-th kept (k so that about SAMPLE are),
+    each standing for k (_match_sample); the ids cost little next to reading articles.
 
     With no query, the articles meeting the filters' conditions: WINDOWS windows of ids evenly spaced over the
     archive, each giving its first PER_WINDOW such articles (a window cut short stands for its width over the ids
     it walked), so no step reads every article."""
     if query is not None:
-        ids = _match_ids(session, query)
-        step = max(1, -(-len(ids) // SAMPLE))
-        kept = ids[step // 2 :: step]
-        return dict.fromkeys(kept, len(ids) / len(kept)) if kept else {}
+        kept, total = _match_sample(session, query)
+        return dict.fromkeys(kept, total / len(kept)) if kept else {}
     first, last = session.execute(select(func.min(tables.articles.c.id), func.max(tables.articles.c.id))).one()
     if first is None:
         return {}

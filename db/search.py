@@ -186,11 +186,11 @@ def _search_index(session: Reader, query: Node, *, limit: int, offset: int) -> F
 
 
 # One step of the walk through a query's matches, newest first (_ranked_page_postgresql): the newest :need
-# matches among the window's candidates, scored by ts_rank_cd. {found} (_found) finds the candidates: a condition on
-# the document for each GIN key of the query without positions and one for the window's blocks, all answered by one
-# GIN index scan, so only the window's candidates are read from the heap. {recheck} confirms a phrase's positions
-# in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the LIMIT stops the reads
-# at :need matches.
+# matches among the window's candidates, scored by ts_rank_cd. {found} (candidates_condition) finds the candidates:
+# a condition on the document for each GIN key of the query without positions and one for the window's blocks, all
+# answered by one GIN index scan, so only the window's candidates are read from the heap. {recheck} confirms a
+# phrase's positions in each candidate's tsvector, which ts_rank_cd reads again only where it matches, and the LIMIT
+# stops the reads at :need matches.
 _WINDOW = """
 SELECT id, ts_rank_cd(document, to_tsquery('simple', :query)) AS score FROM (
     SELECT article_id AS id, document FROM article_search WHERE {found} ORDER BY article_id DESC OFFSET 0
@@ -203,7 +203,7 @@ _COUNT = "SELECT count(*) FROM (SELECT 1 FROM article_search WHERE {found} LIMIT
 FIRST_STEP = 1
 
 
-def _found(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, Any]]:
+def candidates_condition(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, Any]]:
     """The condition that a document holds every key (and the blocks' tsquery: cast, as to_tsquery would drop the
     "_" of a block lexeme), and its parameters."""
     conditions = [f"document @@ to_tsquery('simple', :key{n})" for n in range(len(keys))]
@@ -242,7 +242,7 @@ def _ranked_page_postgresql(
         # read the tsvector of every article it tests, which the planner does not count as a cost.
         counted = None
         if not positional:
-            found, parameters = _found(keys)
+            found, parameters = candidates_condition(keys)
             counted = session.scalar(text(_COUNT.format(found=found)), parameters | {"most": COUNT_LIMIT}) or 0
         if counted is not None and counted < COUNT_LIMIT:
             # The density of matches is known: one window should hold RANK_LIMIT of them.
@@ -256,7 +256,7 @@ def _ranked_page_postgresql(
             blocks: str | None = _blocks(range(high, low - 1, -1))
             if low == 0 and high >= top - high:  # the rest of the archive: fewer blocks walked than left
                 blocks = f"!({_blocks(range(top, high, -1))})" if high < top else None
-            found, parameters = _found(keys, blocks)
+            found, parameters = candidates_condition(keys, blocks)
             window = text(_WINDOW.format(found=found, recheck=recheck))
             parameters |= {"query": tsquery, "need": RANK_LIMIT - matched}
             hits = [(article_id, float(score)) for article_id, score in session.execute(window, parameters)]

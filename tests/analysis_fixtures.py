@@ -152,3 +152,20 @@ def build_speeches(url: str) -> tuple[Database, dict[str, int]]:
         )
         ids[key] = write(session, prepare(record, attribution=SPEECH_C)).article_id
     return database, ids
+
+
+def store_article_text(database: Database, url: str, title: str, body: str) -> int:
+    """One more news.cn article (June 2024) with this title and body; its id."""
+    with database.session() as session:
+        record = Extracted(
+            url=url,
+            site="news.cn",
+            charset="utf-8",
+            title=title,
+            published_at=datetime(2024, 6, 1, 9, 0, tzinfo=SHANGHAI),
+            published_precision="minute",
+            source="新华社",
+            body=body,
+            rules={"title": "test"},
+        )
+        return store_article(session, record).article_id

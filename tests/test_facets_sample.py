@@ -17,8 +17,9 @@ from db import facets as db_facets
 from db.engine import Database
 from db.filters import Filters
 from db.models import Article
+from db.search import matches
 from ground.query import parse_query
-from tests.analysis_fixtures import build_speeches
+from tests.analysis_fixtures import build_speeches, store_article_text
 from web.app import create_app
 
 TERM = "一网通办"
@@ -80,6 +81,7 @@ def test_the_page_the_json_and_the_csv_say_when_counts_are_estimates(
 ) -> None:
     built, _ = database
     built.dispose()
+    monkeypatch.setenv("NEWSMON_WEB_ANSWERS", "0")  # the same search is asked again under other settings
     app = create_app(db_url)
     try:
         with TestClient(app, base_url="http://127.0.0.1") as client:
@@ -99,15 +101,32 @@ def test_the_page_the_json_and_the_csv_say_when_counts_are_estimates(
         app.state.database.dispose()
 
 
+def _every_match(session: object, query: str) -> list[int]:
+    matched = matches(session, parse_query(query))  # type: ignore[arg-type]
+    return list(session.scalars(select(matched.c.id).order_by(matched.c.id)))  # type: ignore[attr-defined]
+
+
 def test_a_query_sample_keeps_every_kth_match_each_standing_for_k(
     database: tuple[Database, dict[str, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     built, _ = database
     monkeypatch.setattr(db_facets, "SAMPLE", 2)
     with built.session() as session:
-        every = db_facets._match_ids(session, parse_query("政务"))
+        every = _every_match(session, "政务")
         weights = db_facets.sample(session, parse_query("政务"), Filters())
     assert len(every) > 2
     step = -(-len(every) // 2)
     assert sorted(weights) == every[step // 2 :: step]
     assert sum(weights.values()) == pytest.approx(len(every))  # the sample stands for every match
+
+
+def test_a_phrase_sample_holds_only_matches(database: tuple[Database, dict[str, int]], db_url: str) -> None:
+    """An article holding every bigram of 一网通办 but never the four characters together is a candidate of the
+    index (PostgreSQL's GIN keys), not a match: the sample leaves it out and counts only the matches."""
+    built, _ = database
+    store_article_text(built, "http://www.news.cn/apart.html", "一网打尽", "网通公司的通办事项。")
+    with built.session() as session:
+        every = _every_match(session, TERM)
+        weights = db_facets.sample(session, parse_query(TERM), Filters())
+    assert sorted(weights) == every and len(every) >= 3
+    assert sum(weights.values()) == pytest.approx(len(every))

@@ -9,20 +9,16 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from db.articles import store_article
 from db.engine import Database
 from db.limits import TimeLimitExceeded
-from extraction.dates import SHANGHAI
-from ground.article import Extracted
 from pipelines.seed import open_database
-from tests.analysis_fixtures import build_speeches
+from tests.analysis_fixtures import build_speeches, store_article_text
 from web.answers import Answers
 from web.app import create_app
 
@@ -44,19 +40,7 @@ def _add_article(db_url: str, key: str, title: str, body: str) -> None:
     """A crawl's write, from a database handle of its own (another connection, as another process has)."""
     writer: Database = open_database(db_url, seed=False)
     try:
-        with writer.session() as session:
-            record = Extracted(
-                url=f"http://www.news.cn/later/{key}.html",
-                site="news.cn",
-                charset="utf-8",
-                title=title,
-                published_at=datetime(2024, 6, 1, 9, 0, tzinfo=SHANGHAI),
-                published_precision="minute",
-                source="新华社",
-                body=body,
-                rules={"title": "test"},
-            )
-            store_article(session, record)
+        store_article_text(writer, f"http://www.news.cn/later/{key}.html", title, body)
     finally:
         writer.dispose()
 
