@@ -109,6 +109,8 @@ def search(
         return _search_index(session, query, limit=limit, offset=offset)
     if sort == "date" and dialect_name(session) == "sqlite":
         return _newest_sqlite(session, query, filters, limit=limit, offset=offset)
+    if sort == "date":
+        return _newest_postgresql(session, query, filters, limit=limit, offset=offset)
     matched = matches(session, query)
     base = with_site(matched.c.score).join(matched, matched.c.id == tables.articles.c.id)
     base = apply_filters(session, base, filters)
@@ -125,9 +127,10 @@ def search(
     return Found(total, total < COUNT_LIMIT, total, [(r, site_of(r), float(r.score)) for r in rows], scored)
 
 
-# Newest first (SQLite): a query matching at least this many articles is paged by a walk of the published_at
-# index, newest first, that tests each entry against the matches' ids and stops at the page's end; one matching
-# fewer has its matches sorted (the walk would pass many entries to find each of them).
+# Newest first: a query matching at least this many articles is paged by a walk of the published_at index (on
+# PostgreSQL the newest-first index of migration 0013), newest first, that tests each entry against the query and
+# stops at the page's end; one matching fewer has its matches sorted (the walk would pass many entries to find each
+# of them).
 WALK_FROM = 2_000
 
 
@@ -143,6 +146,42 @@ def _newest_sqlite(session: Reader, query: Node, filters: Filters, *, limit: int
     base = apply_filters(session, with_site().where(among), filters)
     rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
     return Found(total, total < COUNT_LIMIT, total, [(r, site_of(r), 0.0) for r in rows], False)
+
+
+def _newest_postgresql(session: Reader, query: Node, filters: Filters, *, limit: int, offset: int) -> Found:
+    """search(sort="date") on PostgreSQL. Counted to COUNT_LIMIT, a query with phrases to RANK_LIMIT (from
+    article_search alone when the filters name no more than reprints kept: the count's LIMIT then stops the reading
+    of tsvectors). A query matching at least
+    WALK_FROM articles is paged by a walk of the newest-first index (migration 0013) that tests each article it
+    passes and stops at the page's end; one matching fewer has its matches sorted."""
+    document, tsquery = _pg_match(query)
+    in_index: Select[Any] = (
+        select(column("article_id")).select_from(table("article_search")).where(document.op("@@")(tsquery))
+    )
+    # Counting a phrase reads each match's tsvector: to RANK_LIMIT, as a search by relevance counts it.
+    most = RANK_LIMIT if query.positional() else COUNT_LIMIT
+    if filters.by_site_only and not filters.site and filters.dedupe != "reprints":
+        counted = in_index.limit(most)
+    else:
+        counted = apply_filters(
+            session, select(tables.articles.c.id).where(tables.articles.c.id.in_(in_index)), filters
+        ).limit(most)
+    with planner(session, enable_seqscan="off", enable_indexscan="off"):  # the GIN index finds them (see above)
+        total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    if total >= min(most, WALK_FROM):
+        # A condition the planner cannot turn into a join: tested article by article as the index is walked.
+        holds = (
+            select(document.op("@@")(tsquery))
+            .select_from(table("article_search"))
+            .where(column("article_id") == tables.articles.c.id)
+            .scalar_subquery()
+        )
+        among: ColumnElement[Any] = holds.is_(True)
+    else:
+        among = tables.articles.c.id.in_(in_index)
+    base = apply_filters(session, with_site().where(among), filters)
+    rows = session.execute(base.order_by(*_newest_first(session)).limit(limit).offset(offset)).all()
+    return Found(total, total < most, total, [(r, site_of(r), 0.0) for r in rows], False)
 
 
 def browse(session: Reader, filters: Filters, *, limit: int = 20, offset: int = 0) -> Found:

@@ -249,13 +249,13 @@ def test_the_rest_of_the_archive_is_walked_without_the_blocks_already_walked(
     """On PostgreSQL the last step of a walk names the blocks it has walked (NOT …) when fewer than those left: a
     match in a walked block is neither lost nor counted twice."""
     windows: list[str | None] = []
-    found = db_search._found
+    found = db_search.candidates_condition
 
     def spy(keys: list[str], blocks: str | None = None) -> tuple[str, dict[str, object]]:
         windows.append(blocks)
         return found(keys, blocks)
 
-    monkeypatch.setattr(db_search, "_found", spy)
+    monkeypatch.setattr(db_search, "candidates_condition", spy)
     monkeypatch.setattr(db_search, "RANK_LIMIT", 3)
     with _stored(db_url, [("old", "数字政府", "数字政府建设。")]) as (database, ids):
         for block in range(1, 5):
@@ -268,3 +268,32 @@ def test_the_rest_of_the_archive_is_walked_without_the_blocks_already_walked(
     assert sorted(h["id"] for h in page.hits) == sorted([ids["old"], ids["new"]])
     if db_url.startswith("postgresql"):
         assert windows == ["'_b4' | '_b3'", "!('_b4' | '_b3')"]
+
+
+def test_newest_first_walks_the_date_index_to_the_same_page_as_a_sort(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A query with many matches is paged newest first by walking the date index and testing each article; one
+    with few has its matches sorted. Both give the same pages, with and without filters, for words and phrases."""
+    rows = [(f"n{n}", "改革动态", ("政务服务要便民。" if n % 3 else APART) + FILLER) for n in range(12)]
+    with _stored(db_url, rows) as (database, ids):
+        with database.session() as session:
+            for query, filters in [
+                ("政务服务", Filters()),
+                ("政务服务", Filters(site="www.gov.cn")),
+                ('"政务服务要便民"', Filters()),
+                ("政务服务 NOT 数字政府", Filters(dedupe="reprints")),
+            ]:
+                pages = []
+                for walk_from in (1, 10_000):
+                    monkeypatch.setattr(db_search, "WALK_FROM", walk_from)
+                    pages.append(
+                        [
+                            (page.total, [h["id"] for h in page.hits])
+                            for offset in (0, 3, 6)
+                            for page in [search(session, query, filters, limit=3, offset=offset, sort="date")]
+                        ]
+                    )
+                newest = sorted((ids[k] for k, _, body in rows if body.startswith("政务服务")), reverse=True)
+                assert pages[0] == pages[1], query
+                assert [i for _, hits in pages[0] for i in hits] == newest[:9], query
