@@ -141,11 +141,16 @@ def main() -> None:
                         failed.append(f"{response.status_code} {path}")
 
     first: dict[str, list[float]] = defaultdict(list)
+    first_cut: list[str] = []
+    loads = [os.getloadavg()[0]]
     with httpx.Client(base_url=base, timeout=120) as warm:  # one pass alone: caches and the vocabulary warm
         for name, path in requests:
             started = time.perf_counter()
-            warm.get(path)
+            response = warm.get(path)
             first[name].append((time.perf_counter() - started) * 1000)
+            if response.status_code == 400 and "time limit" in response.text:
+                first_cut.append(f"{name}: {path}")
+    loads.append(os.getloadavg()[0])
     started = time.perf_counter()
     workers = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
     for worker in workers:
@@ -153,6 +158,7 @@ def main() -> None:
     for worker in workers:
         worker.join()
     wall = time.perf_counter() - started
+    loads.append(os.getloadavg()[0])
     stop()
     total = sum(len(v) for v in times.values())
     served = f"{args.workers} worker processes" if args.workers else "served in this process"
@@ -160,6 +166,8 @@ def main() -> None:
     print(f"first pass, one client, each question new: {'page':<16}{'p50 ms':>9}{'max ms':>9}")
     for name in [*PAGES, "browse"]:
         print(f"{'':<44}{name:<16}{statistics.median(first[name]):>9.0f}{max(first[name]):>9.0f}")
+    for page in first_cut:
+        print(f"  cut at the time limit: {page}")
     print(f"{args.clients} clients, {total} requests in {wall:.1f} s ({total / wall:.1f}/s), {served}, {kept}")
     print(f"{'page':<16}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'cut':>6}")
     for name in [*PAGES, "browse"]:
@@ -173,6 +181,9 @@ def main() -> None:
     if not args.workers:
         answers = cast(Any, server.config.app).state.answers
         print(f"answers: {answers.hits} from what was kept, {answers.misses} computed (the first pass included)")
+    print(
+        "load average (1 min) before, after the first pass, after the clients: " + ", ".join(f"{x:.1f}" for x in loads)
+    )
     if failed:
         print(f"{len(failed)} failed requests, e.g. {failed[:3]}")
 

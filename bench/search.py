@@ -270,7 +270,7 @@ def _drop_gin_indexes(connection: Connection) -> list[str]:
     with connection.begin():
         rows = connection.exec_driver_sql(
             "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-            "AND indexdef LIKE '%USING gin%'"
+            "AND position('USING gin' in indexdef) > 0"
         ).all()
         for name, _ in rows:
             connection.exec_driver_sql(f'DROP INDEX "{name}"')

@@ -58,7 +58,7 @@ def test_an_answer_is_kept_until_the_database_changes(served: tuple[TestClient, 
         return [client.get(path, params=params).text for path, params in pages]
 
     first = ask()
-    for _ in range(5):  # PostgreSQL's mark moves with any write to the cluster (autovacuum too): ask again then
+    for _ in range(5):  # PostgreSQL's mark moves with any write to the cluster (autovacuum's too): ask again then
         mark, hits, misses = answers.mark(), answers.hits, answers.misses
         again = ask()
         if answers.mark() == mark:
@@ -189,3 +189,32 @@ def test_none_kept_when_the_setting_is_zero(db_url: str, monkeypatch: pytest.Mon
         assert app.state.answers.hits == 0 and app.state.answers.misses == 0
     app.state.answers.close()
     app.state.database.dispose()
+
+
+def test_postgresql_a_commit_after_the_mark_was_read_changes_it(pg_url: str) -> None:
+    """A write not yet committed when an answer's mark is read is not in the answer: its commit must change the
+    mark, or the answer would be kept stale. A transaction that only reads changes nothing."""
+    database = open_database(pg_url, seed=False)
+    answers = Answers(database.engine, 8)
+    try:
+        for _ in range(5):  # other work on the server may write in between: try again then
+            before = answers.mark()
+            with database.engine.connect() as reader:
+                reader.execute(text("SELECT count(*) FROM sites")).scalar_one()
+            if answers.mark() == before:
+                break
+        else:
+            raise AssertionError("a transaction that only read changed the mark")
+        writer = database.engine.connect()
+        writer.execute(  # a write, not committed
+            text("INSERT INTO sites (domain, name, created_at) VALUES ('later.example', 'later', now())")
+        )
+        while_open = answers.mark()
+        with database.engine.connect() as reader:  # what an answer computed now sees: not the write
+            assert reader.execute(text("SELECT count(*) FROM sites WHERE name = 'later'")).scalar_one() == 0
+        writer.commit()
+        writer.close()
+        assert answers.mark() != while_open
+    finally:
+        answers.close()
+        database.dispose()

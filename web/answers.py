@@ -6,8 +6,9 @@ request, at a cost of microseconds:
 
 - SQLite: `PRAGMA data_version` on a connection kept for the purpose, which changes whenever any other
   connection, in this process or another (a crawl, `newsmon db`, a script), commits to the file;
-- PostgreSQL: `pg_current_wal_lsn()`, which moves on every write to the cluster (so some answers are dropped
-  that were still right, none is kept that is wrong).
+- PostgreSQL: `pg_current_snapshot()`, which changes whenever a transaction anywhere in the cluster is given a
+  transaction id (its first write) or ends one (so some answers are dropped that were still right, none is kept
+  that is wrong); unlike the WAL position it does not move with checkpoints, vacuum or the pruning of pages.
 
 An answer is filed under the change mark read before it was computed, so a write that commits while it is being
 computed makes it stale at once. Requests for an answer being computed wait for it instead of computing it again
@@ -41,7 +42,7 @@ class ChangeMark:
         with self._lock:
             if self._engine.dialect.name == "postgresql":
                 with self._engine.connect() as connection:
-                    return str(connection.exec_driver_sql("SELECT pg_current_wal_lsn()").scalar())
+                    return str(connection.exec_driver_sql("SELECT pg_current_snapshot()").scalar())
             if self._sqlite is None:
                 # Kept out of the pool: its data_version counts the commits of every other connection.
                 self._sqlite = self._engine.raw_connection()
