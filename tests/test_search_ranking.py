@@ -276,24 +276,23 @@ def test_newest_first_walks_the_date_index_to_the_same_page_as_a_sort(
     """A query with many matches is paged newest first by walking the date index and testing each article; one
     with few has its matches sorted. Both give the same pages, with and without filters, for words and phrases."""
     rows = [(f"n{n}", "改革动态", ("政务服务要便民。" if n % 3 else APART) + FILLER) for n in range(12)]
-    with _stored(db_url, rows) as (database, ids):
-        with database.session() as session:
-            for query, filters in [
-                ("政务服务", Filters()),
-                ("政务服务", Filters(site="www.gov.cn")),
-                ('"政务服务要便民"', Filters()),
-                ("政务服务 NOT 数字政府", Filters(dedupe="reprints")),
-            ]:
-                pages = []
-                for walk_from in (1, 10_000):
-                    monkeypatch.setattr(db_search, "WALK_FROM", walk_from)
-                    pages.append(
-                        [
-                            (page.total, [h["id"] for h in page.hits])
-                            for offset in (0, 3, 6)
-                            for page in [search(session, query, filters, limit=3, offset=offset, sort="date")]
-                        ]
-                    )
-                newest = sorted((ids[k] for k, _, body in rows if body.startswith("政务服务")), reverse=True)
-                assert pages[0] == pages[1], query
-                assert [i for _, hits in pages[0] for i in hits] == newest[:9], query
+    with _stored(db_url, rows) as (database, ids), database.session() as session:
+        for query, filters in [
+            ("政务服务", Filters()),
+            ("政务服务", Filters(site="www.gov.cn")),
+            ('"政务服务要便民"', Filters()),
+            ("政务服务 NOT 数字政府", Filters(dedupe="reprints")),
+        ]:
+            pages = []
+            for walk_from in (1, 10_000):
+                monkeypatch.setattr(db_search, "WALK_FROM", walk_from)
+                pages.append(
+                    [
+                        (page.total, [h["id"] for h in page.hits])
+                        for offset in (0, 3, 6)
+                        for page in [search(session, query, filters, limit=3, offset=offset, sort="date")]
+                    ]
+                )
+            newest = sorted((ids[k] for k, _, body in rows if body.startswith("政务服务")), reverse=True)
+            assert pages[0] == pages[1], query
+            assert [i for _, hits in pages[0] for i in hits] == newest[:9], query
