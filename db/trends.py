@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, Table, TableClause, column, func, select
+from sqlalchemy import Select, TableClause, column, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
@@ -65,18 +65,14 @@ def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str
     if filters.by_site_only:
         # Month and site read from the index of migration 0014, not from the article rows (each holds a body: a
         # common word's matches read a page each). SQLite looks an id up in the table unless told to.
-        months = _IndexedBy(tables.articles, "ix_articles_id_month") if dialect_name(session) == "sqlite" else None
-        articles = months if months is not None else tables.articles
+        articles = _ArticleMonths() if dialect_name(session) == "sqlite" else tables.articles
         statement = (
             select(articles.c.published_month, func.count())
             .select_from(articles)
             .join(matched, matched.c.id == articles.c.id)
             .where(articles.c.published_month.is_not(None))
         )
-        if filters.site:
-            statement = statement.where(articles.c.site_id.in_(select(Site.id).where(site_condition(filters.site))))
-        if filters.dedupe == "reprints":
-            statement = statement.where(not_a_reprint_loser(articles.c.id, conditions(session, filters)))
+        statement = _by_site_only(session, statement, filters, site_id=articles.c.site_id, article_id=articles.c.id)
         return {m: n for m, n in session.execute(statement.group_by(articles.c.published_month)).all()}
     month = Article.published_month
     statement = apply_filters(
@@ -87,20 +83,33 @@ def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str
     return {m: n for m, n in session.execute(statement.group_by(month)).all()}
 
 
-class _IndexedBy(TableClause):
-    """A table read through a named index: SQLite's `articles INDEXED BY ix` in a FROM clause."""
+class _ArticleMonths(TableClause):
+    """The articles table read through ix_articles_id_month (SQLite's `articles INDEXED BY …` in a FROM clause);
+    one index per class, so SQLAlchemy's statement cache cannot confuse two."""
 
     inherit_cache = True
+    INDEX = "ix_articles_id_month"
 
-    def __init__(self, table: Table, index: str) -> None:
-        super().__init__(table.name, *(column(c.name) for c in table.c))
-        self.index = index
+    def __init__(self) -> None:
+        super().__init__(tables.articles.name, *(column(c.name) for c in tables.articles.c))
 
 
-@compiles(_IndexedBy)
-def _indexed_by(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
+@compiles(_ArticleMonths)
+def _article_months(element: _ArticleMonths, compiler: Any, **kw: Any) -> str:
     name = str(compiler.preparer.quote(element.name))
-    return f"{name} INDEXED BY {element.index}" if kw.get("asfrom") else name
+    return f"{name} INDEXED BY {element.INDEX}" if kw.get("asfrom") else name
+
+
+def _by_site_only(
+    session: Session, statement: Select[Any], filters: Filters, *, site_id: Any, article_id: Any
+) -> Select[Any]:
+    """The statement narrowed by filters that name no more than a site and each speech once
+    (Filters.by_site_only), on a table carrying site_id and article_id columns of its own."""
+    if filters.site:
+        statement = statement.where(site_id.in_(select(Site.id).where(site_condition(filters.site))))
+    if filters.dedupe == "reprints":
+        statement = statement.where(not_a_reprint_loser(article_id, conditions(session, filters)))
+    return statement
 
 
 def term_per_month(
@@ -220,10 +229,9 @@ def _term_counts(session: Session, term: str, filters: Filters) -> Select[Any]:
     statement = select(month, func.count(), func.sum(ArticleTerm.occurrences)).where(
         ArticleTerm.term == term, month.is_not(None)
     )
-    if filters.site:
-        statement = statement.where(ArticleTerm.site_id.in_(select(Site.id).where(site_condition(filters.site))))
-    if filters.dedupe == "reprints":
-        statement = statement.where(not_a_reprint_loser(ArticleTerm.article_id, conditions(session, filters)))
+    statement = _by_site_only(
+        session, statement, filters, site_id=ArticleTerm.site_id, article_id=ArticleTerm.article_id
+    )
     return statement.group_by(month)
 
 
