@@ -46,7 +46,7 @@ def _periods_between(first: str, last: str, by: Period) -> list[str]:
     return periods
 
 
-TREND_COLUMNS = ["period", "term", "articles", "occurrences", "total_articles", "rate", "uncertain"]
+TREND_COLUMNS = ["period", "term", "articles", "occurrences", "total_articles", "rate", "uncertain", "estimated"]
 # A period with fewer articles than this (under the filters) gives an uncertain share: shown, marked, and kept
 # from setting a chart's scale (3 of 5 articles is 600 per 1000 and says little).
 FLOOR = 30
@@ -61,6 +61,7 @@ class TrendRow:
     total_articles: int  # all articles of the period under the same filters: the denominator
     rate: float | None  # matching articles per `per` articles of the period; None where the period has none (a gap)
     uncertain: bool = False  # fewer than the floor's articles in the period
+    estimated: bool = False  # articles estimated from a sample (db/trends.py CONFIRM_SHARE)
     date_from: str = ""  # the period's first and last day, for a link to its matching articles
     date_to: str = ""
 
@@ -114,15 +115,18 @@ def trend(
         canonical, variants = vocabulary.canonical(word), vocabulary.variants(word)
         label = vocabulary.canonical(term) or term
         from_index = not occurrences and db_trends.index_finds_exactly(variants)
+        counted: db_trends.Months | None = None
         if isinstance(parsed, Term) and from_index and not db_trends.counted(session, canonical or "", variants):
-            query = vocabulary.query(word)
-            per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, query, filters).items()}
+            counted = db_trends.query_months(session, vocabulary.query(word), filters)
+            per_month = {m: (n, n) for m, n in counted.counts.items()}
         elif isinstance(parsed, Term):
             per_month = db_trends.term_per_month(session, vocabulary.query(word), variants, filters, term=canonical)
         else:
             # A full query: the articles it matches; occurrences are those articles too, since an OR or a NOT has
             # no single spelling to count.
-            per_month = {m: (n, n) for m, n in db_trends.query_per_month(session, parsed, filters).items()}
+            counted = db_trends.query_months(session, parsed, filters)
+            per_month = {m: (n, n) for m, n in counted.counts.items()}
+        estimated = counted.estimated if counted is not None else False
         articles: Counter[str] = Counter()
         used: Counter[str] = Counter()
         for month, (n_articles, n_occurrences) in per_month.items():
@@ -141,6 +145,7 @@ def trend(
                     total,
                     rate,
                     uncertain=0 < total < floor,
+                    estimated=estimated and total > 0,
                     date_from=start.isoformat(),
                     date_to=end.isoformat(),
                 )

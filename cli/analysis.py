@@ -239,7 +239,9 @@ def trend(
     """Attention over time: per period and query, matching articles, all articles of the period (the
     denominator) and the share per 1000. Periods with no article are gaps; those under --floor are uncertain.
 
-    A reprinted speech counts once unless --dedupe copies.
+    A reprinted speech counts once unless --dedupe copies. On PostgreSQL, a query with phrases held by too many
+    articles to check each within the time limit is estimated from a sample (column `estimated`);
+    NEWSMON_QUERY_TIMEOUT=0 counts it exactly.
     """
     from analysis.export import csv_text
     from analysis.trends import TREND_COLUMNS

@@ -53,6 +53,12 @@ def check(session: Reader) -> None:
         raise TimeLimitExceeded(_message(kept[1]))
 
 
+def seconds_left(session: Reader) -> float | None:
+    """Seconds the session's time limit has left (0 once past it), or None outside a time limit."""
+    kept = session.info.get(_DEADLINE)
+    return None if kept is None else max(0.0, kept[0] - time.monotonic())
+
+
 def _message(seconds: float) -> str:
     return (
         f"this query took longer than its time limit ({seconds:g} s) and was stopped: narrow it (a longer phrase, "

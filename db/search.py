@@ -257,6 +257,14 @@ def candidates_condition(keys: list[str], blocks: str | None = None) -> tuple[st
     return " AND ".join(conditions), parameters
 
 
+def candidates_at_most(session: Reader, query: Node, most: int) -> int:
+    """How many articles the GIN index alone finds for the query, counted no further than `most` (PostgreSQL): its
+    matches where it has no phrase; where it has, every article holding a phrase's bigrams anywhere (a superset)."""
+    found, parameters = candidates_condition(query.gin_keys())
+    with planner(session, enable_seqscan="off", enable_indexscan="off"):
+        return session.scalar(text(_COUNT.format(found=found)), parameters | {"most": most}) or 0
+
+
 def _blocks(blocks: range) -> str:
     return " | ".join(f"'{block_lexeme(b)}'" for b in blocks)
 

@@ -8,11 +8,12 @@ import threading
 import time
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, TableClause, column, func, select
+from sqlalchemy import Select, TableClause, bindparam, column, func, literal_column, select, table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
@@ -20,9 +21,9 @@ from db import tables
 from db import totals as article_totals
 from db.filters import Filters, conditions, not_a_reprint_loser, site_condition
 from db.filters import apply as apply_filters
-from db.limits import check
+from db.limits import check, seconds_left
 from db.models import Article, ArticleSpeaker, ArticleTerm, Person, Site
-from db.search import matches
+from db.search import candidates_at_most, candidates_condition, matches, planner
 from db.terms import counted, counter_for
 from db.types import dialect_name
 from ground.query import Node, normalise
@@ -32,6 +33,17 @@ from ground.query import Node, normalise
 # an edited date within this many seconds. Counting every article per month on each trend page grew with the
 # archive.
 TOTALS_SECONDS = 60.0
+# A trend of a query with phrases on PostgreSQL. The GIN index finds a phrase's candidates (its bigrams anywhere)
+# without reading a document; confirming one reads its tsvector, about 16 KB stored out of line: some 10 µs an
+# article from memory, several times that from disk. So a phrase held by a hundred thousand articles cannot be
+# confirmed article by article within the time limit (SQLite's index holds the positions and can). Where
+# confirming every candidate would take more than CONFIRM_SHARE of the time the limit leaves (at CONFIRM_SECONDS an
+# article), each month is estimated instead: its candidates, counted exactly by the index, times the share of a
+# sample of them that the query matches (PER_MONTH a month, chosen by a hash of their ids). A month with no more
+# candidates than that is confirmed whole, so exact. Without a time limit every candidate is confirmed.
+CONFIRM_SECONDS = 10e-6
+CONFIRM_SHARE = 0.25
+PER_MONTH = 100
 # Articles whose text is fetched at a time to be counted in Python (rows streamed, not all held at once).
 ROWS_PER_FETCH = 50
 _totals: dict[tuple[Any, ...], tuple[float, dict[str, int]]] = {}
@@ -57,6 +69,60 @@ def articles_per_month(session: Session, filters: Filters) -> dict[str, int]:
             _totals.clear()
         _totals[key] = (now, totals)
     return dict(totals)
+
+
+@dataclass(frozen=True)
+class Months:
+    """Matching articles per month; `estimated`: some months are estimated from a sample of their candidates."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    estimated: bool = False
+
+
+def query_months(session: Session, query: Node, filters: Filters) -> Months:
+    """query_per_month, or on PostgreSQL, for a query with phrases whose candidates are too many to confirm within
+    the time limit, its months estimated (CONFIRM_SHARE)."""
+    if dialect_name(session) == "postgresql" and query.positional() and filters.by_site_only:
+        left = seconds_left(session)
+        if left is not None:
+            most = int(CONFIRM_SHARE * left / CONFIRM_SECONDS)
+            if candidates_at_most(session, query, most + 1) > most:
+                return Months(_estimated_per_month(session, query, filters), estimated=True)
+    return Months(query_per_month(session, query, filters))
+
+
+def _estimated_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
+    """month -> matching articles, estimated from each month's candidates (PostgreSQL, filters by_site_only)."""
+    found, parameters = candidates_condition(query.gin_keys())
+    search = table("article_search", column("article_id"), column("document"))
+    articles = tables.articles
+    month = articles.c.published_month
+    numbered = (
+        select(
+            articles.c.id,
+            month.label("month"),
+            # A hash of the id orders the month's candidates at random, the same order every time (taking every k-th
+            # by id picks the same article of each run of copies, where copies were stored in runs).
+            func.row_number().over(partition_by=month, order_by=func.hashint4(articles.c.id)).label("rank"),
+            func.count().over(partition_by=month).label("candidates"),
+        )
+        .select_from(search.join(articles, articles.c.id == search.c.article_id))
+        .where(text(found).bindparams(**parameters), month.is_not(None))
+    )
+    numbered = _by_site_only(session, numbered, filters, site_id=articles.c.site_id, article_id=articles.c.id)
+    candidates = numbered.subquery("candidates")
+    tsquery = func.to_tsquery(literal_column("'simple'"), bindparam("confirm_query", query.tsquery()))
+    confirmed = (
+        select(search.c.document.op("@@")(tsquery)).where(search.c.article_id == candidates.c.id).scalar_subquery()
+    )
+    sampled = (
+        select(candidates.c.month, candidates.c.candidates, func.count(), func.count().filter(confirmed))
+        .where(candidates.c.rank <= PER_MONTH)
+        .group_by(candidates.c.month, candidates.c.candidates)
+    )
+    with planner(session, enable_seqscan="off"):
+        rows = session.execute(sampled).all()
+    return {m: round(n * hits / tried) for m, n, tried, hits in rows if hits}
 
 
 def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:

@@ -23,8 +23,8 @@ def test_search_trend_first_export_commands(sqlite_url: str, tmp_path: Path) -> 
 
     table = runner.invoke(app, ["trend", "一网通办", "--by", "year", "--csv", "--db", sqlite_url])
     assert table.exit_code == 0, table.output
-    assert "2023,一网通办,1,2,3,333.333,True" in table.output.splitlines()  # 3 articles: under the floor of 30
-    assert "2019,一网通办,0,0,0,,False" in table.output.splitlines()  # no article at all: a gap, no share
+    assert "2023,一网通办,1,2,3,333.333,True,False" in table.output.splitlines()  # 3 articles: under the floor of 30
+    assert "2019,一网通办,0,0,0,,False,False" in table.output.splitlines()  # no article at all: a gap, no share
 
     earliest = runner.invoke(app, ["first", "一网通办", "--db", sqlite_url, "--json"])
     assert json.loads(earliest.output)[0]["id"] == ids["f"]

@@ -144,7 +144,7 @@ def test_trend_page_and_csv(client: tuple[TestClient, dict[str, int]]) -> None:
     assert http.get("/static/chart.umd.min.js").status_code == 200
     download = http.get("/trends.csv", params={"q": "一网通办", "by": "year"})
     assert download.headers["content-type"].startswith("text/csv")
-    assert "2023,一网通办,1,2,3,333.333,True,2023-01-01,2023-12-31" in download.text.splitlines()
+    assert "2023,一网通办,1,2,3,333.333,True,False,2023-01-01,2023-12-31" in download.text.splitlines()
 
 
 @pytest.mark.parametrize(

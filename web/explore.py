@@ -68,6 +68,7 @@ def chart_data(rows: list[dict[str, Any]], form: Form, *, dedupe: str) -> dict[s
                 "label": label,
                 "values": values,
                 "uncertain": [r["uncertain"] for r in mine],
+                "estimated": [r.get("estimated", False) for r in mine],
                 "articles": [r["articles"] for r in mine],
                 "links": [point_link(form, query, r, dedupe=dedupe) for r in mine],
             }

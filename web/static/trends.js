@@ -53,7 +53,8 @@ window.trendChart = new Chart(document.getElementById("trend-chart"), {
             if (!set.values) return `${set.label}: ${item.formattedValue}`;
             const s = data.series[item.datasetIndex];
             const note = s.uncertain[item.dataIndex] ? " (uncertain)" : "";
-            return `${set.label}: ${set.values[item.dataIndex]}${note} · ${s.articles[item.dataIndex]} / ${data.totals[item.dataIndex]}`;
+            const about = s.estimated && s.estimated[item.dataIndex] ? "≈" : "";
+            return `${set.label}: ${about}${set.values[item.dataIndex]}${note} · ${about}${s.articles[item.dataIndex]} / ${data.totals[item.dataIndex]}`;
           },
         },
       },
