@@ -22,6 +22,7 @@ from db.filters import Filters
 from db.limits import TimeLimitExceeded, time_limit
 from pipelines.seed import open_database
 from tests.analysis_fixtures import build_speeches
+from web import explore as web_explore
 from web.app import create_app
 
 LOOPBACK = "http://127.0.0.1"
@@ -128,6 +129,35 @@ def test_search_downloads(http: tuple[TestClient, dict[str, int]]) -> None:
     }
     facet_rows = _csv(client.get("/facets.csv", params={"q": "一网通办"}).text)
     assert {"facet": "speaker", "value": "王明", "label": "王明", "articles": "2", "estimated": "False"} in facet_rows
+
+
+def test_facets_that_run_past_the_time_limit_leave_the_hits_standing(
+    http: tuple[TestClient, dict[str, int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Facets whose statements would start after the request's time limit are stopped: the page shows the hits
+    with a note, the JSON says so, the facets CSV is refused; the next ask counts the facets again."""
+    client, ids = http
+    monkeypatch.setenv("NEWSMON_QUERY_TIMEOUT", "0.5")
+    real = web_explore.run_facets
+
+    def late(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.6)  # the hits took the request's time: every facet statement starts past its deadline
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(web_explore, "run_facets", late)
+    page = client.get("/search", params={"q": "一网通办", "sort": "date"})
+    assert page.status_code == 200
+    shown = [int(i) for i in re.findall(r'<a class="title" href="/articles/(\d+)"', page.text)]
+    assert shown == [ids["d"], ids["g"], ids["c"], ids["f"]]
+    assert 'id="facets-cut"' in page.text and "time limit (0.5 s)" in page.text
+    assert '<ul id="facet-site">' not in page.text
+    document = client.get("/search.json", params={"q": "一网通办"}).json()
+    assert document["total"] == 4 and document["facets"] == {} and "time limit" in document["facets_cut"]
+    refused = client.get("/facets.csv", params={"q": "一网通办"})
+    assert refused.status_code == 400 and "time limit" in refused.text
+    monkeypatch.setattr(web_explore, "run_facets", real)
+    again = client.get("/search", params={"q": "一网通办", "sort": "date"})
+    assert 'id="facets-cut"' not in again.text and '<ul id="facet-site">' in again.text
 
 
 def test_csv_cells_a_spreadsheet_would_run_are_escaped() -> None:

@@ -4,6 +4,7 @@ each as a page, a CSV and a JSON document with the same rows."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,7 @@ from analysis.vocabulary import Vocabulary
 from analysis.words import WORDS_COLUMNS, distinctive_words
 from db.engine import Database
 from db.facets import EXACT, SAMPLE
-from db.limits import time_limit
+from db.limits import TimeLimitExceeded, default_seconds, time_limit
 from db.summary import known_sites
 from ground.kinds import KINDS
 from ground.query import QueryError
@@ -119,13 +120,17 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
     # ---- search and browse --------------------------------------------------------------------------------------
 
     def searched(form: Form, *, limit: int, with_facets: bool) -> dict[str, Any]:
-        """The page of hits the form asks for (the last one if it asks past the end), the facets, the number of
-        pages; form.page is set to the page shown."""
+        """The page of hits the form asks for (the last one if it asks past the end), the number of pages and, with
+        `with_facets`, the facets; form.page is set to the page shown.
 
-        def compute() -> dict[str, Any]:
+        Hits and facets share the request's time limit and are kept apart: facets that run past what the hits left
+        of it are stopped and the hits shown without them ("facets_cut"), to be counted again when asked next."""
+        started, seconds = time.monotonic(), default_seconds()
+
+        def hits() -> dict[str, Any]:
             filters = form.filters(dedupe="copies")
             page_number = form.page
-            with database.session() as session, time_limit(session):
+            with database.session() as session, time_limit(session, seconds):
                 offset = (page_number - 1) * limit
                 result = run_search(session, form.q, filters, limit=limit, offset=offset, sort=form.sort)
                 last = max(1, min(MAX_PAGE, -(-(result.ranked or result.total) // limit)))
@@ -133,19 +138,35 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
                     page_number = last
                     offset = (last - 1) * limit
                     result = run_search(session, form.q, filters, limit=limit, offset=offset, sort=form.sort)
-                counts = run_facets(session, form.q, filters, matched=result.total) if with_facets else {}
-            return {"result": result, "facets": counts, "pages": last, "page": page_number}
+            return {"result": result, "pages": last, "page": page_number}
 
         # A page of hits is kept; a download's thousand hits are computed each time (large, and rarely asked
         # twice).
-        found = answers.get(("search", form.key(), limit), compute) if limit == PAGE_SIZE else compute()
+        found = answers.get(("search", form.key(), limit), hits) if limit == PAGE_SIZE else hits()
         form.page = found["page"]
+        found |= {"facets": {}, "facets_cut": ""}
+        if not with_facets:
+            return found
+        filters, matched = form.filters(dedupe="copies"), found["result"].total
+
+        def facets() -> dict[str, Any]:
+            left = seconds and max(0.001, seconds - (time.monotonic() - started))  # 0: no limit
+            with database.session() as session, time_limit(session, left):
+                return run_facets(session, form.q, filters, matched=matched)
+
+        try:
+            found["facets"] = answers.get(("facets", form.q, filters), facets)
+        except TimeLimitExceeded:
+            found["facets_cut"] = (
+                f"the facet counts ran past the time limit ({seconds:g} s) with the hits and were stopped: ask again "
+                "(the hits are kept), or narrow the search (a site, a period, a longer phrase)"
+            )
         return found
 
     @app.get("/search", response_class=HTMLResponse)
     def search_page(request: Request) -> HTMLResponse:
         form, error = form_of(request)
-        found: dict[str, Any] = {"result": None, "facets": {}, "pages": 0}
+        found: dict[str, Any] = {"result": None, "facets": {}, "facets_cut": "", "pages": 0}
         if not error:
             try:
                 found = searched(form, limit=PAGE_SIZE, with_facets=True)
@@ -162,16 +183,16 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
             **found,
         )
 
-    def search_rows(request: Request) -> tuple[Form, dict[str, Any]]:
+    def search_rows(request: Request, *, with_facets: bool = True) -> tuple[Form, dict[str, Any]]:
         form, error = form_of(request)
         if error:
             raise QueryError(error)
         form.page = 1
-        return form, searched(form, limit=EXPORT_ROWS, with_facets=True)
+        return form, searched(form, limit=EXPORT_ROWS, with_facets=with_facets)
 
     @app.get("/search.csv")
     def search_csv(request: Request) -> Response:
-        _, found = search_rows(request)
+        _, found = search_rows(request, with_facets=False)
         hits = [{**hit, "speakers": "、".join(hit["speakers"])} for hit in found["result"].hits]
         return download(hits, SEARCH_COLUMNS, "search")
 
@@ -181,11 +202,13 @@ def register(app: FastAPI, database: Database, page: Page, vocabulary: Vocabular
         result = found["result"].to_json()
         for hit in result["hits"]:
             hit.pop("title_html", None)
-        return as_json({**result, "sort": form.sort, "facets": found["facets"]})
+        return as_json({**result, "sort": form.sort, "facets": found["facets"], "facets_cut": found["facets_cut"]})
 
     @app.get("/facets.csv")
     def facets_csv(request: Request) -> Response:
         _, found = search_rows(request)
+        if found["facets_cut"]:
+            raise TimeLimitExceeded(found["facets_cut"])
         rows = [{"facet": name, **value} for name, values in found["facets"].items() for value in values]
         return download(rows, FACET_COLUMNS, "facets")
 
