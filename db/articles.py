@@ -12,6 +12,7 @@ from sqlalchemy import Table, TextualSelect, bindparam, func, insert, select, te
 from sqlalchemy.orm import Session
 
 from db import tables
+from db.fts import bigram_text
 from db.models import (
     Article,
     ArticleVersion,
@@ -29,6 +30,14 @@ if TYPE_CHECKING:
     from ground.speech import Attribution
 
 Outcome = Literal["new", "changed", "unchanged"]
+
+# SQLite: the tokens of an article about to be inserted or changed, for the full-text triggers to index instead of
+# tokenising its text in SQL (migration 0015); the triggers remove the row they use, store_article any it left.
+_STAGE = text(
+    "INSERT OR REPLACE INTO fts_staged (url, title, body, old_title, old_body) "
+    "VALUES (:url, :title, :body, :old_title, :old_body)"
+)
+_UNSTAGE = text("DELETE FROM fts_staged WHERE url = :url")
 
 
 def content_hash(title: str, body: str) -> str:
@@ -137,6 +146,10 @@ def store_article(
         # A new row gets its attribution in the INSERT itself: an UPDATE right after it would write the row a
         # second time and, as kind is indexed, every index entry with it (PostgreSQL cannot make it a HOT update).
         new_row.update(attribution_columns(attribution))
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        tokens = {"title": bigram_text(record.title), "body": bigram_text(record.body)}
+        session.connection().execute(_STAGE, {"url": record.url, **tokens, "old_title": None, "old_body": None})
     statement = _insert_or_skip(tables.articles, tuple(new_row), ("url",), "id")
     inserted = session.connection().execute(statement, new_row).scalar()
     if inserted is not None:
@@ -153,7 +166,16 @@ def store_article(
         changes = {"last_seen_at": seen, "removed_at": None}
         if outcome == "changed":
             changes.update(values)
+            if sqlite:  # the text being replaced, for its entries to be taken out of the index
+                before = session.connection().execute(
+                    select(Article.title, Article.body).where(Article.id == article_id)
+                )
+                title, body = before.one()
+                replaced = {"old_title": bigram_text(title), "old_body": bigram_text(body)}
+                session.connection().execute(_STAGE, {"url": record.url, **tokens, **replaced})
         session.connection().execute(update(Article).where(Article.id == article_id).values(**changes))
+    if sqlite:
+        session.connection().execute(_UNSTAGE, {"url": record.url})
     if outcome != "unchanged":
         _add_version(session, article_id, record, digest, seen_at=seen, run_id=run_id, first=outcome == "new")
         store_term_counts(

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration in db/migrations/versions; tests/test_cli_startup.py checks it against Alembic's head.
-HEAD_REVISION = "0014"
+HEAD_REVISION = "0015"
 
 
 class DatabaseUnusable(RuntimeError):

@@ -38,9 +38,10 @@ TOTALS_SECONDS = 60.0
 # article from memory, several times that from disk. So a phrase held by a hundred thousand articles cannot be
 # confirmed article by article within the time limit (SQLite's index holds the positions and can). Where
 # confirming every candidate would take more than CONFIRM_SHARE of the time the limit leaves (at CONFIRM_SECONDS an
-# article: twice the cost from memory, as some come from disk), each month is estimated instead: its candidates, counted exactly by the index, times the share of a
-# sample of them that the query matches (PER_MONTH a month, chosen by a hash of their ids). A month with no more
-# candidates than that is confirmed whole, so exact. Without a time limit every candidate is confirmed.
+# article: twice the cost from memory, as some come from disk), each month is estimated instead: its candidates,
+# counted exactly by the index, times the share of a sample of them that the query matches (PER_MONTH a month,
+# chosen by a hash of their ids). A month with no more candidates than that is confirmed whole, so exact. Without a
+# time limit every candidate is confirmed.
 CONFIRM_SECONDS = 20e-6
 CONFIRM_SHARE = 0.25
 PER_MONTH = 100

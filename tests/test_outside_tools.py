@@ -192,6 +192,72 @@ def test_long_words_and_chunk_edges(tokeniser: sqlite3.Connection, length: int) 
         assert tokens == fts.bigram_text(text)
 
 
+def _index_entries(connection: sqlite3.Connection, schema: str) -> set[tuple[str, int, str, int]]:
+    """Every (token, article, column, position) the full-text index of the schema holds."""
+    connection.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.{schema}_entries USING fts5vocab({schema}, articles_fts, 'instance')"
+    )
+    return {tuple(row) for row in connection.execute(f"SELECT term, doc, col, offset FROM temp.{schema}_entries")}
+
+
+def test_newsmons_own_writes_index_what_the_sql_tokeniser_would(tmp_path: Path) -> None:
+    """newsmon hands the triggers the tokens it made (fts_staged, migration 0015) for a new article and for a
+    changed one; the index then holds exactly what the triggers' SQL makes of the same rows written by another
+    tool, and nothing is left staged."""
+    from dataclasses import replace
+
+    from db.articles import store_article
+    from extraction.dates import SHANGHAI
+    from ground.article import Extracted
+
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    for path in (ours, theirs):
+        open_database(f"sqlite:///{path}", seed=False).dispose()
+    texts = [
+        ("数字政府建设", "推进“一网通办”，ＡＢＣ１２３ and 5G、Ⅻ①㈱。政务服务要便民" + "数" * 250 + "x" * 450),
+        ("放管服改革", "é\u0301İßΣ 深化放管服改革，优化营商环境。"),
+        ("旧标题", "这段文字会被改写。"),
+    ]
+    database = open_database(f"sqlite:///{ours}", seed=False)
+    with database.session() as session:
+        for n, (title, body) in enumerate(texts):
+            record = Extracted(
+                url=f"https://www.gov.cn/t{n}.html",
+                site="www.gov.cn",
+                charset="utf-8",
+                title=title,
+                published_at=datetime(2024, 5, 1 + n, 9, 0, tzinfo=SHANGHAI),
+                published_precision="minute",
+                body=body,
+                rules={"title": "test"},
+            )
+            store_article(session, record)
+            if n == 2:  # stored again with a new text: a change, old entries out and new ones in
+                changed = replace(record, title="新标题", body="改写后的数据要素×行动。")
+                store_article(session, changed)
+                store_article(session, changed)  # unchanged: nothing indexed, nothing left staged
+    database.dispose()
+    connection = sqlite3.connect(theirs)
+    connection.execute(f"ATTACH DATABASE '{ours}' AS ours")
+    assert connection.execute("SELECT count(*) FROM ours.fts_staged").fetchone() == (0,)
+    connection.execute("INSERT INTO main.sites SELECT * FROM ours.sites")
+    connection.execute("INSERT INTO main.articles SELECT * FROM ours.articles")  # the SQL tokeniser's way
+    connection.commit()
+    mine, sql = _index_entries(connection, "ours"), _index_entries(connection, "main")
+    assert mine == sql
+    tokens = {token for token, *_ in mine}
+    assert {"新标", "数据", "5g", "abc123"} <= tokens and "旧标" not in tokens  # the old text's entries are gone
+    # What is staged is what the triggers index (and take away): tokens no text would make, staged for one URL.
+    connection.execute("DELETE FROM main.articles")
+    url = "https://www.gov.cn/t1.html"
+    connection.execute("INSERT INTO main.fts_staged (url, title, body) VALUES (?, 'qq', 'zz')", (url,))
+    connection.execute("INSERT INTO main.articles SELECT * FROM ours.articles")
+    staged = {(token, column) for token, _, column, _ in _index_entries(connection, "main") if token in ("qq", "zz")}
+    assert staged == {("qq", "title"), ("zz", "body")}
+    assert connection.execute("SELECT count(*) FROM main.fts_staged").fetchone() == (0,)
+    connection.close()
+
+
 def test_the_fold_table_is_every_fold(tokeniser: sqlite3.Connection) -> None:
     import unicodedata
 
