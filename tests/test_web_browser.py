@@ -286,6 +286,7 @@ def test_trend_chart_draws(tab: Tab, browser: Any, dashboard: tuple[str, dict[st
         "total_articles",
         "rate",
         "uncertain",
+        "estimated",
         "date_from",
         "date_to",
     ]
