@@ -171,6 +171,11 @@ def bulk_load(database: Database, records: Iterator[Extracted], total: int, per_
                 | article_values(r, sites[r.site])
                 for r in batch
             ]
+            if session.get_bind().dialect.name == "sqlite":  # the triggers' tokens, staged as db.articles does
+                staged = [
+                    {"url": r.url, "title": fts.bigram_text(r.title), "body": fts.bigram_text(r.body)} for r in batch
+                ]
+                session.execute(text("INSERT INTO fts_staged (url, title, body) VALUES (:url, :title, :body)"), staged)
             ids = session.scalars(insert(Article).returning(Article.id, sort_by_parameter_order=True), rows).all()
             session.execute(
                 insert(ArticleVersion),
