@@ -88,12 +88,13 @@ def query_months(session: Session, query: Node, filters: Filters) -> Months:
         if left is not None:
             most = int(CONFIRM_SHARE * left / CONFIRM_SECONDS)
             if candidates_at_most(session, query, most + 1) > most:
-                return Months(_estimated_per_month(session, query, filters), estimated=True)
+                return _estimated_per_month(session, query, filters)
     return Months(query_per_month(session, query, filters))
 
 
-def _estimated_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
-    """month -> matching articles, estimated from each month's candidates (PostgreSQL, filters by_site_only)."""
+def _estimated_per_month(session: Session, query: Node, filters: Filters) -> Months:
+    """Matching articles per month, estimated from each month's candidates (PostgreSQL, filters by_site_only);
+    estimated only if some month had more candidates than were confirmed."""
     found, parameters = candidates_condition(query.gin_keys())
     search = table("article_search", column("article_id"), column("document"))
     articles = tables.articles
@@ -123,7 +124,8 @@ def _estimated_per_month(session: Session, query: Node, filters: Filters) -> dic
     )
     with planner(session, enable_seqscan="off"):
         rows = session.execute(sampled).all()
-    return {m: round(n * hits / tried) for m, n, tried, hits in rows if hits}
+    counts = {m: round(n * hits / tried) for m, n, tried, hits in rows if hits}
+    return Months(counts, estimated=any(tried < n for _, n, tried, _ in rows))
 
 
 def query_per_month(session: Session, query: Node, filters: Filters) -> dict[str, int]:
