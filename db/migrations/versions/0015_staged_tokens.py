@@ -94,18 +94,11 @@ def _insert(row: str) -> str:
       FROM (SELECT 1) LEFT JOIN fts_staged AS s ON s.url = {row}.url;"""
 
 
-def _delete(row: str, staged: bool) -> str:
-    title, body = (
-        (_tokens(row, c, f"old_{c}") for c in ("title", "body"))
-        if staged
-        else (
-            tokens_sql(f"{row}.title"),
-            tokens_sql(f"{row}.body"),
-        )
-    )
-    source = "FROM (SELECT 1) LEFT JOIN fts_staged AS s ON s.url = new.url" if staged else ""
+def _delete_old() -> str:
+    """Take the replaced text's entries out: the tokens staged for it, else the SQL tokeniser's of the old row."""
+    title, body = (_tokens("old", c, f"old_{c}") for c in ("title", "body"))
     return f"""INSERT INTO articles_fts(articles_fts, rowid, title, body)
-      SELECT 'delete', {row}.id, {title}, {body} {source};"""
+      SELECT 'delete', old.id, {title}, {body} FROM (SELECT 1) LEFT JOIN fts_staged AS s ON s.url = new.url;"""
 
 
 def triggers(staged: bool) -> list[str]:
@@ -126,7 +119,7 @@ def triggers(staged: bool) -> list[str]:
         # Only when the text changed: a write of the same title and body leaves the same tokens.
         "CREATE TRIGGER articles_fts_update AFTER UPDATE OF title, body ON articles"
         f" WHEN old.title IS NOT new.title OR old.body IS NOT new.body"
-        f" BEGIN {_delete('old', True)} {_insert('new')} {done} END",
+        f" BEGIN {_delete_old()} {_insert('new')} {done} END",
     ]
 
 
