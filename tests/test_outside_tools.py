@@ -22,7 +22,7 @@ from cli.app import app
 from db import fts
 from db.engine import make_engine, upgrade
 from pipelines.seed import open_database
-from tests.analysis_fixtures import build_speeches
+from tests.analysis_fixtures import build_speeches, store_article_text
 
 SQLITE3 = "/usr/bin/sqlite3"
 migration = importlib.import_module("db.migrations.versions.0011_outside_tools")
@@ -204,12 +204,6 @@ def test_newsmons_own_writes_index_what_the_sql_tokeniser_would(tmp_path: Path) 
     """newsmon hands the triggers the tokens it made (fts_staged, migration 0015) for a new article and for a
     changed one; the index then holds exactly what the triggers' SQL makes of the same rows written by another
     tool, and nothing is left staged."""
-    from dataclasses import replace
-
-    from db.articles import store_article
-    from extraction.dates import SHANGHAI
-    from ground.article import Extracted
-
     ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
     for path in (ours, theirs):
         open_database(f"sqlite:///{path}", seed=False).dispose()
@@ -219,23 +213,11 @@ def test_newsmons_own_writes_index_what_the_sql_tokeniser_would(tmp_path: Path) 
         ("旧标题", "这段文字会被改写。"),
     ]
     database = open_database(f"sqlite:///{ours}", seed=False)
-    with database.session() as session:
-        for n, (title, body) in enumerate(texts):
-            record = Extracted(
-                url=f"https://www.gov.cn/t{n}.html",
-                site="www.gov.cn",
-                charset="utf-8",
-                title=title,
-                published_at=datetime(2024, 5, 1 + n, 9, 0, tzinfo=SHANGHAI),
-                published_precision="minute",
-                body=body,
-                rules={"title": "test"},
-            )
-            store_article(session, record)
-            if n == 2:  # stored again with a new text: a change, old entries out and new ones in
-                changed = replace(record, title="新标题", body="改写后的数据要素×行动。")
-                store_article(session, changed)
-                store_article(session, changed)  # unchanged: nothing indexed, nothing left staged
+    for n, (title, body) in enumerate(texts):
+        store_article_text(database, f"https://www.gov.cn/t{n}.html", title, body)
+    # Stored again with a new text: a change, old entries out and new ones in; then unchanged: nothing indexed.
+    for _ in range(2):
+        store_article_text(database, "https://www.gov.cn/t2.html", "新标题", "改写后的数据要素×行动。")
     database.dispose()
     connection = sqlite3.connect(theirs)
     connection.execute(f"ATTACH DATABASE '{ours}' AS ours")
